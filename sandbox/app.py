@@ -1,0 +1,81 @@
+"""`create_app(settings)`: the only way the sandbox's ASGI app is built."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from sandbox import docs, handlers
+from sandbox.auth.digest import DigestConfig, DigestVerifier
+from sandbox.auth.middleware import RequestGate
+from sandbox.auth.nonces import NonceManager
+from sandbox.config import Settings
+from sandbox.core.clock import Clock
+from sandbox.core.ids import SystemRandom
+from sandbox.partner.orders.router import router as orders_router
+from sandbox.partner.prices.router import router as prices_router
+from sandbox.runtime import Sandbox
+
+DESCRIPTION = """A local, offline, stateful sandbox of the Minted Connect partner API.
+
+Every `/partner/...` route needs HTTP Digest auth (one username per partner) and the `x-client-id`
+header. `x-fidelity` on each operation says whether its shape is documented by the partner or a
+sandbox decision."""
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, nonce_clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    sandbox = Sandbox(settings, clock=clock, nonce_clock=nonce_clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(sandbox.ensure_world)
+        yield
+        sandbox.close()
+
+    app = FastAPI(
+        title="Minted Connect partner API — sandbox",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.sandbox = sandbox
+    app.include_router(orders_router)
+    app.include_router(prices_router)
+    handlers.install(app)
+    docs.install(app)
+    app.add_middleware(
+        RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["WWW-Authenticate", "Authentication-Info"],
+    )
+    return app
+
+
+def _digest_verifier(sandbox: Sandbox) -> DigestVerifier:
+    settings = sandbox.settings
+    secret = (settings.digest_secret or SystemRandom.hex(64)).encode()
+    config = DigestConfig(
+        realm=settings.digest_realm,
+        algorithms=settings.digest_algorithms,
+        allow_legacy=settings.digest_allow_legacy,
+        nonce_ttl=settings.digest_nonce_ttl,
+        nextnonce_after=max(settings.digest_nonce_ttl - 60, 1),
+    )
+    nonces = NonceManager(
+        secret, settings.digest_realm, settings.digest_nonce_ttl, sandbox.nonce_clock.timestamp, SystemRandom.hex
+    )
+    return DigestVerifier(config, settings.partners.get, nonces, usernames=settings.partners.keys)

@@ -1,0 +1,120 @@
+"""The gate every request passes before routing: Digest on /partner, then body size and content type.
+
+Digest runs here, not as a FastAPI dependency, so it answers before the body is read or validated:
+curl's first POST carries an empty body and must get 401, not 422 (DIGEST.md §2.2, §6 row 27).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.auth.digest import DigestVerifier
+from sandbox.core import i18n
+from sandbox.core.envelope import fail
+from sandbox.core.errors import BadRequest, PayloadTooLarge, SandboxError, Unauthorized, UnsupportedMediaType
+
+log = logging.getLogger("sandbox.auth")
+PROTECTED_PREFIX = "/partner/"
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class RequestGate:
+    def __init__(self, app: ASGIApp, verifier: DigestVerifier, max_body_bytes: int) -> None:
+        self.app = app
+        self.verifier = verifier
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
+        locale = i18n.pick_locale(_first(headers, "accept-language"))
+        try:
+            if scope["path"].startswith(PROTECTED_PREFIX) and scope["method"] != "OPTIONS":
+                send = self._authenticate(scope, headers, send)
+            receive = await self._buffer_body(scope, headers, receive)
+        except SandboxError as error:
+            await fail(error, locale)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _authenticate(self, scope: Scope, headers: list[tuple[str, str]], send: Send) -> Send:
+        outcome = self.verifier.verify(
+            scope["method"],
+            _request_target(scope),
+            _first(headers, "host"),
+            [value for name, value in headers if name == "authorization"],
+        )
+        if outcome.status == 400:
+            raise BadRequest(outcome.reason)
+        if outcome.status != 200:
+            log.debug("digest refused: %s", outcome.reason)
+            challenges = self.verifier.challenges(stale=outcome.stale)
+            raise Unauthorized(outcome.reason, headers=[("WWW-Authenticate", line) for line in challenges])
+        scope.setdefault("state", {})["partner"] = outcome.username
+        if not outcome.authentication_info:
+            return send
+        info = outcome.authentication_info.encode("latin-1")
+
+        async def send_with_info(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"authentication-info", info)]}
+            await send(message)
+
+        return send_with_info
+
+    async def _buffer_body(self, scope: Scope, headers: list[tuple[str, str]], receive: Receive) -> Receive:
+        """Read the whole body (bounded) so size and content type are settled before any handler runs."""
+        if scope["method"] not in BODY_METHODS:
+            return receive
+        declared = _first(headers, "content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise PayloadTooLarge(params={"limit": self.max_body_bytes})
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise PayloadTooLarge(params={"limit": self.max_body_bytes})
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body.strip() and not _is_json(_first(headers, "content-type")):
+            raise UnsupportedMediaType()
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+
+def _first(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((value for key, value in headers if key == name), None)
+
+
+def _request_target(scope: Scope) -> str:
+    """The raw target as the client sent it: Digest's `uri` is compared with it (DIGEST.md §3.3)."""
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+    query = scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))

@@ -1,0 +1,111 @@
+"""Settings: every knob the sandbox has, read from `SANDBOX_*` environment variables or CLI flags."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_PARTNERS = {"demo": "demo-secret", "acme": "acme-secret"}
+
+
+class Settings(BaseSettings):
+    """Sandbox configuration (prefix `SANDBOX_`, e.g. `SANDBOX_SEED=7`)."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///./.sandbox/sandbox.db",
+        description="SQLAlchemy URL of the store; `sqlite://` keeps everything in memory (tests).",
+    )
+    seed: int = Field(42, description="Seed of the world builder and of every id the sandbox makes.")
+    orders: int = Field(
+        400, ge=0, le=1_000_000, description="Orders in the seeded world (spread over the partners)."
+    )
+    customers: int = Field(50, ge=1, le=100_000, description="Customers per partner in the seeded world.")
+    host: str = Field("127.0.0.1", description="Address `serve` binds.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `serve` binds (0 = any free port).")
+    partners: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_PARTNERS),
+        description="Partner Digest credentials as `user:password,user:password` (or a JSON object).",
+    )
+    digest_realm: str = Field("minted-sandbox", pattern=r"^[A-Za-z0-9._@-]{1,64}$", description="Digest realm.")
+    digest_secret: str = Field(
+        "",
+        description="HMAC key of Digest nonces; set it when running more than one worker (empty = random).",
+    )
+    digest_algorithms: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("MD5",),
+        description="Digest challenge lines in order, e.g. `MD5` or `SHA-256,MD5`.",
+    )
+    digest_nonce_ttl: int = Field(300, ge=5, le=86_400, description="Seconds a Digest nonce stays fresh.")
+    digest_allow_legacy: bool = Field(True, description="Accept RFC 2069 answers without qop.")
+    price_fix_ttl: int = Field(240, ge=5, le=3600, description="Seconds a price-fix token stays valid.")
+    timezone: Literal["Europe/Istanbul"] = Field(
+        "Europe/Istanbul", description="Time zone of every rendered date (the partner's)."
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
+    buy_spread: Decimal = Field(Decimal("0.0423"), description="Markup of the buy price over spot.")
+    sell_spread: Decimal = Field(Decimal("0.0150"), description="Discount of the sell price under spot.")
+
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("*",), description="Origins browsers may call the sandbox from (`*` = any), comma separated."
+    )
+    fixtures_dir: Path = Field(
+        default_factory=lambda: Path(__file__).resolve().parents[1] / "fixtures",
+        description="Folder of fixtures/ (the golden example order, later legal texts and scenarios).",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("partners", mode="before")
+    @classmethod
+    def _parse_partners(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("{"):
+                import json
+
+                return json.loads(value)
+            pairs = [item.split(":", 1) for item in value.split(",") if item.strip()]
+            if any(len(pair) != 2 for pair in pairs):
+                raise ValueError("expected user:password pairs separated by commas")
+            return {user.strip(): password for user, password in pairs}
+        return value
+
+    @field_validator("partners")
+    @classmethod
+    def _check_partners(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("at least one partner is required")
+        for user, password in value.items():
+            if not user or not password or any(c in user for c in '":, '):
+                raise ValueError(f"invalid partner credentials for {user!r}")
+        return value
+
+    @field_validator("digest_algorithms", mode="before")
+    @classmethod
+    def _parse_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("digest_algorithms")
+    @classmethod
+    def _check_algorithms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        allowed = {"MD5", "MD5-sess", "SHA-256", "SHA-256-sess"}
+        if not value or any(item not in allowed for item in value):
+            raise ValueError(f"choose from {sorted(allowed)}")
+        return value
+
+    @property
+    def in_memory(self) -> bool:
+        return self.database_url in ("sqlite://", "sqlite:///:memory:")

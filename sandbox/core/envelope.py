@@ -1,0 +1,66 @@
+"""The partner's JSON envelope: `{"data", "success", "code", "message"}` on every answer.
+
+documented: success is `{"data": ..., "success": true, "code": 0, "message": ""}`.
+sandbox decision (REFERENCE.md §0): failures are
+`{"data": {"error": <key>, "errors": {<field>: [msg]}}, "success": false, "code": <status>, "message": <msg>}`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from starlette.responses import Response
+
+from sandbox.core import i18n
+from sandbox.core.errors import SandboxError
+from sandbox.core.money import to_json_number
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def _default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return to_json_number(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON (the same bytes Starlette's JSONResponse writes), Decimals as numbers."""
+    return json.dumps(
+        payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_default
+    ).encode("utf-8")
+
+
+def ok_body(data: Any) -> dict[str, Any]:
+    return {"data": data, "success": True, "code": 0, "message": ""}
+
+
+def ok(data: Any, status_code: int = 200) -> Response:
+    return Response(dumps(ok_body(data)), status_code=status_code, media_type=JSON_MEDIA_TYPE)
+
+
+def fail_body(error: SandboxError, locale: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"error": error.key}
+    if error.errors:
+        data["errors"] = {
+            field: [i18n.field_message(key, locale, params) for key, params in messages]
+            for field, messages in error.errors.items()
+        }
+    return {
+        "data": data,
+        "success": False,
+        "code": error.status_code,
+        "message": i18n.message(error.key, locale, error.params),
+    }
+
+
+def fail(error: SandboxError, locale: str) -> Response:
+    response = Response(dumps(fail_body(error, locale)), status_code=error.status_code, media_type=JSON_MEDIA_TYPE)
+    for name, value in error.headers:
+        response.headers.append(name, value)
+    return response

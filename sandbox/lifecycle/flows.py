@@ -1,0 +1,114 @@
+"""The order status machine: every flow's allowed transitions, written once.
+
+The partner documents the status names only; which status follows which is a sandbox decision,
+chosen so every documented status is reachable by some order type.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    type: str  # Buy | Sell | Delivery
+    payment_type: str  # cash | credit-card
+    initial: str
+    transitions: dict[str, tuple[str, ...]]
+
+    def reachable(self) -> list[str]:
+        """Every status an order of this flow can be in, in breadth-first order from the initial one."""
+        return list(self._paths())
+
+    def path_to(self, status: str) -> list[str]:
+        """The shortest chain of statuses from the initial one to `status` (both included)."""
+        paths = self._paths()
+        if status not in paths:
+            raise ValueError(f"{status!r} is not reachable in flow {self.name!r}")
+        return paths[status]
+
+    def is_final(self, status: str) -> bool:
+        return not self.transitions.get(status)
+
+    def _paths(self) -> dict[str, list[str]]:
+        paths = {self.initial: [self.initial]}
+        queue = deque([self.initial])
+        while queue:
+            current = queue.popleft()
+            for following in self.transitions.get(current, ()):
+                if following not in paths:
+                    paths[following] = [*paths[current], following]
+                    queue.append(following)
+        return paths
+
+
+_DELIVERY_STEPS = {
+    "Preparing": ("Packed", "Cancelled"),
+    "Packed": ("Shipped", "Cancelled"),
+    "Shipped": ("Completed",),
+}
+
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in (
+        Flow(
+            "buy-cash",
+            "Buy",
+            "cash",
+            "Created",
+            {"Created": ("Processing", "Cancelled"), "Processing": ("Completed", "Cancelled")},
+        ),
+        Flow(
+            "buy-card",
+            "Buy",
+            "credit-card",
+            "Pending",
+            {
+                "Pending": ("Payment Confirmed", "Cancelled"),
+                "Payment Confirmed": ("Completed",),
+                "Completed": ("Refunding",),
+                "Refunding": ("Refunded",),
+            },
+        ),
+        Flow(
+            "sell",
+            "Sell",
+            "cash",
+            "Created",
+            {
+                "Created": ("Processing", "Cancelled"),
+                "Processing": ("Transferring", "Cancelled"),
+                "Transferring": ("Completed",),
+            },
+        ),
+        Flow(
+            "delivery-cash",
+            "Delivery",
+            "cash",
+            "Created",
+            {"Created": ("Preparing", "Cancelled"), **_DELIVERY_STEPS},
+        ),
+        Flow(
+            "delivery-card",
+            "Delivery",
+            "credit-card",
+            "Pending",
+            {
+                "Pending": ("Payment Confirmed", "Cancelled"),
+                "Payment Confirmed": ("Preparing",),
+                **_DELIVERY_STEPS,
+            },
+        ),
+    )
+}
+
+
+def reachable_by_type() -> dict[str, list[str]]:
+    """Order type → every status some flow of that type reaches."""
+    result: dict[str, list[str]] = {}
+    for flow in FLOWS.values():
+        statuses = result.setdefault(flow.type, [])
+        statuses.extend(status for status in flow.reachable() if status not in statuses)
+    return result

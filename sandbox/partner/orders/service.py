@@ -1,0 +1,122 @@
+"""Order rules: look-ups scoped to one partner, the list's filters and sorting, push_hook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from sandbox.catalog import STATUS_IDS, STATUSES
+from sandbox.core import dates
+from sandbox.core.errors import NotFound, ValidationFailed
+from sandbox.store.models import Customer, Order, OrderItem, WebhookEvent
+
+SORT_COLUMNS = {
+    "type": col(Order.type),
+    "total": col(Order.total),
+    "customer_external_id": col(Customer.external_id),
+    "created_at": col(Order.order_at),
+}
+
+
+def get_order(session: Session, partner_id: int, identifier: str) -> Order:
+    """documented: the path id may be the partner's external_id, the guid or the order_code.
+
+    An order of another partner is reported as not found (404, not 403), so ids never leak.
+    """
+    candidates = session.exec(
+        select(Order).where(
+            Order.partner_id == partner_id,
+            or_(
+                Order.external_id == identifier,
+                Order.guid == identifier.upper(),
+                Order.order_code == identifier.upper(),
+            ),
+        )
+    ).all()
+    if not candidates:
+        raise NotFound("order_not_found")
+    # An external_id that happens to equal another order's code wins: it is the partner's own key.
+    candidates.sort(key=lambda order: (order.external_id != identifier, order.id))
+    return candidates[0]
+
+
+def find_order(
+    session: Session, partner_id: int, *, guid: str | None, order_code: str | None, external_id: str | None
+) -> Order:
+    """Get Order (Alternative): every identifier given must point to the same order."""
+    given = {"guid": guid, "order_code": order_code, "external_id": external_id}
+    given = {name: value for name, value in given.items() if value is not None and value != ""}
+    if not given:
+        raise ValidationFailed("order_identifier_required")
+    found: dict[str, Order | None] = {}
+    for name, value in given.items():
+        column = getattr(Order, name)
+        needle = value if name == "external_id" else value.upper()
+        found[name] = session.exec(select(Order).where(Order.partner_id == partner_id, column == needle)).first()
+    orders = {order.id: order for order in found.values() if order is not None}
+    if not orders:
+        raise NotFound("order_not_found")
+    if len(orders) > 1 or len(orders) == 1 and None in found.values():
+        raise ValidationFailed("order_identifiers_conflict")
+    return next(iter(orders.values()))
+
+
+def request_push(session: Session, order: Order, now: datetime) -> None:
+    """documented: `push_hook: true` pushes the order to the partner's endpoint. Recorded in the outbox;
+    the sender that delivers it is the webhook worker's job."""
+    order.push_hook = True
+    session.add(order)
+    session.add(
+        WebhookEvent(partner_id=order.partner_id, order_id=order.id, event="order.pushed", created_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    customer_external_id: str | None = None
+    sku: str | None = None
+    type: str | None = None
+    status: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    sort_by: str = "created_at"
+    sort_type: str = "desc"
+
+
+def status_id(value: str) -> int:
+    """A status filter: the documented name (`Completed`) or its id (`5`)."""
+    if value.isdigit() and 1 <= int(value) <= len(STATUSES):
+        return int(value)
+    if value in STATUS_IDS:
+        return STATUS_IDS[value]
+    raise ValidationFailed(errors={"status": [("invalid_status", {})]})
+
+
+def list_orders(
+    session: Session, partner_id: int, filters: OrderFilters, page: int, per_page: int
+) -> tuple[list[Order], int]:
+    query = select(Order).outerjoin(Customer, col(Order.customer_id) == col(Customer.id))
+    query = query.where(Order.partner_id == partner_id)
+    if filters.customer_external_id is not None:
+        query = query.where(Customer.external_id == filters.customer_external_id)
+    if filters.sku is not None:
+        query = query.where(
+            col(Order.id).in_(select(OrderItem.order_id).where(OrderItem.sku == filters.sku))
+        )
+    if filters.type is not None:
+        query = query.where(Order.type == filters.type)
+    if filters.status is not None:
+        query = query.where(Order.status_id == status_id(filters.status))
+    if filters.start_date is not None:
+        query = query.where(col(Order.order_at) >= dates.day_start(filters.start_date))
+    if filters.end_date is not None:
+        query = query.where(col(Order.order_at) < dates.day_end(filters.end_date))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    column = SORT_COLUMNS[filters.sort_by]
+    direction = (lambda c: c.asc()) if filters.sort_type == "asc" else (lambda c: c.desc())
+    query = query.order_by(direction(column), direction(col(Order.id)))
+    orders = session.exec(query.offset((page - 1) * per_page).limit(per_page)).all()
+    return list(orders), total

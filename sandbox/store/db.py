@@ -1,0 +1,73 @@
+"""Engine and sessions. The only module that knows the store is SQLite (pragmas, in-memory mode)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel, create_engine
+
+from sandbox.store import models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+
+class Store:
+    """One database: an engine plus sessions.
+
+    An in-memory SQLite database lives on a single shared connection, so its sessions take turns
+    (a lock); a file database runs in WAL mode and lets SQLite arbitrate.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+        if parsed.get_backend_name() == "sqlite":
+            self.engine = self._sqlite_engine(url, parsed.database)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self._lock = threading.RLock() if self.in_memory else None
+
+    def _sqlite_engine(self, url: str, database: str | None) -> Engine:
+        if self.in_memory:
+            engine = create_engine(
+                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            Path(database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not self.in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error."""
+        with self._lock or nullcontext(), Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def create_schema(self) -> None:
+        SQLModel.metadata.create_all(self.engine)
+
+    def drop_schema(self) -> None:
+        SQLModel.metadata.drop_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

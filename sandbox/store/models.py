@@ -1,0 +1,260 @@
+"""Every table of the sandbox: the data model at a glance.
+
+Money and grams are `Decimal` in Python and scaled integers (6 dp) in the database, so SQL can sort
+and sum them exactly. Datetimes are stored as naive UTC and rendered in Europe/Istanbul.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+class Amount(TypeDecorator):
+    """Decimal stored as an integer count of millionths: exact, sortable, summable."""
+
+    impl = BigInteger
+    cache_ok = True
+    SCALE = 6
+
+    def process_bind_param(self, value: Decimal | int | str | None, dialect: object) -> int | None:
+        if value is None:
+            return None
+        scaled = Decimal(value).scaleb(self.SCALE)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.SCALE} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: int | None, dialect: object) -> Decimal | None:
+        return None if value is None else Decimal(value).scaleb(-self.SCALE)
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in Python, naive UTC in the database (sorts as text on SQLite)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetimes must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> datetime:
+    return Field(default=None if nullable else ..., sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+def decimal_column(*, nullable: bool = False, default: Decimal | None = None) -> Decimal:
+    return Field(default=default, sa_column=Column(Amount(), nullable=nullable))
+
+
+class Partner(SQLModel, table=True):
+    """A tenant: one Digest username. Sees only its own customers, orders, cards and balances."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    password: str
+    name: str
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    created_at: datetime = utc_column()
+
+
+class Customer(SQLModel, table=True):
+    """A partner's end customer (B2B2C): a person, or a business with `account_type: company`."""
+
+    __table_args__ = (UniqueConstraint("partner_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    external_id: str
+    account_type: str = "person"  # person | company
+    firstname: str
+    middlename: str | None = None
+    lastname: str
+    email: str | None = None
+    phone: str | None = None
+    gender: str | None = None  # M | F
+    identity_number: str | None = None
+    birthdate: date | None = None
+    company_name: str | None = None
+    tax_office: str | None = None
+    tax_number: str | None = None
+    kyc_status: str = "pending"  # pending | approved | rejected
+    created_at: datetime = utc_column()
+    updated_at: datetime = utc_column()
+
+
+class Product(SQLModel, table=True):
+    """A tradable metal (documented ids: GAU 3000001 / currency 1000004, ...)."""
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    sku: str = Field(unique=True)
+    name: str
+    currency_id: int
+    metal: str
+    deliverable: bool = False
+
+
+class Order(SQLModel, table=True):
+    """A Buy, Sell or Delivery order. `flow` names its lifecycle (sandbox/lifecycle)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_partner_external", "partner_id", "external_id", unique=True),
+        Index("ix_orders_partner_order_at", "partner_id", "order_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    guid: str = Field(unique=True)
+    order_code: str = Field(unique=True)
+    external_id: str | None = None
+    type: str  # Buy | Sell | Delivery
+    flow: str  # buy-cash | buy-card | sell | delivery-cash | delivery-card
+    status_id: int
+    payment_type: str  # cash | credit-card
+    currency_code: str
+    price: Decimal = decimal_column()
+    tax: Decimal = decimal_column()
+    total: Decimal = decimal_column()
+    payment_cost: Decimal | None = decimal_column(nullable=True)
+    description: str | None = None
+    push_hook: bool = False
+    cargo_tracking_number: str | None = None
+    cargo_tracking_url: str | None = None
+    sync_status: bool | None = None
+    order_at: datetime = utc_column()
+    updated_at: datetime = utc_column()
+
+
+class OrderItem(SQLModel, table=True):
+    """One product line; `total = price × amount` rounded to 2 dp."""
+
+    __tablename__ = "order_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    sku: str
+    product_name: str
+    spot_price: Decimal = decimal_column()
+    price: Decimal = decimal_column()
+    tax_rate: Decimal = decimal_column()
+    tax: Decimal = decimal_column()
+    amount: Decimal = decimal_column()
+    total: Decimal = decimal_column()
+
+
+class OrderAddress(SQLModel, table=True):
+    """Billing or shipping address of a delivery order."""
+
+    __tablename__ = "order_address"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    kind: str  # billing | shipping
+    external_id: str | None = None
+    invoice_type: str | None = None  # Individual | Corporate (billing)
+    fullname: str
+    company_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    city: str
+    county: str | None = None
+    district: str | None = None
+    address: str
+    zipcode: str | None = None
+    street: str | None = None
+    tax_office: str | None = None
+    tax_number: str | None = None
+
+
+class Payment(SQLModel, table=True):
+    """A card payment. Never holds a full card number or a CVV: only the masked number."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", unique=True)
+    state: str  # new | success | fail | refunded
+    token: str = Field(unique=True)
+    redirect_url: str | None = None
+    is_3d: bool = True
+    auth_mode: str = "3d"
+    amount: Decimal = decimal_column()
+    comission: Decimal = decimal_column()
+    total: Decimal = decimal_column()
+    installment: int = 1
+    transaction_id: str | None = None
+    refunded_amount: Decimal = decimal_column(default=Decimal(0))
+    error_code: str | None = None
+    error_message: str | None = None
+    card_holder: str
+    card_number: str  # masked: 404809******7528
+    card_expiry: str  # MM/YY
+    card_association: str
+    customer_ip: str | None = None
+    created_at: datetime = utc_column()
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One signed movement of one wallet (`asset` = currency code or sku). Balances are sums of these."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (Index("ix_ledger_wallet", "partner_id", "customer_id", "asset"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    asset: str
+    amount: Decimal = decimal_column()
+    kind: str  # deposit | buy | sell | delivery | fee | refund | adjustment
+    created_at: datetime = utc_column()
+
+
+class OrderStatusHistory(SQLModel, table=True):
+    """Every status an order has been in, in order."""
+
+    __tablename__ = "order_status_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    status_id: int
+    at: datetime = utc_column()
+
+
+class WebhookEvent(SQLModel, table=True):
+    """Outbox: written in the same transaction as the change it announces; a sender delivers it."""
+
+    __tablename__ = "webhook_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    event: str  # order.status_changed | order.pushed
+    state: str = "pending"  # pending | delivered | failed
+    attempts: int = 0
+    created_at: datetime = utc_column()
+    next_attempt_at: datetime | None = utc_column(nullable=True)
+
+
+class WorldMeta(SQLModel, table=True):
+    """What the database holds: the seed and sizes it was built from (reused when they match)."""
+
+    __tablename__ = "world_meta"
+
+    key: str = Field(primary_key=True)
+    value: str
