@@ -65,6 +65,11 @@ def create_app(
     return app
 
 
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn worker processes (`--workers N`): settings from SANDBOX_* variables."""
+    return create_app(Settings())
+
+
 def _digest_verifier(sandbox: Sandbox) -> DigestVerifier:
     settings = sandbox.settings
     secret = (settings.digest_secret or SystemRandom.hex(64)).encode()
@@ -76,6 +81,10 @@ def _digest_verifier(sandbox: Sandbox) -> DigestVerifier:
         nextnonce_after=max(settings.digest_nonce_ttl - 60, 1),
     )
     nonces = NonceManager(
-        secret, settings.digest_realm, settings.digest_nonce_ttl, sandbox.nonce_clock.timestamp, SystemRandom.hex
+        secret,
+        settings.digest_realm,
+        settings.digest_nonce_ttl,
+        sandbox.nonce_clock.timestamp,
+        SystemRandom.hex,
     )
     return DigestVerifier(config, settings.partners.get, nonces, usernames=settings.partners.keys)

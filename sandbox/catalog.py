@@ -24,7 +24,9 @@ PRODUCTS: tuple[ProductInfo, ...] = (
     ProductInfo(3000088, "BGAU", "Gold (B) - Digital storage", 1000015, "gold", False, Decimal("2431.50")),
     ProductInfo(3000089, "BGAG", "Silver (B) - Digital storage", 1000016, "silver", False, Decimal("30.25")),
     ProductInfo(3000090, "GPT", "Platinum - Digital storage", 1000017, "platinum", True, Decimal("1045.00")),
-    ProductInfo(3000091, "GPD", "Palladium - Digital storage", 1000018, "palladium", False, Decimal("990.00")),
+    ProductInfo(
+        3000091, "GPD", "Palladium - Digital storage", 1000018, "palladium", False, Decimal("990.00")
+    ),
 )
 PRODUCTS_BY_SKU = {product.sku: product for product in PRODUCTS}
 SKUS = tuple(PRODUCTS_BY_SKU)

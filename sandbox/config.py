@@ -32,7 +32,9 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_PARTNERS),
         description="Partner Digest credentials as `user:password,user:password` (or a JSON object).",
     )
-    digest_realm: str = Field("minted-sandbox", pattern=r"^[A-Za-z0-9._@-]{1,64}$", description="Digest realm.")
+    digest_realm: str = Field(
+        "minted-sandbox", pattern=r"^[A-Za-z0-9._@-]{1,64}$", description="Digest realm."
+    )
     digest_secret: str = Field(
         "",
         description="HMAC key of Digest nonces; set it when running more than one worker (empty = random).",

@@ -41,9 +41,7 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
         return fail(MethodNotAllowed(params={"method": request.method}), _locale(request))
     if error.status_code == 404:
         return fail(NotFound(), _locale(request))
-    generic = SandboxError("internal_error")
-    generic.status_code = error.status_code
-    return fail(generic, _locale(request))
+    return fail(SandboxError("http_error", status_code=error.status_code), _locale(request))
 
 
 async def unexpected_error(request: Request, error: Exception) -> Response:

@@ -17,7 +17,9 @@ from sandbox.store.seed import WorldSpec, build_world, world_is_current
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, nonce_clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, nonce_clock: Clock | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock or Clock()
         # Digest nonces age on real time even when the business clock is frozen (DIGEST.md §4.1).
@@ -30,7 +32,14 @@ class Sandbox:
     @property
     def world_spec(self) -> WorldSpec:
         s = self.settings
-        return WorldSpec(seed=s.seed, partners=dict(s.partners), customers_per_partner=s.customers, orders=s.orders)
+        return WorldSpec(
+            seed=s.seed,
+            partners=dict(s.partners),
+            customers_per_partner=s.customers,
+            orders=s.orders,
+            buy_spread=s.buy_spread,
+            sell_spread=s.sell_spread,
+        )
 
     def ensure_world(self, progress: Callable[[int], None] | None = None) -> bool:
         """Build the seeded world unless the database already holds exactly this one. True if built."""

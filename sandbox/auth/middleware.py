@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.auth.digest import DigestVerifier
 from sandbox.core import i18n
 from sandbox.core.envelope import fail
-from sandbox.core.errors import BadRequest, PayloadTooLarge, SandboxError, Unauthorized, UnsupportedMediaType
+from sandbox.core.errors import PayloadTooLarge, SandboxError, Unauthorized, UnsupportedMediaType
 
 log = logging.getLogger("sandbox.auth")
 PROTECTED_PREFIX = "/partner/"
@@ -49,7 +49,7 @@ class RequestGate:
             [value for name, value in headers if name == "authorization"],
         )
         if outcome.status == 400:
-            raise BadRequest(outcome.reason)
+            raise SandboxError(outcome.reason)
         if outcome.status != 200:
             log.debug("digest refused: %s", outcome.reason)
             challenges = self.verifier.challenges(stale=outcome.stale)
@@ -61,7 +61,10 @@ class RequestGate:
 
         async def send_with_info(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (b"authentication-info", info)]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"authentication-info", info)],
+                }
             await send(message)
 
         return send_with_info
@@ -117,4 +120,6 @@ def _is_json(content_type: str | None) -> bool:
     if not content_type:
         return False
     media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )

@@ -1,8 +1,8 @@
 """The partner's JSON envelope: `{"data", "success", "code", "message"}` on every answer.
 
 documented: success is `{"data": ..., "success": true, "code": 0, "message": ""}`.
-sandbox decision (REFERENCE.md §0): failures are
-`{"data": {"error": <key>, "errors": {<field>: [msg]}}, "success": false, "code": <status>, "message": <msg>}`.
+sandbox decision (REFERENCE.md §0): failures are `{"data": {"error": <key>, "errors": {<field>: [msg]}},
+"success": false, "code": <status>, "message": <msg>}`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def fail_body(error: SandboxError, locale: str) -> dict[str, Any]:
 
 
 def fail(error: SandboxError, locale: str) -> Response:
-    response = Response(dumps(fail_body(error, locale)), status_code=error.status_code, media_type=JSON_MEDIA_TYPE)
+    response = Response(
+        dumps(fail_body(error, locale)), status_code=error.status_code, media_type=JSON_MEDIA_TYPE
+    )
     for name, value in error.headers:
         response.headers.append(name, value)
     return response

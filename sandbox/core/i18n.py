@@ -7,48 +7,69 @@ from collections.abc import Mapping
 LOCALES = ("tr", "en")
 DEFAULT_LOCALE = "tr"
 
-# key -> (tr, en). Keys are the stable `data.error` values published in README's error catalogue.
-MESSAGES: dict[str, tuple[str, str]] = {
+# The error catalogue: key -> (HTTP status, tr, en). Keys are the stable `data.error` values; README.md
+# publishes this table (tests/unit/test_catalogue.py keeps the two equal).
+MESSAGES: dict[str, tuple[int, str, str]] = {
     # Digest authentication (DIGEST.md §7)
-    "authentication_required": ("Kimlik doğrulaması gerekli.", "Authentication required."),
-    "invalid_credentials": ("Geçersiz kimlik bilgileri.", "Invalid authentication credentials."),
-    "nonce_expired": ("Nonce süresi doldu, yeniden deneyin.", "Nonce expired, retry with the new nonce."),
-    "nonce_count_reused": ("Nonce sayacı yeniden kullanıldı.", "Nonce count reused."),
+    "authentication_required": (401, "Kimlik doğrulaması gerekli.", "Authentication required."),
+    "invalid_credentials": (401, "Geçersiz kimlik bilgileri.", "Invalid authentication credentials."),
+    "nonce_expired": (
+        401,
+        "Nonce süresi doldu, yeniden deneyin.",
+        "Nonce expired, retry with the new nonce.",
+    ),
+    "nonce_count_reused": (401, "Nonce sayacı yeniden kullanıldı.", "Nonce count reused."),
     "digest_uri_mismatch": (
+        400,
         "Digest uri değeri istek hedefiyle eşleşmiyor.",
         "Digest uri does not match the request target.",
     ),
-    "authorization_header_too_large": ("Authorization başlığı çok büyük.", "Authorization header too large."),
+    "authorization_header_too_large": (
+        400,
+        "Authorization başlığı çok büyük.",
+        "Authorization header too large.",
+    ),
     # Partner headers
-    "missing_header": ("{header} başlığı zorunludur.", "The {header} header is required."),
+    "missing_header": (422, "{header} başlığı zorunludur.", "The {header} header is required."),
     "invalid_header": (
+        422,
         "{header} başlığı geçersiz; izin verilen değerler: {allowed}.",
         "The {header} header is invalid; allowed values: {allowed}.",
     ),
     # Request shape
-    "validation_failed": ("Parametre hatası: gönderilen veri geçersiz.", "Parameter error: the given data was invalid."),
-    "malformed_json": ("İstek gövdesi geçerli bir JSON değil.", "The request body is not valid JSON."),
+    "validation_failed": (
+        422,
+        "Parametre hatası: gönderilen veri geçersiz.",
+        "Parameter error: the given data was invalid.",
+    ),
+    "malformed_json": (422, "İstek gövdesi geçerli bir JSON değil.", "The request body is not valid JSON."),
     "unsupported_media_type": (
+        415,
         "İstek gövdesi application/json olmalıdır.",
         "The request body must be application/json.",
     ),
     "payload_too_large": (
+        413,
         "İstek gövdesi {limit} bayttan büyük olamaz.",
         "The request body must not be larger than {limit} bytes.",
     ),
-    "route_not_found": ("İstenen adres bulunamadı.", "The requested route does not exist."),
+    "route_not_found": (404, "İstenen adres bulunamadı.", "The requested route does not exist."),
     "method_not_allowed": (
+        405,
         "Bu adres {method} yöntemini desteklemiyor.",
         "This route does not support the {method} method.",
     ),
-    "internal_error": ("Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),
+    "http_error": (400, "İstek işlenemedi.", "The request could not be processed."),
+    "internal_error": (500, "Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),
     # Orders
-    "order_not_found": ("Sipariş bulunamadı.", "Order not found."),
+    "order_not_found": (404, "Sipariş bulunamadı.", "Order not found."),
     "order_identifier_required": (
+        422,
         "guid, order_code veya external_id alanlarından en az biri gereklidir.",
         "At least one of guid, order_code or external_id is required.",
     ),
     "order_identifiers_conflict": (
+        422,
         "Gönderilen tanımlayıcılar farklı siparişleri gösteriyor.",
         "The given identifiers point to different orders.",
     ),
@@ -59,8 +80,14 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("Bu alan zorunludur.", "This field is required."),
     "extra_forbidden": ("Bu alan tanınmıyor.", "This field is not allowed."),
     "string_type": ("Metin olmalıdır.", "Must be a string."),
-    "string_too_short": ("En az {min_length} karakter olmalıdır.", "Must have at least {min_length} characters."),
-    "string_too_long": ("En fazla {max_length} karakter olabilir.", "Must have at most {max_length} characters."),
+    "string_too_short": (
+        "En az {min_length} karakter olmalıdır.",
+        "Must have at least {min_length} characters.",
+    ),
+    "string_too_long": (
+        "En fazla {max_length} karakter olabilir.",
+        "Must have at most {max_length} characters.",
+    ),
     "string_pattern_mismatch": ("Biçimi geçersiz.", "Has an invalid format."),
     "int_type": ("Tam sayı olmalıdır.", "Must be an integer."),
     "int_parsing": ("Tam sayı olmalıdır.", "Must be an integer."),
@@ -99,14 +126,18 @@ def pick_locale(accept_language: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+def status_of(key: str) -> int:
+    return MESSAGES[key][0]
+
+
 def message(key: str, locale: str, params: Mapping[str, object] | None = None) -> str:
-    text = MESSAGES[key][LOCALES.index(locale)]
+    text = MESSAGES[key][1 + LOCALES.index(locale)]
     return text.format(**params) if params else text
 
 
 def field_message(error_type: str, locale: str, context: Mapping[str, object] | None = None) -> str:
     """A field-level message: a validation type (FIELD_MESSAGES) or any catalogue key (MESSAGES)."""
-    pair = FIELD_MESSAGES.get(error_type) or MESSAGES.get(error_type) or GENERIC_FIELD_MESSAGE
+    pair = FIELD_MESSAGES.get(error_type) or MESSAGES.get(error_type, (0, *GENERIC_FIELD_MESSAGE))[1:]
     text = pair[LOCALES.index(locale)]
     try:
         return text.format(**{k: _plain(v) for k, v in (context or {}).items()})

@@ -53,7 +53,9 @@ class UtcDateTime(TypeDecorator):
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> datetime:
-    return Field(default=None if nullable else ..., sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+    return Field(
+        default=None if nullable else ..., sa_column=Column(UtcDateTime(), nullable=nullable, index=index)
+    )
 
 
 def decimal_column(*, nullable: bool = False, default: Decimal | None = None) -> Decimal:

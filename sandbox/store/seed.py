@@ -58,8 +58,12 @@ TEST_CARDS = (  # (masked number, association): the documented test card first
     ("540061******4581", "Mastercard"),
     ("979204******1002", "Troy"),
 )
-CARD_DECLINES = (("51", "Yetersiz bakiye / Insufficient funds"), ("3D-01", "3-D Secure doğrulaması başarısız"))
+CARD_DECLINES = (
+    ("51", "Yetersiz bakiye / Insufficient funds"),
+    ("3D-01", "3-D Secure doğrulaması başarısız"),
+)
 CARD_COMMISSION = Decimal("0.0199")  # single installment
+MOBILE_PREFIXES = ("30", "32", "33", "35", "42", "44", "52", "53", "55")  # +90 5xx operators
 _TRANSLIT = str.maketrans("çğıöşüÇĞİÖŞÜâîû", "cgiosuCGIOSUaiu")
 
 
@@ -69,6 +73,17 @@ class WorldSpec:
     partners: dict[str, str]
     customers_per_partner: int
     orders: int
+    buy_spread: Decimal = Decimal("0.0423")
+    sell_spread: Decimal = Decimal("0.0150")
+
+    def planned_orders(self) -> int:
+        """Orders the world will hold: the requested count, at least full coverage, plus the golden one."""
+        coverage = sum(len(flow.reachable()) for flow in FLOWS.values())
+        per_partner = [
+            self.orders // len(self.partners) + (1 if n < self.orders % len(self.partners) else 0)
+            for n in range(len(self.partners))
+        ]
+        return sum(max(share, coverage) for share in per_partner) + ("demo" in self.partners)
 
     def signature(self) -> dict[str, str]:
         return {
@@ -77,6 +92,7 @@ class WorldSpec:
             "partners": ",".join(sorted(self.partners)),
             "customers": str(self.customers_per_partner),
             "orders": str(self.orders),
+            "spreads": f"{self.buy_spread}/{self.sell_spread}",
         }
 
 
@@ -178,7 +194,7 @@ class _WorldBuilder:
         self.rng_codes = ids.stream("order-ids")
         self.fake = Faker("tr_TR")
         self.fake.seed_instance(self.rng_people.integer_seed())
-        self.feed = PriceFeed(spec.seed, Decimal("0.0423"), Decimal("0.0150"))
+        self.feed = PriceFeed(spec.seed, spec.buy_spread, spec.sell_spread)
         self.start = WORLD_END - timedelta(days=WORLD_DAYS)
         self.customers: dict[int, list[dict[str, Any]]] = {}
         self.balances: dict[tuple[int, int | None, str], Decimal] = {}
@@ -225,9 +241,9 @@ class _WorldBuilder:
     def _customer(self, number: int, partner_id: int) -> dict[str, Any]:
         rng, fake = self.rng_people, self.fake
         gender = rng.choice(("M", "F"))
-        first = fake.first_name_male() if gender == "M" else fake.first_name_female()
-        last = fake.last_name()
-        middle = (fake.first_name_male() if gender == "M" else fake.first_name_female()) if rng.random() < 0.1 else None
+        given = fake.first_name_male if gender == "M" else fake.first_name_female
+        first, last = _name(given()), _name(fake.last_name())
+        middle = _name(given()) if rng.random() < 0.1 else None
         company = rng.random() < 0.1
         created = self.start - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
         row = {
@@ -239,7 +255,7 @@ class _WorldBuilder:
             "middlename": middle,
             "lastname": last,
             "email": f"{ascii_slug(first)}.{ascii_slug(last)}{rng.randint(1, 99)}@{fake.free_email_domain()}",
-            "phone": f"+905{rng.choice(('30', '32', '33', '35', '42', '44', '52', '53', '55'))}{rng.digits(7)}",
+            "phone": f"+905{rng.choice(MOBILE_PREFIXES)}{rng.digits(7)}",
             "gender": gender,
             "identity_number": identity_number(rng),
             "birthdate": date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55)),
@@ -287,7 +303,9 @@ class _WorldBuilder:
         plans: list[_Plan] = []
         span = int((WORLD_END - self.start).total_seconds())
         for partner_id in range(1, partner_count + 1):
-            share = self.spec.orders // partner_count + (1 if partner_id <= self.spec.orders % partner_count else 0)
+            share = self.spec.orders // partner_count + (
+                1 if partner_id <= self.spec.orders % partner_count else 0
+            )
             coverage = [(flow, status) for flow in FLOWS.values() for status in flow.reachable()]
             for index in range(max(share, len(coverage))):
                 if index < len(coverage):
@@ -527,6 +545,11 @@ _SETTLED = {
     "Sell": {"Completed"},
     "Delivery": {"Preparing", "Packed", "Shipped", "Completed"},
 }
+
+
+def _name(text: str) -> str:
+    """Faker's tr_TR lists carry a few abbreviations ("Emine."); a person's name has no dots."""
+    return text.replace(".", "").strip()
 
 
 def _dec(value: float | int | str) -> Decimal:

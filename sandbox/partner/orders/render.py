@@ -22,7 +22,9 @@ def render_orders(session: Session, orders: list[Order], base_url: str) -> list[
         return []
     order_ids = [order.id for order in orders]
     items: dict[int, list[OrderItem]] = defaultdict(list)
-    for item in session.exec(select(OrderItem).where(col(OrderItem.order_id).in_(order_ids)).order_by(OrderItem.id)):
+    for item in session.exec(
+        select(OrderItem).where(col(OrderItem.order_id).in_(order_ids)).order_by(OrderItem.id)
+    ):
         items[item.order_id].append(item)
     payments = {
         payment.order_id: payment

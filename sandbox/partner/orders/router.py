@@ -75,9 +75,13 @@ def get_orders(
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
     return ok(
         paginate(
-            data=render_orders(session, orders, url), total=count, page=page, per_page=total,
-            path=f"{url}/partner/orders", query=query,
-        )  # fmt: skip
+            data=render_orders(session, orders, url),
+            total=count,
+            page=page,
+            per_page=total,
+            path=f"{url}/partner/orders",
+            query=query,
+        )
     )
 
 

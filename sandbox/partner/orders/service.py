@@ -55,11 +55,13 @@ def find_order(
     for name, value in given.items():
         column = getattr(Order, name)
         needle = value if name == "external_id" else value.upper()
-        found[name] = session.exec(select(Order).where(Order.partner_id == partner_id, column == needle)).first()
+        found[name] = session.exec(
+            select(Order).where(Order.partner_id == partner_id, column == needle)
+        ).first()
     orders = {order.id: order for order in found.values() if order is not None}
     if not orders:
         raise NotFound("order_not_found")
-    if len(orders) > 1 or len(orders) == 1 and None in found.values():
+    if len(orders) > 1 or (len(orders) == 1 and None in found.values()):
         raise ValidationFailed("order_identifiers_conflict")
     return next(iter(orders.values()))
 
@@ -103,9 +105,7 @@ def list_orders(
     if filters.customer_external_id is not None:
         query = query.where(Customer.external_id == filters.customer_external_id)
     if filters.sku is not None:
-        query = query.where(
-            col(Order.id).in_(select(OrderItem.order_id).where(OrderItem.sku == filters.sku))
-        )
+        query = query.where(col(Order.id).in_(select(OrderItem.order_id).where(OrderItem.sku == filters.sku)))
     if filters.type is not None:
         query = query.where(Order.type == filters.type)
     if filters.status is not None:

@@ -40,9 +40,7 @@ class PriceFeed:
         self.buy_spread = buy_spread
         self.sell_spread = sell_spread
         rng = Ids(seed).stream("prices")
-        self._phases = {
-            sku: tuple(rng.uniform(0, 2 * math.pi) for _ in _WAVES) for sku in PRODUCTS_BY_SKU
-        }
+        self._phases = {sku: tuple(rng.uniform(0, 2 * math.pi) for _ in _WAVES) for sku in PRODUCTS_BY_SKU}
         self.fx = {
             code: rate if code == "TRY" else money(rate * Decimal(str(round(rng.uniform(0.99, 1.01), 4))))
             for code, rate in FX_BASE.items()

@@ -1,0 +1,31 @@
+# Every target creates .venv and installs the project (with its test tools) when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP) ## serve the seeded world on http://127.0.0.1:8000
+	$(BIN)/minted-sandbox serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) ## the whole suite
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP) ## measurements, written to bench/RESULTS.md
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache .hypothesis

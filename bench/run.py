@@ -1,0 +1,121 @@
+"""`make bench`: the figures the README and closing notes quote, measured the way users run the sandbox.
+
+Measures seeding time (default world and 100k orders), start-to-first-200 of `minted-sandbox serve`
+(fresh database and existing one), sequential Get Order latency through a real Digest session, and
+the server's peak RSS. Writes bench/RESULTS.md. A full load harness (wrk, peers) comes later.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from requests.auth import HTTPDigestAuth
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "sandbox"]
+HEADERS = {"x-client-id": "web"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed_seconds(db: Path, orders: int) -> float:
+    started = time.perf_counter()
+    subprocess.run([*CLI, "seed", "--db", f"sqlite:///{db}", "--orders", str(orders)], check=True,
+                   stderr=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - started
+
+
+def start_server(db: Path, orders: int) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*CLI, "serve", "--db", f"sqlite:///{db}", "--orders", str(orders), "--port", str(port),
+         "--log-level", "warning"],
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    while True:
+        try:
+            response = requests.get(f"{url}/partner/orders/statuses", auth=HTTPDigestAuth("demo", "demo-secret"),
+                                    headers=HEADERS, timeout=1)  # fmt: skip
+            if response.status_code == 200:
+                return process, url, time.perf_counter() - started
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError("server exited during start")
+        time.sleep(0.01)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def latency(url: str, count: int = 500) -> tuple[float, float, float]:
+    session = requests.Session()
+    session.auth = HTTPDigestAuth("demo", "demo-secret")
+    session.headers.update(HEADERS)
+    page = session.get(f"{url}/partner/orders", params={"total": 30}).json()["data"]["data"]
+    ids = [order["guid"] for order in page]
+    samples = []
+    started = time.perf_counter()
+    for n in range(count):
+        t = time.perf_counter()
+        assert session.get(f"{url}/partner/order/{ids[n % len(ids)]}").status_code == 200
+        samples.append((time.perf_counter() - t) * 1000)
+    elapsed = time.perf_counter() - started
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.99) - 1], count / elapsed
+
+
+def main() -> None:
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        rows.append(("seed default world (400 orders)", f"{seed_seconds(tmpdir / 'default.db', 400):.2f} s"))
+        rows.append(("seed 100,000 orders", f"{seed_seconds(tmpdir / 'big.db', 100_000):.1f} s"))
+        starts = []
+        for _ in range(5):
+            process, url, seconds = start_server(tmpdir / "default.db", 400)
+            starts.append(seconds)
+            process.terminate()
+            process.wait()
+        rows.append(("serve → first 200, existing database (median of 5)", f"{statistics.median(starts):.2f} s"))
+        process, url, seconds = start_server(tmpdir / "fresh.db", 400)
+        rows.append(("serve → first 200, fresh database (seeds first)", f"{seconds:.2f} s"))
+        p50, p99, rate = latency(url)
+        rows.append(("Get Order, sequential Digest session: p50 / p99", f"{p50:.2f} ms / {p99:.2f} ms"))
+        rows.append(("Get Order, sequential requests per second", f"{rate:.0f}"))
+        rows.append(("server peak RSS, default world", f"{peak_rss_mb(process.pid):.0f} MB"))
+        process.terminate()
+        process.wait()
+        process, url, _ = start_server(tmpdir / "big.db", 100_000)
+        latency(url, 200)
+        rows.append(("server peak RSS, 100k-order world", f"{peak_rss_mb(process.pid):.0f} MB"))
+        process.terminate()
+        process.wait()
+    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    report = f"# Benchmark results\n\nMachine: {machine}\n\n| measure | value |\n|---|---|\n{table}\n"
+    (ROOT / "bench" / "RESULTS.md").write_text(report)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Shared fixtures: one real sandbox server per test session, and Digest clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import requests
+from requests.auth import HTTPDigestAuth
+
+from sandbox.config import Settings
+from sandbox.core.clock import Clock
+from sandbox.testing.server import SandboxServer
+
+DEMO = ("demo", "demo-secret")
+ACME = ("acme", "acme-secret")
+PARTNER_HEADERS = {"x-client-id": "web"}
+GOLDEN_GUID = "896AE1AC-E26F-4291-80B2-BF80DE0A920A"
+
+
+def make_settings(tmp_dir, **overrides) -> Settings:
+    values = {"database_url": f"sqlite:///{tmp_dir}/sandbox.db", "seed": 42, "orders": 400}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """The default seeded world (seed 42) behind a real uvicorn on a free port. Treat it as read-only."""
+    settings = make_settings(tmp_path_factory.mktemp("world"))
+    with SandboxServer(settings, nonce_clock=Clock()) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: SandboxServer) -> Iterator[httpx.Client]:
+    """httpx client for the demo partner: base URL, Digest auth and `x-client-id` preset."""
+    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS) as http:
+        yield http
+
+
+@pytest.fixture
+def acme_client(server: SandboxServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*ACME), headers=PARTNER_HEADERS) as http:
+        yield http
+
+
+@pytest.fixture
+def session(server: SandboxServer) -> Iterator[requests.Session]:
+    """requests Session for the demo partner (HTTPDigestAuth, `x-client-id` preset)."""
+    with requests.Session() as http:
+        http.auth = HTTPDigestAuth(*DEMO)
+        http.headers.update(PARTNER_HEADERS)
+        yield http
