@@ -1,0 +1,118 @@
+"""The `minted-sandbox` command as users run it: a real process, real flags, real Digest clients."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from requests.auth import HTTPDigestAuth
+
+from sandbox.config import Settings
+
+CLI = [sys.executable, "-m", "sandbox"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(process: subprocess.Popen, url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else "server exited"
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise TimeoutError(url)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator:
+    processes: list[subprocess.Popen] = []
+
+    def start(*flags: str) -> str:
+        port = _free_port()
+        process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path}/cli.db", *flags],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(process, url)
+        return url
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_serve_help_documents_every_setting_flag_and_env_var() -> None:
+    result = subprocess.run([*CLI, "serve", "--help"], capture_output=True, text=True, check=True)
+    text = " ".join(result.stdout.split())
+    for name in Settings.model_fields:
+        assert f"--{name.replace('_', '-')}" in text
+        assert f"SANDBOX_{name.upper()}" in text
+    assert "--workers" in text
+
+
+def test_seed_with_invalid_orders_exits_2_with_one_line_naming_the_setting() -> None:
+    result = subprocess.run([*CLI, "seed", "--orders", "-5"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "minted-sandbox: error: orders: Input should be greater than or equal to 0"
+    ]
+
+
+def test_seed_builds_the_requested_world_with_a_progress_bar(tmp_path: Path) -> None:
+    db = tmp_path / "seeded.db"
+    result = subprocess.run(
+        [*CLI, "seed", "--db", f"sqlite:///{db}", "--orders", "1000"], capture_output=True, text=True, check=True
+    )
+    assert "seeding: 100%" in result.stderr
+    assert "seeded 1001 orders for 2 partners (seed 42)" in result.stderr
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select count(*) from orders").fetchone() == (1001,)
+        assert connection.execute("pragma journal_mode").fetchone() == ("wal",)
+
+
+def test_serve_answers_digest_requests_on_the_given_port(serve) -> None:
+    url = serve()
+    response = requests.post(
+        f"{url}/partner/order",
+        json={"order_code": "ALS8HEVP"},
+        auth=HTTPDigestAuth("demo", "demo-secret"),
+        headers={"x-client-id": "web"},
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["guid"] == "896AE1AC-E26F-4291-80B2-BF80DE0A920A"
+
+
+def test_serve_with_two_workers_accepts_nonces_across_workers(serve) -> None:
+    url = serve("--workers", "2")
+    statuses = set()
+    for _ in range(12):  # fresh sessions: each 401 and its answer may land on different workers
+        response = requests.get(
+            f"{url}/partner/orders/statuses",
+            auth=HTTPDigestAuth("demo", "demo-secret"),
+            headers={"x-client-id": "web"},
+        )
+        statuses.add(response.status_code)
+    assert statuses == {200}
+
+
+def test_python_dash_m_sandbox_is_the_same_program() -> None:
+    result = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("usage: minted-sandbox")
