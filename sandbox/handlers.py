@@ -38,7 +38,9 @@ async def validation_error(request: Request, error: RequestValidationError) -> R
 
 async def http_error(request: Request, error: StarletteHTTPException) -> Response:
     if error.status_code == 405:
-        return fail(MethodNotAllowed(params={"method": request.method}), _locale(request))
+        # RFC 9110: a 405 lists the methods the route does allow (Starlette puts them in `Allow`).
+        allowed = [(name, value) for name, value in (error.headers or {}).items() if name.lower() == "allow"]
+        return fail(MethodNotAllowed(params={"method": request.method}, headers=allowed), _locale(request))
     if error.status_code == 404:
         return fail(NotFound(), _locale(request))
     return fail(SandboxError("http_error", status_code=error.status_code), _locale(request))

@@ -13,7 +13,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.auth.digest import DigestVerifier
 from sandbox.core import i18n
 from sandbox.core.envelope import fail
-from sandbox.core.errors import PayloadTooLarge, SandboxError, Unauthorized, UnsupportedMediaType
+from sandbox.core.errors import (
+    PayloadTooLarge,
+    SandboxError,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 log = logging.getLogger("sandbox.auth")
 PROTECTED_PREFIX = "/partner/"
@@ -90,8 +96,13 @@ class RequestGate:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body.strip() and not _is_json(_first(headers, "content-type")):
-            raise UnsupportedMediaType()
+        if body.strip():
+            if not _is_json(_first(headers, "content-type")):
+                raise UnsupportedMediaType()
+            try:
+                body.decode("utf-8")  # RFC 8259: JSON between systems is UTF-8
+            except UnicodeDecodeError:
+                raise ValidationFailed("malformed_json") from None
         replayed = False
 
         async def replay() -> Message:

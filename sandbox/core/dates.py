@@ -24,14 +24,22 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(ISTANBUL).isoformat(timespec="seconds")
 
 
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
 def parse_day(text: str) -> date:
-    """Request dates: `YYYY-MM-DD` or `DD-MM-YYYY` (documented for birthdate; we accept both everywhere)."""
+    """Request dates: `YYYY-MM-DD` or `DD-MM-YYYY` (documented for birthdate; we accept both everywhere),
+    between 1900 and 2999 so every day converts to UTC and back."""
     for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError("expected YYYY-MM-DD or DD-MM-YYYY")
+        if FIRST_DAY <= day <= LAST_DAY:
+            return day
+        break
+    raise ValueError("expected YYYY-MM-DD or DD-MM-YYYY between 1900 and 2999")
 
 
 def day_start(day: date) -> datetime:

@@ -109,7 +109,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Bir sipariş durumu adı veya numarası (1–12) olmalıdır.",
         "Must be an order status name or id (1–12).",
     ),
-    "invalid_day": ("YYYY-MM-DD veya DD-MM-YYYY biçiminde olmalıdır.", "Must be YYYY-MM-DD or DD-MM-YYYY."),
+    "invalid_day": (
+        "1900–2999 arasında, YYYY-MM-DD veya DD-MM-YYYY biçiminde bir tarih olmalıdır.",
+        "Must be a date between 1900 and 2999 as YYYY-MM-DD or DD-MM-YYYY.",
+    ),
     "end_before_start": ("startDate tarihinden önce olamaz.", "Must not be before startDate."),
 }
 GENERIC_FIELD_MESSAGE = ("Geçersiz değer.", "Invalid value.")

@@ -73,5 +73,7 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 PartnerDep = Annotated[PartnerContext, Depends(partner_context)]
-SessionDep = Annotated[Session, Depends(db_session)]
+# scope="function": the transaction commits before the response is sent, never after the client
+# has been told it succeeded.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]

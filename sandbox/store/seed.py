@@ -17,6 +17,7 @@ from typing import Any
 
 from faker import Faker
 from sqlalchemy import insert
+from sqlmodel import select
 
 from sandbox.catalog import CURRENCIES, PRODUCTS, PRODUCTS_BY_SKU, STATUS_IDS
 from sandbox.core.clock import ISTANBUL
@@ -124,7 +125,7 @@ def world_is_current(store: Store, spec: WorldSpec) -> bool:
     if not inspect(store.engine).has_table("world_meta"):
         return False
     with store.session() as session:
-        rows = {row.key: row.value for row in session.query(WorldMeta).all()}
+        rows = {row.key: row.value for row in session.exec(select(WorldMeta))}
     return rows == spec.signature()
 
 
@@ -242,8 +243,8 @@ class _WorldBuilder:
         rng, fake = self.rng_people, self.fake
         gender = rng.choice(("M", "F"))
         given = fake.first_name_male if gender == "M" else fake.first_name_female
-        first, last = _name(given()), _name(fake.last_name())
-        middle = _name(given()) if rng.random() < 0.1 else None
+        first, last = _name(given), _name(fake.last_name)
+        middle = _name(given) if rng.random() < 0.1 else None
         company = rng.random() < 0.1
         created = self.start - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
         row = {
@@ -547,9 +548,13 @@ _SETTLED = {
 }
 
 
-def _name(text: str) -> str:
-    """Faker's tr_TR lists carry a few abbreviations ("Emine."); a person's name has no dots."""
-    return text.replace(".", "").strip()
+def _name(draw: Callable[[], str]) -> str:
+    """A name of letters only: Faker's tr_TR lists carry a few abbreviations and typos ("Emine.",
+    "N˜zamett˜n"), which are drawn again (deterministically: the draws come from the seeded Faker)."""
+    while True:
+        name = draw()
+        if all(char.isalpha() or char in " -'" for char in name):
+            return name
 
 
 def _dec(value: float | int | str) -> Decimal:

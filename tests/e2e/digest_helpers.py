@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.auth.digest import expected_response
+from sandbox.core import i18n
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
@@ -75,7 +76,8 @@ class Challenge:
 def parse_params(text: str) -> dict[str, str]:
     """`a="x", b=y` -> {"a": "x", "b": "y"}: a small independent parser (not the server's)."""
     return {
-        name.lower(): bare or re.sub(r"\\(.)", r"\1", quoted) for name, quoted, bare in _AUTH_PARAM.findall(text)
+        name.lower(): bare or re.sub(r"\\(.)", r"\1", quoted)
+        for name, quoted, bare in _AUTH_PARAM.findall(text)
     }
 
 
@@ -187,7 +189,9 @@ def authorization(value: str) -> list[tuple[str, str]]:
     return [("Authorization", value)]
 
 
-def authorized(server: SandboxServer, method: str = "GET", target: str = STATUSES, **kwargs: Any) -> RawResponse:
+def authorized(
+    server: SandboxServer, method: str = "GET", target: str = STATUSES, **kwargs: Any
+) -> RawResponse:
     """Fetch a fresh nonce, then send a correct qop=auth answer for `method target`."""
     params = answer(fetch_challenge(server), method=method, uri=target, **kwargs)
     return send(server, method, target, authorization(header(params)))
@@ -202,8 +206,8 @@ def assert_failure_envelope(response: RawResponse, status: int, error: str) -> N
     assert response.header("Content-Type") == "application/json"
     body = response.json
     assert "detail" not in body
-    assert body == {"data": {"error": error}, "success": False, "code": status, "message": body["message"]}
-    assert isinstance(body["message"], str) and body["message"]
+    message = i18n.message(error, i18n.DEFAULT_LOCALE)
+    assert body == {"data": {"error": error}, "success": False, "code": status, "message": message}
 
 
 def assert_fresh_challenge(

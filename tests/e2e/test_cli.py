@@ -79,7 +79,10 @@ def test_seed_with_invalid_orders_exits_2_with_one_line_naming_the_setting() -> 
 def test_seed_builds_the_requested_world_with_a_progress_bar(tmp_path: Path) -> None:
     db = tmp_path / "seeded.db"
     result = subprocess.run(
-        [*CLI, "seed", "--db", f"sqlite:///{db}", "--orders", "1000"], capture_output=True, text=True, check=True
+        [*CLI, "seed", "--db", f"sqlite:///{db}", "--orders", "1000"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "seeding: 100%" in result.stderr
     assert "seeded 1001 orders for 2 partners (seed 42)" in result.stderr

@@ -90,7 +90,7 @@ class OrderFilters:
 
 def status_id(value: str) -> int:
     """A status filter: the documented name (`Completed`) or its id (`5`)."""
-    if value.isdigit() and 1 <= int(value) <= len(STATUSES):
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= len(STATUSES):
         return int(value)
     if value in STATUS_IDS:
         return STATUS_IDS[value]

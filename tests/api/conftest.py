@@ -1,0 +1,46 @@
+"""API-test fixtures: clients without partner headers, and every seeded order read once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.testing.server import SandboxServer
+from tests.api.helpers import all_orders, page_texts
+from tests.conftest import ACME, DEMO, PARTNER_HEADERS
+
+
+@pytest.fixture
+def bare_client(server: SandboxServer) -> Iterator[httpx.Client]:
+    """Digest auth for demo but no `x-client-id`: for the header rules."""
+    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO)) as http:
+        yield http
+
+
+@pytest.fixture
+def anonymous(server: SandboxServer) -> Iterator[httpx.Client]:
+    """No Digest credentials at all (docs, OpenAPI, 401s)."""
+    with httpx.Client(base_url=server.url, headers=PARTNER_HEADERS) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def demo_page_texts(server: SandboxServer) -> list[str]:
+    """Raw JSON of every Get Orders page of demo (30 a page, newest first); read before any test writes."""
+    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS) as http:
+        return page_texts(http)
+
+
+@pytest.fixture(scope="session")
+def demo_orders(server: SandboxServer) -> list[dict[str, Any]]:
+    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS) as http:
+        return all_orders(http)
+
+
+@pytest.fixture(scope="session")
+def acme_orders(server: SandboxServer) -> list[dict[str, Any]]:
+    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*ACME), headers=PARTNER_HEADERS) as http:
+        return all_orders(http)

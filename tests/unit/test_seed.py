@@ -1,0 +1,257 @@
+"""The seeded world: deterministic per seed, different across seeds, and internally consistent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel, select
+
+from sandbox.catalog import STATUS_IDS
+from sandbox.core.ids import Rng
+from sandbox.lifecycle.flows import FLOWS
+from sandbox.store.db import Store
+from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem
+from sandbox.store.seed import (
+    WorldSpec,
+    build_world,
+    identity_number,
+    is_valid_identity_number,
+    world_is_current,
+)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+PARTNERS = {"demo": "demo-secret", "acme": "acme-secret"}
+GOLDEN_GUID = "896AE1AC-E26F-4291-80B2-BF80DE0A920A"
+CENT = Decimal("0.01")
+small_world = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def build(
+    seed: int = 42, *, orders: int = 400, customers: int = 50, partners: dict[str, str] | None = None
+) -> Store:
+    store = Store("sqlite://")
+    spec = WorldSpec(seed=seed, partners=partners or PARTNERS, customers_per_partner=customers, orders=orders)
+    build_world(store, spec, FIXTURES)
+    return store
+
+
+def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, ordered by primary key."""
+    with store.engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row) for row in connection.execute(sa_select(table).order_by(*table.primary_key))
+            ]
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def rows(store: Store, model: type[SQLModel]) -> list[Any]:
+    with store.session() as session:
+        return list(session.exec(select(model).order_by(model.id)))
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[Store]:
+    store = build()
+    yield store
+    store.dispose()
+
+
+# -- determinism ------------------------------------------------------------------------------------
+
+
+def test_build_world_same_seed_returns_identical_rows(world: Store) -> None:
+    again = build()
+
+    first, second = dump(world), dump(again)
+    assert {name: len(table) for name, table in first.items() if name != "webhook_event"} == {
+        name: len(table) for name, table in second.items() if name != "webhook_event"
+    }
+    assert len(first["orders"]) == 401
+    assert first == second
+
+
+def test_build_world_rebuilt_over_other_seed_equals_fresh_build(world: Store) -> None:
+    store = build(7)
+    build_world(store, WorldSpec(seed=42, partners=PARTNERS, customers_per_partner=50, orders=400), FIXTURES)
+
+    assert dump(store) == dump(world)
+
+
+def test_build_world_different_seed_returns_different_customers(world: Store) -> None:
+    other = build(43)
+
+    mine = {c.external_id for c in rows(world, Customer)}
+    theirs = {c.external_id for c in rows(other, Customer)}
+    assert mine & theirs == {"92440753"}  # only the golden example's customer is fixed
+
+
+def test_build_world_different_seed_returns_different_orders(world: Store) -> None:
+    other = build(43)
+
+    mine = {o.guid for o in rows(world, Order)}
+    theirs = {o.guid for o in rows(other, Order)}
+    assert mine & theirs == {GOLDEN_GUID}
+    assert [o.order_code for o in rows(world, Order)][1:] != [o.order_code for o in rows(other, Order)][1:]
+
+
+def test_world_is_current_for_its_own_spec_only(world: Store) -> None:
+    spec = WorldSpec(seed=42, partners=PARTNERS, customers_per_partner=50, orders=400)
+
+    assert world_is_current(world, spec)
+    assert not world_is_current(
+        world, WorldSpec(seed=7, partners=PARTNERS, customers_per_partner=50, orders=400)
+    )
+    assert not world_is_current(
+        world, WorldSpec(seed=42, partners=PARTNERS, customers_per_partner=50, orders=401)
+    )
+
+
+def test_world_is_current_empty_store_returns_false() -> None:
+    assert not world_is_current(Store("sqlite://"), WorldSpec(42, PARTNERS, 50, 400))
+
+
+# -- shape of the world -----------------------------------------------------------------------------
+
+
+def test_build_world_includes_golden_order_for_demo(world: Store) -> None:
+    golden = rows(world, Order)[0]
+
+    assert (golden.id, golden.partner_id, golden.guid, golden.order_code) == (1, 1, GOLDEN_GUID, "ALS8HEVP")
+
+
+def test_build_world_without_demo_partner_has_no_golden_order() -> None:
+    store = build(orders=60, customers=5, partners={"acme": "acme-secret"})
+
+    assert GOLDEN_GUID not in {o.guid for o in rows(store, Order)}
+    assert len(rows(store, Order)) == 60
+
+
+def test_build_world_small_order_count_still_covers_every_flow_and_status() -> None:
+    """28 flow × status pairs per partner, even when fewer orders were asked for."""
+    store = build(orders=10, customers=5)
+
+    pairs: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    for order in rows(store, Order)[1:]:
+        pairs[order.partner_id].add((order.flow, order.status_id))
+    expected = {
+        (flow.name, status) for flow in FLOWS.values() for status in map(STATUS_IDS.get, flow.reachable())
+    }
+    assert len(expected) == 28
+    assert pairs == {1: expected, 2: expected}
+
+
+def test_build_world_customers_per_partner(world: Store) -> None:
+    per_partner: dict[int, int] = defaultdict(int)
+    for customer in rows(world, Customer):
+        per_partner[customer.partner_id] += 1
+
+    assert per_partner == {1: 50, 2: 50}
+
+
+def test_seeded_identity_numbers_pass_turkish_checksum(world: Store) -> None:
+    customers = rows(world, Customer)
+    numbers = [c.identity_number for c in customers if c.identity_number is not None]
+
+    assert len(numbers) > 50
+    assert [n for n in numbers if not is_valid_identity_number(n)] == []
+    assert [c.id for c in customers if c.identity_number is None and c.account_type != "company"] == []
+
+
+def test_seeded_person_names_are_letters_only(world: Store) -> None:
+    """A person's name is letters, spaces, hyphens or apostrophes (Faker's tr_TR list has typos)."""
+    names = [
+        name
+        for c in rows(world, Customer)
+        for name in (c.firstname, c.middlename, c.lastname)
+        if name and not all(ch.isalpha() or ch in " -'" for ch in name)
+    ]
+
+    assert names == []
+
+
+@given(st.integers(min_value=0, max_value=2**32))
+def test_identity_number_for_any_stream_passes_checksum(seed: int) -> None:
+    number = identity_number(Rng(str(seed)))
+
+    assert len(number) == 11 and number[0] != "0"
+    assert is_valid_identity_number(number)
+
+
+@pytest.mark.parametrize("number", [
+    "46714948611",  # wrong 11th digit
+    "46714948600",  # wrong 10th digit
+    "06714948610",  # leading zero
+    "4671494861",  # ten digits
+    "467149486100",  # twelve digits
+    "4671494861a",  # not a digit
+    "",
+])  # fmt: skip
+def test_is_valid_identity_number_rejects_invalid(number: str) -> None:
+    assert not is_valid_identity_number(number)
+
+
+def test_is_valid_identity_number_accepts_documented_example() -> None:
+    assert is_valid_identity_number("46714948610")
+
+
+# -- money and metal invariants, for any seed -------------------------------------------------------
+
+
+@small_world
+@given(st.integers(min_value=0, max_value=2**31))
+def test_any_seed_item_totals_are_price_times_amount_at_2dp(seed: int) -> None:
+    items = rows(build(seed, orders=60, customers=5), OrderItem)
+
+    assert len(items) == 61
+    assert [
+        i.id for i in items if i.total != (i.price * i.amount).quantize(CENT, rounding=ROUND_HALF_UP)
+    ] == []
+
+
+@small_world
+@given(st.integers(min_value=0, max_value=2**31))
+def test_any_seed_order_total_is_sum_of_item_totals(seed: int) -> None:
+    store = build(seed, orders=60, customers=5)
+    sums: dict[int, Decimal] = defaultdict(Decimal)
+    for item in rows(store, OrderItem):
+        sums[item.order_id] += item.total
+
+    orders = rows(store, Order)
+    assert len(orders) == 61
+    assert [o.id for o in orders if o.total != sums[o.id]] == []
+
+
+@small_world
+@given(st.integers(min_value=0, max_value=2**31))
+def test_any_seed_no_wallet_ledger_sum_is_negative(seed: int) -> None:
+    balances: dict[tuple[int, int | None, str], Decimal] = defaultdict(Decimal)
+    for entry in rows(build(seed, orders=60, customers=5), LedgerEntry):
+        balances[(entry.partner_id, entry.customer_id, entry.asset)] += entry.amount
+
+    assert balances
+    assert {wallet: total for wallet, total in balances.items() if total < 0} == {}
+
+
+@small_world
+@given(st.integers(min_value=0, max_value=2**31))
+def test_any_seed_no_wallet_goes_negative_in_ledger_order(seed: int) -> None:
+    """Every debit is covered by what the wallet held when it was written (deposits come first)."""
+    balances: dict[tuple[int, int | None, str], Decimal] = defaultdict(Decimal)
+    overdrawn = []
+    for entry in rows(build(seed, orders=60, customers=5), LedgerEntry):
+        wallet = (entry.partner_id, entry.customer_id, entry.asset)
+        balances[wallet] += entry.amount
+        if balances[wallet] < 0:
+            overdrawn.append(entry.id)
+
+    assert overdrawn == []
