@@ -49,3 +49,8 @@ def day_start(day: date) -> datetime:
 
 def day_end(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
+
+
+def parse_order_at(text: str) -> datetime:
+    """Inverse of `order_at`: `dd-mm-YYYY HH:MM` in Istanbul time."""
+    return datetime.strptime(text, "%d-%m-%Y %H:%M").replace(tzinfo=ISTANBUL)

@@ -1,49 +1,22 @@
-"""The seeded world: partners, customers, and orders in every type × status, built from one seed.
-
-Everything here draws from named `Ids` streams and Faker seeded from them, never from the clock:
-the world's timeline ends at the fixed instant `WORLD_END`, so the same seed gives byte-identical
-data on any day, and a different seed gives a different world.
-"""
+"""Seeded orders in every flow × reachable status, with their items, payments, addresses, ledger
+entries and status history, written in batches."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from faker import Faker
-from sqlalchemy import insert
-from sqlmodel import select
-
-from sandbox.catalog import CURRENCIES, PRODUCTS, PRODUCTS_BY_SKU, STATUS_IDS
-from sandbox.core.clock import ISTANBUL
-from sandbox.core.ids import Ids, Rng
+from sandbox.catalog import CURRENCIES, PRODUCTS_BY_SKU, STATUS_IDS
+from sandbox.core import dates
 from sandbox.core.money import grams, money
 from sandbox.lifecycle.flows import FLOWS, Flow
-from sandbox.partner.prices.feed import PriceFeed
 from sandbox.store import geo
-from sandbox.store.db import Store
-from sandbox.store.models import (
-    SCHEMA_VERSION,
-    Customer,
-    LedgerEntry,
-    Order,
-    OrderAddress,
-    OrderItem,
-    OrderStatusHistory,
-    Partner,
-    Payment,
-    Product,
-    WorldMeta,
-)
+from sandbox.store.models import LedgerEntry, Order, OrderAddress, OrderItem, OrderStatusHistory, Payment
+from sandbox.store.seed.context import WORLD_END, WorldContext
 
-WORLD_END = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul
-WORLD_DAYS = 180
-GOLDEN_ORDER_FILE = Path("golden") / "get-order-alternative.json"
 BATCH = 5_000
 
 # Random (non-coverage) orders: how often each flow appears, and each status within a flow.
@@ -64,93 +37,6 @@ CARD_DECLINES = (
     ("3D-01", "3-D Secure doğrulaması başarısız"),
 )
 CARD_COMMISSION = Decimal("0.0199")  # single installment
-MOBILE_PREFIXES = ("30", "32", "33", "35", "42", "44", "52", "53", "55")  # +90 5xx operators
-_TRANSLIT = str.maketrans("çğıöşüÇĞİÖŞÜâîû", "cgiosuCGIOSUaiu")
-
-
-@dataclass
-class WorldSpec:
-    seed: int
-    partners: dict[str, str]
-    customers_per_partner: int
-    orders: int
-    buy_spread: Decimal = Decimal("0.0423")
-    sell_spread: Decimal = Decimal("0.0150")
-
-    def planned_orders(self) -> int:
-        """Orders the world will hold: the requested count, at least full coverage, plus the golden one."""
-        coverage = sum(len(flow.reachable()) for flow in FLOWS.values())
-        per_partner = [
-            self.orders // len(self.partners) + (1 if n < self.orders % len(self.partners) else 0)
-            for n in range(len(self.partners))
-        ]
-        return sum(max(share, coverage) for share in per_partner) + ("demo" in self.partners)
-
-    def signature(self) -> dict[str, str]:
-        return {
-            "schema_version": str(SCHEMA_VERSION),
-            "seed": str(self.seed),
-            "partners": ",".join(sorted(self.partners)),
-            "customers": str(self.customers_per_partner),
-            "orders": str(self.orders),
-            "spreads": f"{self.buy_spread}/{self.sell_spread}",
-        }
-
-
-def identity_number(rng: Rng) -> str:
-    """An 11-digit T.C. kimlik no that passes the official checksum."""
-    digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(8)]
-    tenth = (sum(digits[0:9:2]) * 7 - sum(digits[1:8:2])) % 10
-    digits.append(tenth)
-    digits.append(sum(digits) % 10)
-    return "".join(map(str, digits))
-
-
-def is_valid_identity_number(value: str) -> bool:
-    if len(value) != 11 or not value.isdigit() or value[0] == "0":
-        return False
-    digits = [int(c) for c in value]
-    tenth = (sum(digits[0:9:2]) * 7 - sum(digits[1:8:2])) % 10
-    return digits[9] == tenth and digits[10] == sum(digits[:10]) % 10
-
-
-def ascii_slug(text: str) -> str:
-    return "".join(c for c in text.translate(_TRANSLIT).lower() if c.isalnum())
-
-
-def world_is_current(store: Store, spec: WorldSpec) -> bool:
-    """True when the database already holds the world `spec` describes."""
-    from sqlalchemy import inspect
-
-    if not inspect(store.engine).has_table("world_meta"):
-        return False
-    with store.session() as session:
-        rows = {row.key: row.value for row in session.exec(select(WorldMeta))}
-    return rows == spec.signature()
-
-
-def build_world(
-    store: Store,
-    spec: WorldSpec,
-    fixtures_dir: Path,
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Drop whatever the store holds and build the world `spec` describes."""
-    store.drop_schema()
-    store.create_schema()
-    builder = _WorldBuilder(spec, fixtures_dir)
-    with store.engine.begin() as connection:
-        for table, rows in builder.reference_rows():
-            connection.execute(insert(table), rows)
-        for batch in builder.order_batches():
-            for table, rows in batch.tables():
-                if rows:
-                    connection.execute(insert(table), rows)
-            if progress:
-                progress(batch.orders_count)
-        connection.execute(
-            insert(WorldMeta.__table__), [{"key": k, "value": v} for k, v in spec.signature().items()]
-        )
 
 
 @dataclass
@@ -185,118 +71,21 @@ class _Plan:
     b2b: bool
 
 
-class _WorldBuilder:
-    def __init__(self, spec: WorldSpec, fixtures_dir: Path) -> None:
-        self.spec = spec
-        self.fixtures_dir = fixtures_dir
-        ids = Ids(spec.seed)
-        self.rng_people = ids.stream("customers")
-        self.rng_orders = ids.stream("orders")
-        self.rng_codes = ids.stream("order-ids")
-        self.fake = Faker("tr_TR")
-        self.fake.seed_instance(self.rng_people.integer_seed())
-        self.feed = PriceFeed(spec.seed, spec.buy_spread, spec.sell_spread)
-        self.start = WORLD_END - timedelta(days=WORLD_DAYS)
-        self.customers: dict[int, list[dict[str, Any]]] = {}
+class OrderBuilder:
+    def __init__(self, context: WorldContext) -> None:
+        self.spec = context.spec
+        self.rng_orders = context.rng_orders
+        self.rng_codes = context.rng_codes
+        self.fake = context.fake
+        self.feed = context.feed
+        self.start = context.start
+        self.customers = context.customers
         self.balances: dict[tuple[int, int | None, str], Decimal] = {}
         self.ledger_id = 0
         self.history_id = 0
         self.address_id = 0
         self.payment_id = 0
         self.used_codes: set[str] = set()
-
-    # -- reference data: partners, products, customers ----------------------------------------
-
-    def reference_rows(self) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
-        partners = [
-            {"id": number, "username": user, "password": password, "name": f"{user.title()} Partner",
-             "created_at": self.start - timedelta(days=30)}
-            for number, (user, password) in enumerate(self.spec.partners.items(), start=1)
-        ]  # fmt: skip
-        yield Partner.__table__, partners
-        yield Product.__table__, [
-            {"id": p.product_id, "sku": p.sku, "name": p.name, "currency_id": p.currency_id,
-             "metal": p.metal, "deliverable": p.deliverable}
-            for p in PRODUCTS
-        ]  # fmt: skip
-        customers: list[dict[str, Any]] = []
-        next_id = 1
-        golden = self._golden_order()
-        for partner in partners:
-            rows = []
-            if golden and partner["id"] == 1:
-                rows.append(self._golden_customer(next_id, golden))
-                next_id += 1
-            seen = {row["external_id"] for row in rows}
-            while len(rows) < self.spec.customers_per_partner:
-                row = self._customer(next_id, partner["id"])
-                if row["external_id"] in seen:
-                    continue
-                seen.add(row["external_id"])
-                rows.append(row)
-                next_id += 1
-            self.customers[partner["id"]] = rows
-            customers.extend(rows)
-        yield Customer.__table__, customers
-
-    def _customer(self, number: int, partner_id: int) -> dict[str, Any]:
-        rng, fake = self.rng_people, self.fake
-        gender = rng.choice(("M", "F"))
-        given = fake.first_name_male if gender == "M" else fake.first_name_female
-        first, last = _name(given), _name(fake.last_name)
-        middle = _name(given) if rng.random() < 0.1 else None
-        company = rng.random() < 0.1
-        created = self.start - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
-        row = {
-            "id": number,
-            "partner_id": partner_id,
-            "external_id": rng.digits(8),
-            "account_type": "company" if company else "person",
-            "firstname": first,
-            "middlename": middle,
-            "lastname": last,
-            "email": f"{ascii_slug(first)}.{ascii_slug(last)}{rng.randint(1, 99)}@{fake.free_email_domain()}",
-            "phone": f"+905{rng.choice(MOBILE_PREFIXES)}{rng.digits(7)}",
-            "gender": gender,
-            "identity_number": identity_number(rng),
-            "birthdate": date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55)),
-            "company_name": None,
-            "tax_office": None,
-            "tax_number": None,
-            "kyc_status": rng.weighted(("approved", "pending", "rejected"), (85, 10, 5)),
-            "created_at": created,
-            "updated_at": created,
-        }
-        if company:
-            row.update(
-                company_name=fake.company(),
-                tax_office=f"{rng.choice(geo.PROVINCES)} Vergi Dairesi",
-                tax_number=rng.digits(10),
-                identity_number=None,
-                gender=None,
-                birthdate=None,
-            )
-        return row
-
-    def _golden_order(self) -> dict[str, Any] | None:
-        path = self.fixtures_dir / GOLDEN_ORDER_FILE
-        if not path.exists() or "demo" not in self.spec.partners:
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))["response"]["data"]
-
-    def _golden_customer(self, number: int, order: dict[str, Any]) -> dict[str, Any]:
-        c = order["customer"]
-        created = _parse_partner_time(order["order_at"]) - timedelta(days=90)
-        return {
-            "id": number, "partner_id": 1, "external_id": c["external_id"], "account_type": "person",
-            "firstname": c["firstname"], "middlename": c["middlename"], "lastname": c["lastname"],
-            "email": c["email"], "phone": c["phone"], "gender": c["gender"],
-            "identity_number": c["identity_number"], "birthdate": date.fromisoformat(c["birthdate"]),
-            "company_name": None, "tax_office": None, "tax_number": None, "kyc_status": "approved",
-            "created_at": created, "updated_at": created,
-        }  # fmt: skip
-
-    # -- orders ---------------------------------------------------------------------------------
 
     def _plans(self) -> list[_Plan]:
         rng = self.rng_orders
@@ -324,9 +113,8 @@ class _WorldBuilder:
         plans.sort(key=lambda plan: (plan.at, plan.partner_id))
         return plans
 
-    def order_batches(self) -> Iterator[_Batch]:
+    def batches(self, golden: dict[str, Any] | None) -> Iterator[_Batch]:
         batch = _Batch()
-        golden = self._golden_order()
         order_id = 0
         if golden:
             order_id += 1
@@ -341,7 +129,7 @@ class _WorldBuilder:
             yield batch
 
     def _add_golden(self, batch: _Batch, order_id: int, data: dict[str, Any]) -> None:
-        at = _parse_partner_time(data["order_at"])
+        at = dates.parse_order_at(data["order_at"])
         item = data["items"][0]
         batch.orders.append({
             "id": order_id, "partner_id": 1, "customer_id": self.customers[1][0]["id"], "guid": data["guid"],
@@ -548,15 +336,6 @@ _SETTLED = {
 }
 
 
-def _name(draw: Callable[[], str]) -> str:
-    """A name of letters only: Faker's tr_TR lists carry a few abbreviations and typos ("Emine.",
-    "N˜zamett˜n"), which are drawn again (deterministically: the draws come from the seeded Faker)."""
-    while True:
-        name = draw()
-        if all(char.isalpha() or char in " -'" for char in name):
-            return name
-
-
 def _dec(value: float | int | str) -> Decimal:
     return Decimal(str(value))
 
@@ -564,8 +343,3 @@ def _dec(value: float | int | str) -> Decimal:
 def _grams_text(amount: Decimal) -> str:
     text = format(amount.normalize(), "f")
     return text
-
-
-def _parse_partner_time(text: str) -> datetime:
-    """documented: Get Order renders `order_at` as `dd-mm-YYYY HH:MM` in Istanbul time."""
-    return datetime.strptime(text, "%d-%m-%Y %H:%M").replace(tzinfo=ISTANBUL)

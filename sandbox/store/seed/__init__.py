@@ -1,0 +1,75 @@
+"""The seeded world: partners, customers, and orders in every type × status, built from one seed.
+
+Everything here draws from named `Ids` streams and Faker seeded from them, never from the clock:
+the world's timeline ends at the fixed instant `WORLD_END`, so the same seed gives byte-identical
+data on any day, and a different seed gives a different world.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, inspect
+from sqlmodel import select
+
+from sandbox.store.db import Store
+from sandbox.store.models import WorldMeta
+from sandbox.store.seed.context import WORLD_END, WorldContext, WorldSpec
+from sandbox.store.seed.orders import OrderBuilder
+from sandbox.store.seed.people import PeopleBuilder, identity_number, is_valid_identity_number
+
+__all__ = [
+    "WORLD_END",
+    "WorldSpec",
+    "build_world",
+    "identity_number",
+    "is_valid_identity_number",
+    "world_is_current",
+]
+
+GOLDEN_ORDER_FILE = Path("golden") / "get-order-alternative.json"
+
+
+def world_is_current(store: Store, spec: WorldSpec) -> bool:
+    """True when the database already holds the world `spec` describes."""
+    if not inspect(store.engine).has_table("world_meta"):
+        return False
+    with store.session() as session:
+        rows = {row.key: row.value for row in session.exec(select(WorldMeta))}
+    return rows == spec.signature()
+
+
+def build_world(
+    store: Store,
+    spec: WorldSpec,
+    fixtures_dir: Path,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Drop whatever the store holds and build the world `spec` describes."""
+    store.drop_schema()
+    store.create_schema()
+    context = WorldContext.for_spec(spec)
+    golden = _golden_order(spec, fixtures_dir)
+    with store.engine.begin() as connection:
+        for table, rows in PeopleBuilder(context).rows(golden):
+            connection.execute(insert(table), rows)
+        for batch in OrderBuilder(context).batches(golden):
+            for table, rows in batch.tables():
+                if rows:
+                    connection.execute(insert(table), rows)
+            if progress:
+                progress(batch.orders_count)
+        connection.execute(
+            insert(WorldMeta.__table__), [{"key": k, "value": v} for k, v in spec.signature().items()]
+        )
+
+
+def _golden_order(spec: WorldSpec, fixtures_dir: Path) -> dict[str, Any] | None:
+    """The documented example order (fixtures/golden), seeded for `demo` exactly as published."""
+    path = fixtures_dir / GOLDEN_ORDER_FILE
+    if not path.exists() or "demo" not in spec.partners:
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))["response"]["data"]

@@ -1,0 +1,75 @@
+"""What the people and order builders share: the spec, the seeded streams, Faker, the price feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from faker import Faker
+
+from sandbox.core.ids import Ids, Rng
+from sandbox.lifecycle.flows import FLOWS
+from sandbox.partner.prices.feed import PriceFeed
+from sandbox.store.models import SCHEMA_VERSION
+
+WORLD_END = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul
+WORLD_DAYS = 180
+
+
+@dataclass
+class WorldSpec:
+    seed: int
+    partners: dict[str, str]
+    customers_per_partner: int
+    orders: int
+    buy_spread: Decimal = Decimal("0.0423")
+    sell_spread: Decimal = Decimal("0.0150")
+
+    def planned_orders(self) -> int:
+        """Orders the world will hold: the requested count, at least full coverage, plus the golden one."""
+        coverage = sum(len(flow.reachable()) for flow in FLOWS.values())
+        per_partner = [
+            self.orders // len(self.partners) + (1 if n < self.orders % len(self.partners) else 0)
+            for n in range(len(self.partners))
+        ]
+        return sum(max(share, coverage) for share in per_partner) + ("demo" in self.partners)
+
+    def signature(self) -> dict[str, str]:
+        return {
+            "schema_version": str(SCHEMA_VERSION),
+            "seed": str(self.seed),
+            "partners": ",".join(sorted(self.partners)),
+            "customers": str(self.customers_per_partner),
+            "orders": str(self.orders),
+            "spreads": f"{self.buy_spread}/{self.sell_spread}",
+        }
+
+
+@dataclass
+class WorldContext:
+    spec: WorldSpec
+    rng_people: Rng
+    rng_orders: Rng
+    rng_codes: Rng
+    fake: Faker
+    feed: PriceFeed
+    start: datetime
+    customers: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def for_spec(cls, spec: WorldSpec) -> WorldContext:
+        ids = Ids(spec.seed)
+        rng_people = ids.stream("customers")
+        fake = Faker("tr_TR")
+        fake.seed_instance(rng_people.integer_seed())
+        return cls(
+            spec=spec,
+            rng_people=rng_people,
+            rng_orders=ids.stream("orders"),
+            rng_codes=ids.stream("order-ids"),
+            fake=fake,
+            feed=PriceFeed(spec.seed, spec.buy_spread, spec.sell_spread),
+            start=WORLD_END - timedelta(days=WORLD_DAYS),
+        )

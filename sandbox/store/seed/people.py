@@ -1,0 +1,141 @@
+"""Seeded partners and customers: Turkish names, phones, identity numbers that pass the checksum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from sandbox.catalog import PRODUCTS
+from sandbox.core import dates
+from sandbox.core.ids import Rng
+from sandbox.store import geo
+from sandbox.store.models import Customer, Partner, Product
+from sandbox.store.seed.context import WorldContext
+
+MOBILE_PREFIXES = ("30", "32", "33", "35", "42", "44", "52", "53", "55")  # +90 5xx operators
+_TRANSLIT = str.maketrans("çğıöşüÇĞİÖŞÜâîû", "cgiosuCGIOSUaiu")
+
+
+def identity_number(rng: Rng) -> str:
+    """An 11-digit T.C. kimlik no that passes the official checksum."""
+    digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(8)]
+    tenth = (sum(digits[0:9:2]) * 7 - sum(digits[1:8:2])) % 10
+    digits.append(tenth)
+    digits.append(sum(digits) % 10)
+    return "".join(map(str, digits))
+
+
+def is_valid_identity_number(value: str) -> bool:
+    if len(value) != 11 or not value.isdigit() or value[0] == "0":
+        return False
+    digits = [int(c) for c in value]
+    tenth = (sum(digits[0:9:2]) * 7 - sum(digits[1:8:2])) % 10
+    return digits[9] == tenth and digits[10] == sum(digits[:10]) % 10
+
+
+def ascii_slug(text: str) -> str:
+    return "".join(c for c in text.translate(_TRANSLIT).lower() if c.isalnum())
+
+
+def _name(draw: Callable[[], str]) -> str:
+    """A name of letters only: Faker's tr_TR lists carry a few abbreviations and typos ("Emine.",
+    "N˜zamett˜n"), which are drawn again (deterministically: the draws come from the seeded Faker)."""
+    while True:
+        name = draw()
+        if all(char.isalpha() or char in " -'" for char in name):
+            return name
+
+
+class PeopleBuilder:
+    """Partners, products and customers; fills `context.customers` for the order builder."""
+
+    def __init__(self, context: WorldContext) -> None:
+        self.context = context
+        self.spec = context.spec
+        self.rng_people = context.rng_people
+        self.fake = context.fake
+        self.start = context.start
+        self.customers = context.customers
+
+    def rows(self, golden: dict[str, Any] | None) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
+        partners = [
+            {"id": number, "username": user, "password": password, "name": f"{user.title()} Partner",
+             "created_at": self.start - timedelta(days=30)}
+            for number, (user, password) in enumerate(self.spec.partners.items(), start=1)
+        ]  # fmt: skip
+        yield Partner.__table__, partners
+        yield Product.__table__, [
+            {"id": p.product_id, "sku": p.sku, "name": p.name, "currency_id": p.currency_id,
+             "metal": p.metal, "deliverable": p.deliverable}
+            for p in PRODUCTS
+        ]  # fmt: skip
+        customers: list[dict[str, Any]] = []
+        next_id = 1
+        for partner in partners:
+            rows = []
+            if golden and partner["id"] == 1:
+                rows.append(self._golden_customer(next_id, golden))
+                next_id += 1
+            seen = {row["external_id"] for row in rows}
+            while len(rows) < self.spec.customers_per_partner:
+                row = self._customer(next_id, partner["id"])
+                if row["external_id"] in seen:
+                    continue
+                seen.add(row["external_id"])
+                rows.append(row)
+                next_id += 1
+            self.customers[partner["id"]] = rows
+            customers.extend(rows)
+        yield Customer.__table__, customers
+
+    def _customer(self, number: int, partner_id: int) -> dict[str, Any]:
+        rng, fake = self.rng_people, self.fake
+        gender = rng.choice(("M", "F"))
+        given = fake.first_name_male if gender == "M" else fake.first_name_female
+        first, last = _name(given), _name(fake.last_name)
+        middle = _name(given) if rng.random() < 0.1 else None
+        company = rng.random() < 0.1
+        created = self.start - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
+        row = {
+            "id": number,
+            "partner_id": partner_id,
+            "external_id": rng.digits(8),
+            "account_type": "company" if company else "person",
+            "firstname": first,
+            "middlename": middle,
+            "lastname": last,
+            "email": f"{ascii_slug(first)}.{ascii_slug(last)}{rng.randint(1, 99)}@{fake.free_email_domain()}",
+            "phone": f"+905{rng.choice(MOBILE_PREFIXES)}{rng.digits(7)}",
+            "gender": gender,
+            "identity_number": identity_number(rng),
+            "birthdate": date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55)),
+            "company_name": None,
+            "tax_office": None,
+            "tax_number": None,
+            "kyc_status": rng.weighted(("approved", "pending", "rejected"), (85, 10, 5)),
+            "created_at": created,
+            "updated_at": created,
+        }
+        if company:
+            row.update(
+                company_name=fake.company(),
+                tax_office=f"{rng.choice(geo.PROVINCES)} Vergi Dairesi",
+                tax_number=rng.digits(10),
+                identity_number=None,
+                gender=None,
+                birthdate=None,
+            )
+        return row
+
+    def _golden_customer(self, number: int, order: dict[str, Any]) -> dict[str, Any]:
+        c = order["customer"]
+        created = dates.parse_order_at(order["order_at"]) - timedelta(days=90)
+        return {
+            "id": number, "partner_id": 1, "external_id": c["external_id"], "account_type": "person",
+            "firstname": c["firstname"], "middlename": c["middlename"], "lastname": c["lastname"],
+            "email": c["email"], "phone": c["phone"], "gender": c["gender"],
+            "identity_number": c["identity_number"], "birthdate": date.fromisoformat(c["birthdate"]),
+            "company_name": None, "tax_office": None, "tax_number": None, "kyc_status": "approved",
+            "created_at": created, "updated_at": created,
+        }  # fmt: skip
