@@ -43,6 +43,9 @@ class Store:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:
+            # We emit BEGIN ourselves (below): pysqlite's own implicit BEGIN comes only before the first
+            # write, so a read-check-write would read outside the transaction that writes.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             if not self.in_memory:
@@ -50,18 +53,32 @@ class Store:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:
+            # A write transaction takes SQLite's write lock up front (BEGIN IMMEDIATE), so two requests
+            # that check a balance and then debit it run one after the other, never interleaved.
+            mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
         return engine
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on any error."""
-        with self._lock or nullcontext(), Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error.
+
+        `write=True` serializes the transaction against every other writer from its first statement:
+        use it for anything that reads state and then changes it (balances, idempotency checks).
+        """
+        with self._lock or nullcontext(), self.engine.connect() as connection:
+            if write and self.engine.dialect.name == "sqlite":
+                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+            with Session(bind=connection, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
 
     def create_schema(self) -> None:
         SQLModel.metadata.create_all(self.engine)

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Amount(TypeDecorator):
@@ -75,7 +75,11 @@ class Partner(SQLModel, table=True):
 
 
 class Customer(SQLModel, table=True):
-    """A partner's end customer (B2B2C): a person, or a business with `account_type: company`."""
+    """A partner's end customer (B2B2C): a person, or a business with `account_type: company`.
+
+    documented (Create Business Customer): a company's name goes in `firstname` and its 10-digit tax
+    number in `identity_number`, with `tax_office` beside them.
+    """
 
     __table_args__ = (UniqueConstraint("partner_id", "external_id"),)
 
@@ -85,16 +89,15 @@ class Customer(SQLModel, table=True):
     account_type: str = "person"  # person | company
     firstname: str
     middlename: str | None = None
-    lastname: str
+    lastname: str | None = None
     email: str | None = None
     phone: str | None = None
     gender: str | None = None  # M | F
     identity_number: str | None = None
     birthdate: date | None = None
-    company_name: str | None = None
     tax_office: str | None = None
-    tax_number: str | None = None
     kyc_status: str = "pending"  # pending | approved | rejected
+    kyc_updated_at: datetime | None = utc_column(nullable=True)
     created_at: datetime = utc_column()
     updated_at: datetime = utc_column()
 
@@ -115,13 +118,16 @@ class Order(SQLModel, table=True):
 
     __tablename__ = "orders"
     __table_args__ = (
-        Index("ix_orders_partner_external", "partner_id", "external_id", unique=True),
+        # Not unique: one buy request with several items makes one order per item, all carrying the
+        # request's external_id. Idempotency is enforced on OrderRequest.
+        Index("ix_orders_partner_external", "partner_id", "external_id"),
         Index("ix_orders_partner_order_at", "partner_id", "order_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id")
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="order_request.id", index=True)
     guid: str = Field(unique=True)
     order_code: str = Field(unique=True)
     external_id: str | None = None
@@ -141,6 +147,38 @@ class Order(SQLModel, table=True):
     sync_status: bool | None = None
     order_at: datetime = utc_column()
     updated_at: datetime = utc_column()
+
+
+class OrderRequest(SQLModel, table=True):
+    """One buy, sell or delivery request: the partner's `external_id` may be used once (409 after)."""
+
+    __tablename__ = "order_request"
+    __table_args__ = (UniqueConstraint("partner_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    external_id: str
+    kind: str  # buy | sell | delivery
+    created_at: datetime = utc_column()
+
+
+class PriceFix(SQLModel, table=True):
+    """A fixed price: the market's rows at fix time, valid until `expires_at`, usable by one order request."""
+
+    __tablename__ = "price_fix"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    customer_external_id: str | None = None
+    token: str = Field(unique=True)
+    type: str = "digital"
+    currency: str
+    total: Decimal | None = decimal_column(nullable=True)
+    is_total_price: bool = False
+    prices: str  # JSON: {sku: {"spot": "..", "buy": "..", "sell": ".."}}
+    created_at: datetime = utc_column()
+    expires_at: datetime = utc_column()
+    used_at: datetime | None = utc_column(nullable=True)
 
 
 class OrderItem(SQLModel, table=True):
@@ -211,20 +249,33 @@ class Payment(SQLModel, table=True):
     created_at: datetime = utc_column()
 
 
-class LedgerEntry(SQLModel, table=True):
-    """One signed movement of one wallet (`asset` = currency code or sku). Balances are sums of these."""
+class Wallet(SQLModel, table=True):
+    """One balance: a partner's own (B2B, no customer) or a customer's, in cash (`asset` = currency code)
+    or in a metal (`asset` = sku). `balance` always equals the sum of its ledger entries and is never
+    negative; /_sandbox/invariants proves both."""
 
-    __tablename__ = "ledger_entry"
-    __table_args__ = (Index("ix_ledger_wallet", "partner_id", "customer_id", "asset"),)
+    __table_args__ = (Index("ix_wallet_owner", "partner_id", "customer_id", "asset", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id")
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
-    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
     asset: str
-    amount: Decimal = decimal_column()
-    kind: str  # deposit | buy | sell | delivery | fee | refund | adjustment
+    balance: Decimal = decimal_column(default=Decimal(0))
     created_at: datetime = utc_column()
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One signed movement of one wallet, written in the same transaction as the order that caused it."""
+
+    __tablename__ = "ledger_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    wallet_id: int = Field(foreign_key="wallet.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    amount: Decimal = decimal_column()
+    kind: str  # deposit | withdrawal | transfer_in | buy | sell | delivery | fee | refund
+    description: str | None = None
+    created_at: datetime = utc_column(index=True)
 
 
 class OrderStatusHistory(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,7 +19,7 @@ from sandbox.catalog import STATUS_IDS
 from sandbox.core.ids import Rng
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.store.db import Store
-from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem
+from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet
 from sandbox.store.seed import (
     WorldSpec,
     build_world,
@@ -158,13 +159,19 @@ def test_build_world_customers_per_partner(world: Store) -> None:
     assert per_partner == {1: 50, 2: 50}
 
 
-def test_seeded_identity_numbers_pass_turkish_checksum(world: Store) -> None:
-    customers = rows(world, Customer)
-    numbers = [c.identity_number for c in customers if c.identity_number is not None]
+def test_seeded_person_identity_numbers_pass_turkish_checksum(world: Store) -> None:
+    people = [c for c in rows(world, Customer) if c.account_type == "person"]
 
-    assert len(numbers) > 50
-    assert [n for n in numbers if not is_valid_identity_number(n)] == []
-    assert [c.id for c in customers if c.identity_number is None and c.account_type != "company"] == []
+    assert len(people) > 50
+    assert [c.identity_number for c in people if not is_valid_identity_number(c.identity_number)] == []
+
+
+def test_seeded_companies_carry_a_10_digit_tax_number_as_identity_number(world: Store) -> None:
+    companies = [c for c in rows(world, Customer) if c.account_type == "company"]
+
+    assert companies
+    assert [c.identity_number for c in companies if not re.fullmatch(r"\d{10}", c.identity_number)] == []
+    assert all(c.tax_office and c.lastname is None and c.gender is None for c in companies)
 
 
 def test_seeded_person_names_are_letters_only(world: Store) -> None:
@@ -172,6 +179,7 @@ def test_seeded_person_names_are_letters_only(world: Store) -> None:
     names = [
         name
         for c in rows(world, Customer)
+        if c.account_type == "person"
         for name in (c.firstname, c.middlename, c.lastname)
         if name and not all(ch.isalpha() or ch in " -'" for ch in name)
     ]
@@ -233,25 +241,27 @@ def test_any_seed_order_total_is_sum_of_item_totals(seed: int) -> None:
 
 @small_world
 @given(st.integers(min_value=0, max_value=2**31))
-def test_any_seed_no_wallet_ledger_sum_is_negative(seed: int) -> None:
-    balances: dict[tuple[int, int | None, str], Decimal] = defaultdict(Decimal)
-    for entry in rows(build(seed, orders=60, customers=5), LedgerEntry):
-        balances[(entry.partner_id, entry.customer_id, entry.asset)] += entry.amount
+def test_any_seed_wallet_balance_is_ledger_sum_and_never_negative(seed: int) -> None:
+    store = build(seed, orders=60, customers=5)
+    sums: dict[int, Decimal] = defaultdict(Decimal)
+    for entry in rows(store, LedgerEntry):
+        sums[entry.wallet_id] += entry.amount
+    wallets = {wallet.id: wallet.balance for wallet in rows(store, Wallet)}
 
-    assert balances
-    assert {wallet: total for wallet, total in balances.items() if total < 0} == {}
+    assert wallets
+    assert wallets == {wallet_id: sums.get(wallet_id, Decimal(0)) for wallet_id in wallets}
+    assert {wallet_id: total for wallet_id, total in wallets.items() if total < 0} == {}
 
 
 @small_world
 @given(st.integers(min_value=0, max_value=2**31))
 def test_any_seed_no_wallet_goes_negative_in_ledger_order(seed: int) -> None:
     """Every debit is covered by what the wallet held when it was written (deposits come first)."""
-    balances: dict[tuple[int, int | None, str], Decimal] = defaultdict(Decimal)
+    balances: dict[int, Decimal] = defaultdict(Decimal)
     overdrawn = []
     for entry in rows(build(seed, orders=60, customers=5), LedgerEntry):
-        wallet = (entry.partner_id, entry.customer_id, entry.asset)
-        balances[wallet] += entry.amount
-        if balances[wallet] < 0:
+        balances[entry.wallet_id] += entry.amount
+        if balances[entry.wallet_id] < 0:
             overdrawn.append(entry.id)
 
     assert overdrawn == []

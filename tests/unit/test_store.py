@@ -12,7 +12,7 @@ from sqlalchemy.exc import StatementError
 from sqlmodel import select
 
 from sandbox.store.db import Store
-from sandbox.store.models import LedgerEntry, Partner
+from sandbox.store.models import LedgerEntry, Partner, Wallet
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -23,6 +23,7 @@ def store(tmp_path: Path) -> Store:
     store.create_schema()
     with store.session() as session:
         session.add(Partner(id=1, username="demo", password="pw", name="Demo", created_at=NOW))
+        session.add(Wallet(id=1, partner_id=1, asset="TRY", created_at=NOW))
     return store
 
 
@@ -32,17 +33,15 @@ def test_file_database_runs_in_wal_mode_with_foreign_keys_on(store: Store) -> No
         assert connection.execute(text("pragma foreign_keys")).scalar() == 1
 
 
-def test_row_pointing_at_missing_partner_is_refused(store: Store) -> None:
+def test_entry_pointing_at_missing_wallet_is_refused(store: Store) -> None:
     with pytest.raises(Exception, match="FOREIGN KEY"), store.session() as session:
-        session.add(
-            LedgerEntry(partner_id=99, asset="TRY", amount=Decimal(1), kind="deposit", created_at=NOW)
-        )
+        session.add(LedgerEntry(wallet_id=99, amount=Decimal(1), kind="deposit", created_at=NOW))
 
 
 @pytest.mark.parametrize("value", ["0.1", "188.97", "-1889.73", "0.000001", "123456789012.5"])
 def test_decimal_column_round_trips_exactly(store: Store, value: str) -> None:
     with store.session() as session:
-        session.add(LedgerEntry(partner_id=1, asset="GAU", amount=Decimal(value), kind="buy", created_at=NOW))
+        session.add(LedgerEntry(wallet_id=1, amount=Decimal(value), kind="buy", created_at=NOW))
     with store.session() as session:
         stored = session.exec(select(LedgerEntry)).one().amount
     assert stored == Decimal(value)
@@ -51,17 +50,13 @@ def test_decimal_column_round_trips_exactly(store: Store, value: str) -> None:
 
 def test_decimal_column_refuses_more_than_six_places(store: Store) -> None:
     with pytest.raises(StatementError, match="more than 6 decimal places"), store.session() as session:
-        session.add(
-            LedgerEntry(partner_id=1, asset="GAU", amount=Decimal("0.0000001"), kind="buy", created_at=NOW)
-        )
+        session.add(LedgerEntry(wallet_id=1, amount=Decimal("0.0000001"), kind="buy", created_at=NOW))
 
 
 def test_decimal_column_sums_exactly_in_sql(store: Store) -> None:
     with store.session() as session:
         for _ in range(10):
-            session.add(
-                LedgerEntry(partner_id=1, asset="TRY", amount=Decimal("0.1"), kind="x", created_at=NOW)
-            )
+            session.add(LedgerEntry(wallet_id=1, amount=Decimal("0.1"), kind="x", created_at=NOW))
     with store.engine.connect() as connection:
         assert connection.execute(text("select sum(amount) from ledger_entry")).scalar() == 1_000_000
 
@@ -69,9 +64,7 @@ def test_decimal_column_sums_exactly_in_sql(store: Store) -> None:
 def test_datetime_column_stores_any_zone_and_returns_utc(store: Store) -> None:
     istanbul_noon = datetime(2026, 11, 1, 12, 0, tzinfo=timezone(timedelta(hours=3)))
     with store.session() as session:
-        session.add(
-            LedgerEntry(partner_id=1, asset="TRY", amount=Decimal(1), kind="x", created_at=istanbul_noon)
-        )
+        session.add(LedgerEntry(wallet_id=1, amount=Decimal(1), kind="x", created_at=istanbul_noon))
     with store.session() as session:
         assert session.exec(select(LedgerEntry)).one().created_at == NOW
         assert session.exec(select(LedgerEntry)).one().created_at.tzinfo == UTC
@@ -80,14 +73,14 @@ def test_datetime_column_stores_any_zone_and_returns_utc(store: Store) -> None:
 def test_datetime_column_refuses_naive_datetimes(store: Store) -> None:
     with pytest.raises(StatementError, match="timezone-aware"), store.session() as session:
         naive = datetime(2026, 11, 1, 9, 0)
-        session.add(LedgerEntry(partner_id=1, asset="TRY", amount=Decimal(1), kind="x", created_at=naive))
+        session.add(LedgerEntry(wallet_id=1, amount=Decimal(1), kind="x", created_at=naive))
 
 
 def test_session_rolls_back_everything_when_one_write_fails(store: Store) -> None:
     with pytest.raises(StatementError), store.session() as session:
-        session.add(LedgerEntry(partner_id=1, asset="TRY", amount=Decimal(5), kind="x", created_at=NOW))
+        session.add(LedgerEntry(wallet_id=1, amount=Decimal(5), kind="x", created_at=NOW))
         session.flush()
-        session.add(LedgerEntry(partner_id=1, asset="TRY", amount=Decimal("1e-9"), kind="x", created_at=NOW))
+        session.add(LedgerEntry(wallet_id=1, amount=Decimal("1e-9"), kind="x", created_at=NOW))
     with store.session() as session:
         assert session.exec(select(LedgerEntry)).all() == []
 

@@ -19,7 +19,7 @@ class OrderCustomer(WireModel):
     external_id: str
     firstname: str
     middlename: str | None
-    lastname: str
+    lastname: str | None = Field(description="null for business customers (name in firstname)")
     fullname: str
     email: str | None
     phone: str | None

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import func, insert, inspect, update
 from sqlmodel import select
 
 from sandbox.store.db import Store
-from sandbox.store.models import WorldMeta
+from sandbox.store.models import LedgerEntry, Wallet, WorldMeta
 from sandbox.store.seed.context import WORLD_END, WorldContext, WorldSpec
 from sandbox.store.seed.orders import OrderBuilder
 from sandbox.store.seed.people import PeopleBuilder, identity_number, is_valid_identity_number
@@ -62,6 +62,14 @@ def build_world(
                     connection.execute(insert(table), rows)
             if progress:
                 progress(batch.orders_count)
+        # Each wallet's stored balance is the sum of its entries, as the live ledger keeps it.
+        connection.execute(
+            update(Wallet).values(
+                balance=select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                .where(LedgerEntry.wallet_id == Wallet.id)
+                .scalar_subquery()
+            )
+        )
         connection.execute(
             insert(WorldMeta.__table__), [{"key": k, "value": v} for k, v in spec.signature().items()]
         )

@@ -14,7 +14,16 @@ from sandbox.core import dates
 from sandbox.core.money import grams, money
 from sandbox.lifecycle.flows import FLOWS, Flow
 from sandbox.store import geo
-from sandbox.store.models import LedgerEntry, Order, OrderAddress, OrderItem, OrderStatusHistory, Payment
+from sandbox.store.models import (
+    LedgerEntry,
+    Order,
+    OrderAddress,
+    OrderItem,
+    OrderRequest,
+    OrderStatusHistory,
+    Payment,
+    Wallet,
+)
 from sandbox.store.seed.context import WORLD_END, WorldContext
 
 BATCH = 5_000
@@ -41,10 +50,12 @@ CARD_COMMISSION = Decimal("0.0199")  # single installment
 
 @dataclass
 class _Batch:
+    requests: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
     payments: list[dict[str, Any]] = field(default_factory=list)
     addresses: list[dict[str, Any]] = field(default_factory=list)
+    wallets: list[dict[str, Any]] = field(default_factory=list)
     ledger: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
@@ -53,10 +64,12 @@ class _Batch:
         return len(self.orders)
 
     def tables(self) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
+        yield OrderRequest.__table__, self.requests
         yield Order.__table__, self.orders
         yield OrderItem.__table__, self.items
         yield Payment.__table__, self.payments
         yield OrderAddress.__table__, self.addresses
+        yield Wallet.__table__, self.wallets
         yield LedgerEntry.__table__, self.ledger
         yield OrderStatusHistory.__table__, self.history
 
@@ -82,9 +95,11 @@ class OrderBuilder:
         self.customers = context.customers
         self.balances: dict[tuple[int, int | None, str], Decimal] = {}
         self.ledger_id = 0
+        self.wallet_ids: dict[tuple[int, int | None, str], int] = {}
         self.history_id = 0
         self.address_id = 0
         self.payment_id = 0
+        self.request_id = 0
         self.used_codes: set[str] = set()
 
     def _plans(self) -> list[_Plan]:
@@ -134,6 +149,7 @@ class OrderBuilder:
         batch.orders.append({
             "id": order_id, "partner_id": 1, "customer_id": self.customers[1][0]["id"], "guid": data["guid"],
             "order_code": data["order_code"], "external_id": data["external_id"], "type": data["type"],
+            "request_id": self._request(batch, 1, data["external_id"], "buy", at),
             "flow": "buy-cash", "status_id": STATUS_IDS[data["status_name"]],
             "payment_type": data["payment_type"], "currency_code": data["currency_code"],
             "price": _dec(data["price"]), "tax": _dec(data["tax"]), "total": _dec(data["total"]),
@@ -181,6 +197,7 @@ class OrderBuilder:
         batch.orders.append({
             "id": order_id, "partner_id": plan.partner_id, "customer_id": customer_id, "guid": guid,
             "order_code": code, "external_id": external_id, "type": flow.type, "flow": flow.name,
+            "request_id": self._request(batch, plan.partner_id, external_id, flow.type.lower(), plan.at),
             "status_id": STATUS_IDS[plan.status], "payment_type": flow.payment_type,
             "currency_code": plan.currency, "price": total, "tax": Decimal(0), "total": total,
             "payment_cost": commission,
@@ -250,11 +267,17 @@ class OrderBuilder:
     def _move(self, batch: _Batch, partner_id: int, customer_id: int | None, order_id: int | None,
               asset: str, amount: Decimal, kind: str, at: datetime) -> None:  # fmt: skip
         key = (partner_id, customer_id, asset)
+        if key not in self.wallet_ids:
+            self.wallet_ids[key] = len(self.wallet_ids) + 1
+            batch.wallets.append({
+                "id": self.wallet_ids[key], "partner_id": partner_id, "customer_id": customer_id,
+                "asset": asset, "balance": Decimal(0), "created_at": at,
+            })  # fmt: skip
         self.balances[key] = self.balances.get(key, Decimal(0)) + amount
         self.ledger_id += 1
         batch.ledger.append({
-            "id": self.ledger_id, "partner_id": partner_id, "customer_id": customer_id,
-            "order_id": order_id, "asset": asset, "amount": amount, "kind": kind, "created_at": at,
+            "id": self.ledger_id, "wallet_id": self.wallet_ids[key], "order_id": order_id,
+            "amount": amount, "kind": kind, "description": None, "created_at": at,
         })  # fmt: skip
 
     def _payment(self, batch: _Batch, order_id: int, plan: _Plan, total: Decimal, commission: Decimal,
@@ -271,7 +294,7 @@ class OrderBuilder:
             state = "success"
         decline = rng.choice(CARD_DECLINES) if state == "fail" else (None, None)
         number, association = rng.choice(TEST_CARDS)
-        holder = f"{customer['firstname']} {customer['lastname']}" if customer else self.fake.name()
+        holder = _fullname(customer) if customer else self.fake.name()
         token = self._unique(lambda: self.rng_codes.token(32))
         self.payment_id += 1
         batch.payments.append({
@@ -293,7 +316,7 @@ class OrderBuilder:
         neighbourhood = f"{rng.choice(geo.NEIGHBOURHOODS)} Mah."
         street = f"{fake.last_name()} Sk."
         line = f"{neighbourhood} {street} No:{rng.randint(1, 120)} D:{rng.randint(1, 30)}"
-        fullname = f"{customer['firstname']} {customer['lastname']}" if customer else fake.name()
+        fullname = _fullname(customer) if customer else fake.name()
         corporate = bool(customer and customer["account_type"] == "company")
         common = {
             "order_id": order_id, "fullname": fullname, "phone": customer["phone"] if customer else None,
@@ -306,10 +329,10 @@ class OrderBuilder:
                 **common, "id": self.address_id, "kind": kind,
                 "external_id": f"ADR-{self.rng_codes.digits(8)}",
                 "invoice_type": ("Corporate" if corporate else "Individual") if kind == "billing" else None,
-                "company_name": customer["company_name"] if corporate and kind == "billing" else None,
+                "company_name": customer["firstname"] if corporate and kind == "billing" else None,
                 "email": customer["email"] if customer and kind == "billing" else None,
                 "tax_office": customer["tax_office"] if corporate else None,
-                "tax_number": customer["tax_number"] if corporate else None,
+                "tax_number": customer["identity_number"] if corporate else None,
             })  # fmt: skip
 
     def _history(self, batch: _Batch, order_id: int, path: list[str], at: datetime) -> None:
@@ -320,6 +343,24 @@ class OrderBuilder:
                 {"id": self.history_id, "order_id": order_id, "status_id": STATUS_IDS[status], "at": moment}
             )
             moment += timedelta(minutes=self.rng_orders.randint(1, 240))
+
+    def _request(
+        self, batch: _Batch, partner_id: int, external_id: str | None, kind: str, at: datetime
+    ) -> int | None:
+        """The idempotency record of the request that made an order (none without an external_id)."""
+        if external_id is None:
+            return None
+        self.request_id += 1
+        batch.requests.append(
+            {
+                "id": self.request_id,
+                "partner_id": partner_id,
+                "external_id": external_id,
+                "kind": kind,
+                "created_at": at,
+            }
+        )
+        return self.request_id
 
     def _unique(self, make: Callable[[], str]) -> str:
         while (value := make()) in self.used_codes:
@@ -332,8 +373,12 @@ class OrderBuilder:
 _SETTLED = {
     "Buy": {"Completed", "Refunding", "Refunded"},
     "Sell": {"Completed"},
-    "Delivery": {"Preparing", "Packed", "Shipped", "Completed"},
+    "Delivery": {"Shipped", "Completed"},
 }
+
+
+def _fullname(customer: dict[str, Any]) -> str:
+    return " ".join(part for part in (customer["firstname"], customer["lastname"]) if part)
 
 
 def _dec(value: float | int | str) -> Decimal:

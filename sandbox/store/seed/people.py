@@ -110,19 +110,20 @@ class PeopleBuilder:
             "gender": gender,
             "identity_number": identity_number(rng),
             "birthdate": date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55)),
-            "company_name": None,
             "tax_office": None,
-            "tax_number": None,
             "kyc_status": rng.weighted(("approved", "pending", "rejected"), (85, 10, 5)),
+            "kyc_updated_at": created,
             "created_at": created,
             "updated_at": created,
         }
         if company:
+            # documented (Create Business Customer): name in firstname, 10-digit tax number in identity_number
             row.update(
-                company_name=fake.company(),
-                tax_office=f"{rng.choice(geo.PROVINCES)} Vergi Dairesi",
-                tax_number=rng.digits(10),
-                identity_number=None,
+                firstname=fake.company()[:40],
+                middlename=None,
+                lastname=None,
+                tax_office=rng.choice(geo.PROVINCES),
+                identity_number=rng.digits(10),
                 gender=None,
                 birthdate=None,
             )
@@ -136,6 +137,6 @@ class PeopleBuilder:
             "firstname": c["firstname"], "middlename": c["middlename"], "lastname": c["lastname"],
             "email": c["email"], "phone": c["phone"], "gender": c["gender"],
             "identity_number": c["identity_number"], "birthdate": date.fromisoformat(c["birthdate"]),
-            "company_name": None, "tax_office": None, "tax_number": None, "kyc_status": "approved",
+            "tax_office": None, "kyc_status": "approved", "kyc_updated_at": created,
             "created_at": created, "updated_at": created,
         }  # fmt: skip
