@@ -18,6 +18,7 @@ from sandbox.core.clock import Clock
 from sandbox.core.ids import SystemRandom
 from sandbox.partner.orders.router import router as orders_router
 from sandbox.partner.prices.router import router as prices_router
+from sandbox.partner.trading.router import router as trading_router
 from sandbox.runtime import Sandbox
 
 DESCRIPTION = """A local, offline, stateful sandbox of the Minted Connect partner API.
@@ -50,6 +51,7 @@ def create_app(
     app.state.sandbox = sandbox
     app.include_router(orders_router)
     app.include_router(prices_router)
+    app.include_router(trading_router)
     handlers.install(app)
     docs.install(app)
     app.add_middleware(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,10 +11,9 @@ from starlette.responses import Response
 
 from sandbox.core import i18n
 from sandbox.core.envelope import fail
-from sandbox.core.errors import MethodNotAllowed, NotFound, SandboxError, ValidationFailed
+from sandbox.core.errors import MethodNotAllowed, NotFound, SandboxError, ValidationFailed, field_errors
 
 log = logging.getLogger("sandbox")
-_LOCATIONS = {"body", "query", "header", "path", "cookie"}
 
 
 def _locale(request: Request) -> str:
@@ -30,10 +28,7 @@ async def validation_error(request: Request, error: RequestValidationError) -> R
     problems = error.errors()
     if any(problem["type"] == "json_invalid" for problem in problems):
         return fail(ValidationFailed("malformed_json"), _locale(request))
-    fields: dict[str, list[Any]] = {}
-    for problem in problems:
-        fields.setdefault(_field_path(problem["loc"]), []).append((problem["type"], _context(problem)))
-    return fail(ValidationFailed(errors=fields), _locale(request))
+    return fail(ValidationFailed(errors=field_errors(problems)), _locale(request))
 
 
 async def http_error(request: Request, error: StarletteHTTPException) -> Response:
@@ -56,16 +51,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected_error)
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    """("body", "items", 0, "amount") → "items.0.amount"; ("header", "x-client-id") → "x-client-id"."""
-    parts = list(loc[1:]) if loc and loc[0] in _LOCATIONS else list(loc)
-    return ".".join(str(part) for part in parts) or str(loc[0] if loc else "body")
-
-
-def _context(problem: dict[str, Any]) -> dict[str, object]:
-    context = dict(problem.get("ctx") or {})
-    if "error" in context:
-        context["error"] = str(context["error"])
-    return context

@@ -25,6 +25,9 @@ class Sandbox:
         # Digest nonces age on real time even when the business clock is frozen (DIGEST.md §4.1).
         self.nonce_clock = nonce_clock or Clock()
         self.ids = Ids(settings.seed)
+        # Ids the running sandbox makes (tokens, guids, order codes): seeded, so the same requests
+        # against the same seed get the same ids.
+        self.rng = self.ids.stream("runtime")
         self.store = Store(settings.database_url)
         self.feed = PriceFeed(settings.seed, settings.buy_spread, settings.sell_spread)
         self._partner_ids: dict[str, int] = {}

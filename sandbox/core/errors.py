@@ -7,7 +7,8 @@ default key, for readable `raise NotFound()` call sites.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sandbox.core import i18n
 
@@ -61,3 +62,23 @@ class UnsupportedMediaType(SandboxError):
 
 class ValidationFailed(SandboxError):
     key = "validation_failed"
+
+
+_LOCATIONS = {"body", "query", "header", "path", "cookie"}
+
+
+def field_errors(problems: Iterable[Mapping[str, Any]], prefix: str = "") -> dict[str, list[FieldError]]:
+    """pydantic's error list → `data.errors`: field path → (message key, parameters).
+
+    ("body", "items", 0, "amount") → "items.0.amount"; ("header", "x-client-id") → "x-client-id".
+    """
+    fields: dict[str, list[FieldError]] = {}
+    for problem in problems:
+        loc = tuple(problem["loc"])
+        parts = list(loc[1:]) if loc and loc[0] in _LOCATIONS else list(loc)
+        path = ".".join(str(part) for part in [*([prefix] if prefix else []), *parts])
+        context = {
+            k: str(v) if isinstance(v, Exception) else v for k, v in (problem.get("ctx") or {}).items()
+        }
+        fields.setdefault(path or prefix or "body", []).append((problem["type"], context))
+    return fields

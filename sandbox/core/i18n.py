@@ -68,6 +68,53 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "guid, order_code veya external_id alanlarından en az biri gereklidir.",
         "At least one of guid, order_code or external_id is required.",
     ),
+    # Prices and trading
+    "price_token_invalid": (
+        403,
+        "Fiyat anahtarı bulunamadı veya bu iş ortağına ait değil.",
+        "The price token is unknown or belongs to another partner.",
+    ),
+    "price_token_expired": (
+        403,
+        "Fiyat anahtarının süresi doldu; yeni bir fiyat sabitleyin.",
+        "The price token has expired; fix a new price.",
+    ),
+    "price_token_used": (
+        403,
+        "Bu fiyat anahtarı zaten bir siparişte kullanıldı.",
+        "This price token has already been used for an order.",
+    ),
+    "price_token_customer_mismatch": (
+        403,
+        "Fiyat anahtarı başka bir müşteri için sabitlendi.",
+        "The price token was fixed for another customer.",
+    ),
+    "price_token_currency_mismatch": (
+        422,
+        "currency_code, fiyat anahtarının para birimiyle ({currency}) aynı olmalıdır.",
+        "currency_code must match the price token's currency ({currency}).",
+    ),
+    "duplicate_external_id": (
+        409,
+        "Bu external_id ile daha önce bir sipariş oluşturuldu.",
+        "An order request with this external_id already exists.",
+    ),
+    "insufficient_balance": (
+        422,
+        "Yetersiz bakiye ({asset}).",
+        "Insufficient balance ({asset}).",
+    ),
+    "new_customer_invalid": (
+        422,
+        "Parametre hatası (yeni müşteri): müşteri bilgileri geçersiz.",
+        "Parameter error (new customer): the customer details are invalid.",
+    ),
+    "customer_not_found": (404, "Müşteri bulunamadı.", "Customer not found."),
+    "kyc_required": (
+        403,
+        "Bu işlem için müşterinin KYC durumu onaylı olmalıdır.",
+        "The customer's KYC must be approved for this operation.",
+    ),
     "order_identifiers_conflict": (
         422,
         "Gönderilen tanımlayıcılar farklı siparişleri gösteriyor.",
@@ -109,6 +156,52 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Bir sipariş durumu adı veya numarası (1–12) olmalıdır.",
         "Must be an order status name or id (1–12).",
     ),
+    "finite_number": ("Sonlu bir sayı olmalıdır.", "Must be a finite number."),
+    "decimal_type": ("Sayı olmalıdır.", "Must be a number."),
+    "decimal_parsing": ("Sayı olmalıdır.", "Must be a number."),
+    "float_type": ("Sayı olmalıdır.", "Must be a number."),
+    "float_parsing": ("Sayı olmalıdır.", "Must be a number."),
+    "decimal_max_places": (
+        "En fazla {decimal_places} ondalık basamak olabilir.",
+        "Must have at most {decimal_places} decimal places.",
+    ),
+    "decimal_max_digits": (
+        "En fazla {max_digits} basamak olabilir.",
+        "Must have at most {max_digits} digits.",
+    ),
+    "less_than": ("{lt} değerinden küçük olmalıdır.", "Must be less than {lt}."),
+    "list_type": ("Liste olmalıdır.", "Must be a list."),
+    "too_short": ("En az {min_length} öğe olmalıdır.", "Must have at least {min_length} items."),
+    "too_long": ("En fazla {max_length} öğe olabilir.", "Must have at most {max_length} items."),
+    "unknown_product": (
+        "Bilinmeyen ürün; sku şunlardan biri olmalıdır: {skus}.",
+        "Unknown product; sku must be one of {skus}.",
+    ),
+    "product_mismatch": (
+        "sku ve product_id farklı ürünleri gösteriyor.",
+        "sku and product_id name different products.",
+    ),
+    "amount_or_topup": (
+        "amount veya topup.price alanlarından yalnızca biri gereklidir.",
+        "Exactly one of amount or topup.price is required.",
+    ),
+    "product_required": ("sku veya product_id gereklidir.", "sku or product_id is required."),
+    "amount_or_total": (
+        "amount veya total alanlarından yalnızca biri gereklidir.",
+        "Exactly one of amount or total is required.",
+    ),
+    "amount_too_small": (
+        "Bu tutar 0,0001 gramdan az alır.",
+        "This total buys less than 0.0001 grams.",
+    ),
+    "invalid_email": ("Geçerli bir e-posta adresi olmalıdır.", "Must be a valid email address."),
+    "invalid_phone": ("Geçerli bir telefon numarası olmalıdır.", "Must be a valid phone number."),
+    "invalid_identity_number": (
+        "Geçerli bir T.C. kimlik numarası olmalıdır (11 hane, sağlama toplamı).",
+        "Must be a valid Turkish identity number (11 digits with checksum).",
+    ),
+    "invalid_tax_number": ("10 haneli bir vergi numarası olmalıdır.", "Must be a 10-digit tax number."),
+    "lastname_required": ("Bireysel müşteri için soyad zorunludur.", "A person needs a lastname."),
     "invalid_day": (
         "1900–2999 arasında, YYYY-MM-DD veya DD-MM-YYYY biçiminde bir tarih olmalıdır.",
         "Must be a date between 1900 and 2999 as YYYY-MM-DD or DD-MM-YYYY.",

@@ -12,11 +12,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Flow:
+    """One order lifecycle.
+
+    While an order is open it holds what it will take from a wallet: `held` names what ("cash" = the
+    order total in its currency, "metal" = the item grams), `soft_holds` are the statuses still awaiting
+    confirmation (a balance row's `soft_blocked_amount`) and `hard_holds` the confirmed ones (`blocked`).
+    """
+
     name: str
     type: str  # Buy | Sell | Delivery
     payment_type: str  # cash | credit-card
     initial: str
     transitions: dict[str, tuple[str, ...]]
+    held: tuple[str, ...] = ()
+    soft_holds: frozenset[str] = frozenset()
+    hard_holds: frozenset[str] = frozenset()
 
     def reachable(self) -> list[str]:
         """Every status an order of this flow can be in, in breadth-first order from the initial one."""
@@ -59,6 +69,9 @@ FLOWS: dict[str, Flow] = {
             "cash",
             "Created",
             {"Created": ("Processing", "Cancelled"), "Processing": ("Completed", "Cancelled")},
+            held=("cash",),
+            soft_holds=frozenset({"Created"}),
+            hard_holds=frozenset({"Processing"}),
         ),
         Flow(
             "buy-card",
@@ -82,6 +95,9 @@ FLOWS: dict[str, Flow] = {
                 "Processing": ("Transferring", "Cancelled"),
                 "Transferring": ("Completed",),
             },
+            held=("metal",),
+            soft_holds=frozenset({"Created"}),
+            hard_holds=frozenset({"Processing", "Transferring"}),
         ),
         Flow(
             "delivery-cash",
@@ -89,6 +105,9 @@ FLOWS: dict[str, Flow] = {
             "cash",
             "Created",
             {"Created": ("Preparing", "Cancelled"), **_DELIVERY_STEPS},
+            held=("metal", "cash"),
+            soft_holds=frozenset({"Created"}),
+            hard_holds=frozenset({"Preparing", "Packed"}),
         ),
         Flow(
             "delivery-card",
@@ -100,9 +119,15 @@ FLOWS: dict[str, Flow] = {
                 "Payment Confirmed": ("Preparing",),
                 **_DELIVERY_STEPS,
             },
+            held=("metal",),
+            soft_holds=frozenset({"Pending", "Payment Confirmed"}),
+            hard_holds=frozenset({"Preparing", "Packed"}),
         ),
     )
 }
+
+
+OPEN_STATUSES = frozenset(status for flow in FLOWS.values() for status in flow.soft_holds | flow.hard_holds)
 
 
 def reachable_by_type() -> dict[str, list[str]]:

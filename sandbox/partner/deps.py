@@ -72,8 +72,15 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def db_write_session(request: Request) -> Iterator[Session]:
+    """For routes that read state and then change it: serialized against every other writer."""
+    with get_sandbox(request).store.session(write=True) as session:
+        yield session
+
+
 PartnerDep = Annotated[PartnerContext, Depends(partner_context)]
 # scope="function": the transaction commits before the response is sent, never after the client
 # has been told it succeeded.
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(db_write_session, scope="function")]
 SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]

@@ -298,6 +298,7 @@ class WebhookEvent(SQLModel, table=True):
     partner_id: int = Field(foreign_key="partner.id", index=True)
     order_id: int | None = Field(default=None, foreign_key="orders.id")
     event: str  # order.status_changed | order.pushed
+    status_id: int | None = None  # the order's status when the event happened
     state: str = "pending"  # pending | delivered | failed
     attempts: int = 0
     created_at: datetime = utc_column()

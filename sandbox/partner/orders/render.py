@@ -7,6 +7,8 @@ Keys appear in the documented example's order; `delivery` and `address` only on 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -16,8 +18,14 @@ from sandbox.core import dates
 from sandbox.store.models import Customer, Order, OrderAddress, OrderItem, Payment
 
 
-def render_orders(session: Session, orders: list[Order], base_url: str) -> list[dict[str, Any]]:
-    """Render many orders with one query per related table."""
+def render_orders(
+    session: Session,
+    orders: list[Order],
+    base_url: str,
+    order_at: Callable[[datetime], str] = dates.order_at,
+) -> list[dict[str, Any]]:
+    """Render many orders with one query per related table; `order_at` formats the date (it differs
+    per endpoint: `dd-mm-YYYY HH:MM` on Get Order, `YYYY-mm-dd HH:MM:SS` in buy responses)."""
     if not orders:
         return []
     order_ids = [order.id for order in orders]
@@ -49,6 +57,7 @@ def render_orders(session: Session, orders: list[Order], base_url: str) -> list[
             payments.get(order.id),
             addresses.get(order.id, {}),
             base_url,
+            order_at,
         )
         for order in orders
     ]
@@ -61,6 +70,7 @@ def render_order(
     payment: Payment | None,
     addresses: dict[str, OrderAddress],
     base_url: str,
+    order_at: Callable[[datetime], str] = dates.order_at,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "guid": order.guid,
@@ -72,7 +82,7 @@ def render_order(
         "total": order.total,
         "status_name": STATUS_NAMES[order.status_id],
         "payment_type": order.payment_type,
-        "order_at": dates.order_at(order.order_at),
+        "order_at": order_at(order.order_at),
         "payment_cost": order.payment_cost,
         "currency_code": order.currency_code,
         "customer": render_customer(customer) if customer else None,

@@ -12,7 +12,7 @@ from sandbox.core import dates
 from sandbox.core.envelope import ok
 from sandbox.core.errors import ValidationFailed
 from sandbox.core.pagination import paginate
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep
+from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
 from sandbox.partner.orders import service
 from sandbox.partner.orders.render import render_orders
@@ -35,7 +35,11 @@ def get_order(external_order_id: str, partner: PartnerDep, session: SessionDep, 
 
 @router.post("/partner/order", **route("documented", 404, 413, 415, model=Envelope[Order]))
 def get_order_alternative(
-    body: GetOrderRequest, partner: PartnerDep, session: SessionDep, sandbox: SandboxDep, request: Request
+    body: GetOrderRequest,
+    partner: PartnerDep,
+    session: WriteSessionDep,
+    sandbox: SandboxDep,
+    request: Request,
 ) -> Response:
     """Get Order (Alternative): by guid, order_code or external_id in the body; push_hook re-sends it."""
     order = service.find_order(

@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import func, insert, inspect, update
 from sqlmodel import select
 
+from sandbox.core.identity import identity_number, is_valid_identity_number
 from sandbox.store.db import Store
 from sandbox.store.models import LedgerEntry, Wallet, WorldMeta
 from sandbox.store.seed.context import WORLD_END, WorldContext, WorldSpec
 from sandbox.store.seed.orders import OrderBuilder
-from sandbox.store.seed.people import PeopleBuilder, identity_number, is_valid_identity_number
+from sandbox.store.seed.people import PeopleBuilder
 
 __all__ = [
     "WORLD_END",

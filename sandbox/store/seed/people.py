@@ -8,30 +8,13 @@ from typing import Any
 
 from sandbox.catalog import PRODUCTS
 from sandbox.core import dates
-from sandbox.core.ids import Rng
+from sandbox.core.identity import identity_number
 from sandbox.store import geo
 from sandbox.store.models import Customer, Partner, Product
 from sandbox.store.seed.context import WorldContext
 
 MOBILE_PREFIXES = ("30", "32", "33", "35", "42", "44", "52", "53", "55")  # +90 5xx operators
 _TRANSLIT = str.maketrans("çğıöşüÇĞİÖŞÜâîû", "cgiosuCGIOSUaiu")
-
-
-def identity_number(rng: Rng) -> str:
-    """An 11-digit T.C. kimlik no that passes the official checksum."""
-    digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(8)]
-    tenth = (sum(digits[0:9:2]) * 7 - sum(digits[1:8:2])) % 10
-    digits.append(tenth)
-    digits.append(sum(digits) % 10)
-    return "".join(map(str, digits))
-
-
-def is_valid_identity_number(value: str) -> bool:
-    if len(value) != 11 or not value.isdigit() or value[0] == "0":
-        return False
-    digits = [int(c) for c in value]
-    tenth = (sum(digits[0:9:2]) * 7 - sum(digits[1:8:2])) % 10
-    return digits[9] == tenth and digits[10] == sum(digits[:10]) % 10
 
 
 def ascii_slug(text: str) -> str:

@@ -1,0 +1,117 @@
+"""Wallets and the ledger: the only code that changes a balance.
+
+Every movement is a ledger entry written in the caller's transaction, and the wallet's stored balance
+moves with it, so `balance == sum(entries)` always holds and a failed request leaves nothing behind.
+Open orders hold amounts without moving them (see `lifecycle.flows.Flow.held`): what a wallet can
+spend is its balance minus those holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from sandbox.catalog import STATUS_IDS, STATUS_NAMES
+from sandbox.core.errors import SandboxError
+from sandbox.lifecycle.flows import FLOWS, OPEN_STATUSES
+from sandbox.store.models import LedgerEntry, Order, OrderItem, Wallet
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Holds:
+    soft: Decimal = ZERO
+    hard: Decimal = ZERO
+
+
+def find_wallet(session: Session, partner_id: int, customer_id: int | None, asset: str) -> Wallet | None:
+    query = select(Wallet).where(Wallet.partner_id == partner_id, Wallet.asset == asset)
+    query = query.where(
+        col(Wallet.customer_id).is_(None) if customer_id is None else Wallet.customer_id == customer_id
+    )
+    return session.exec(query).first()
+
+
+def wallet(session: Session, partner_id: int, customer_id: int | None, asset: str, now: datetime) -> Wallet:
+    """The wallet, opened (empty) on first use."""
+    found = find_wallet(session, partner_id, customer_id, asset)
+    if found is None:
+        found = Wallet(
+            partner_id=partner_id, customer_id=customer_id, asset=asset, balance=ZERO, created_at=now
+        )
+        session.add(found)
+        session.flush()
+    return found
+
+
+def post(
+    session: Session,
+    target: Wallet,
+    amount: Decimal,
+    kind: str,
+    at: datetime,
+    *,
+    order_id: int | None = None,
+    description: str | None = None,
+) -> LedgerEntry:
+    """Move `amount` (signed) in or out of `target`; a wallet never goes below zero."""
+    if target.balance + amount < 0:
+        raise SandboxError("insufficient_balance", params={"asset": target.asset})
+    target.balance += amount
+    entry = LedgerEntry(
+        wallet_id=target.id,
+        order_id=order_id,
+        amount=amount,
+        kind=kind,
+        description=description,
+        created_at=at,
+    )
+    session.add(target)
+    session.add(entry)
+    return entry
+
+
+def holds(session: Session, partner_id: int, customer_id: int | None) -> dict[str, Holds]:
+    """What the owner's open orders hold, per asset (currency code or sku)."""
+    query = (
+        select(Order, OrderItem)
+        .join(OrderItem, col(OrderItem.order_id) == col(Order.id))
+        .where(
+            Order.partner_id == partner_id, col(Order.status_id).in_([STATUS_IDS[s] for s in OPEN_STATUSES])
+        )
+    )
+    query = query.where(
+        col(Order.customer_id).is_(None) if customer_id is None else Order.customer_id == customer_id
+    )
+    soft: dict[str, Decimal] = defaultdict(Decimal)
+    hard: dict[str, Decimal] = defaultdict(Decimal)
+    for order, item in session.exec(query):
+        flow = FLOWS[order.flow]
+        status = STATUS_NAMES[order.status_id]
+        bucket = soft if status in flow.soft_holds else hard if status in flow.hard_holds else None
+        if bucket is None:
+            continue
+        if "metal" in flow.held:
+            bucket[item.sku] += item.amount
+        if "cash" in flow.held:
+            bucket[order.currency_code] += item.total
+    return {asset: Holds(soft[asset], hard[asset]) for asset in set(soft) | set(hard)}
+
+
+def available(session: Session, partner_id: int, customer_id: int | None, asset: str) -> Decimal:
+    """Balance minus everything open orders hold: what a new order may take."""
+    found = find_wallet(session, partner_id, customer_id, asset)
+    held = holds(session, partner_id, customer_id).get(asset, Holds())
+    return (found.balance if found else ZERO) - held.soft - held.hard
+
+
+def require_available(
+    session: Session, partner_id: int, customer_id: int | None, asset: str, needed: Decimal
+) -> None:
+    if available(session, partner_id, customer_id, asset) < needed:
+        raise SandboxError("insufficient_balance", params={"asset": asset})

@@ -1,0 +1,58 @@
+"""Trading: Buy and Sell, B2B (the partner's own wallets) and B2B2C (a customer's)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sandbox.core import dates
+from sandbox.core.envelope import ok
+from sandbox.partner.deps import PartnerDep, SandboxDep, WriteSessionDep
+from sandbox.partner.openapi import route
+from sandbox.partner.orders.render import render_orders
+from sandbox.partner.schemas import Envelope
+from sandbox.partner.trading import service
+from sandbox.partner.trading.schemas import BuyRequest, OrderResponse, SellRequest
+from sandbox.store.models import Order
+
+router = APIRouter(tags=["Trading"])
+
+
+def order_response(session, orders: list[Order], request: Request) -> Response:
+    """documented Order Response: arrays of codes and guids, sums, and every order created."""
+    base = str(request.base_url).rstrip("/")
+    return ok(
+        {
+            "order_code": [order.order_code for order in orders],
+            "guid": [order.guid for order in orders],
+            "price": sum(order.price for order in orders),
+            "tax": sum(order.tax for order in orders),
+            "total": sum(order.total for order in orders),
+            "order_at": dates.sql_style(orders[0].order_at),
+            "orders": render_orders(session, orders, base, order_at=dates.sql_style),
+        }
+    )
+
+
+@router.post(
+    "/partner/order/digital/buy",
+    **route("documented", 403, 404, 409, 413, 415, model=Envelope[OrderResponse]),
+)
+def buy(
+    body: BuyRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep, request: Request
+) -> Response:
+    """Buy: gold, silver or platinum from amount or from total, for the partner or one of its customers."""
+    orders = service.buy(session, sandbox.rng, partner.partner_id, body, sandbox.clock.now())
+    return order_response(session, orders, request)
+
+
+@router.post(
+    "/partner/order/digital/sell",
+    **route("documented", 403, 404, 409, 413, 415, model=Envelope[OrderResponse]),
+)
+def sell(
+    body: SellRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep, request: Request
+) -> Response:
+    """Sell: metal back to cash at the price token's sell price (customer KYC must be approved)."""
+    orders = service.sell(session, sandbox.rng, partner.partner_id, body, sandbox.clock.now())
+    return order_response(session, orders, request)

@@ -1,0 +1,80 @@
+"""Buy and sell wire models (Buy (Gold/Silver/Platinum) B2B and B2B2C, From Amount and From Total
+Price; Sell (Gold/Silver)) and the documented Order Response (schema-611263)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from sandbox.partner.customers.schemas import OrderCustomer
+from sandbox.partner.orders.schemas import Order
+from sandbox.partner.prices.schemas import Currency, Grams, Money, Sku
+from sandbox.partner.schemas import WireModel
+
+ExternalOrderId = Field(min_length=1, max_length=100, examples=["HYAQA01373"])
+PriceToken = Field(min_length=1, max_length=64)
+
+
+class TopUp(WireModel):
+    """From Total Price: spend this much on the item's metal."""
+
+    price: Money
+
+
+class ProductRef(WireModel):
+    """documented: items name the product by `sku`; one docs example uses `product_id` instead."""
+
+    sku: Sku | None = None
+    product_id: int | None = Field(None, ge=1, le=99_999_999)
+
+    @model_validator(mode="after")
+    def _named(self) -> ProductRef:
+        if self.sku is None and self.product_id is None:
+            raise PydanticCustomError("product_required", "sku or product_id is required")
+        return self
+
+
+class BuyItem(ProductRef):
+    amount: Grams | None = Field(None, description="Grams (From Amount)")
+    topup: TopUp | None = Field(None, description="Money to spend (From Total Price)")
+
+    @model_validator(mode="after")
+    def _amount_or_topup(self) -> BuyItem:
+        if (self.amount is None) == (self.topup is None):
+            raise PydanticCustomError("amount_or_topup", "exactly one of amount or topup.price is required")
+        return self
+
+
+class SellItem(ProductRef):
+    amount: Grams
+
+
+class BuyRequest(WireModel):
+    price_token: str = PriceToken
+    currency_code: Currency | None = None
+    external_id: str = ExternalOrderId
+    customer: OrderCustomer | None = Field(None, description="B2B2C; leave out for B2B")
+    items: list[BuyItem] = Field(min_length=1, max_length=10)
+    payment_type: Literal["cash"] = "cash"
+
+
+class SellRequest(WireModel):
+    price_token: str = PriceToken
+    currency_code: Currency | None = None
+    external_id: str = ExternalOrderId
+    customer: OrderCustomer | None = Field(None, description="B2B2C; leave out for B2B")
+    items: list[SellItem] = Field(min_length=1, max_length=10)
+
+
+class OrderResponse(WireModel):
+    """documented (schema-611263): arrays because a request with several items makes one order per item."""
+
+    order_code: list[str]
+    guid: list[str]
+    price: float
+    tax: float
+    total: float
+    order_at: str = Field(description="YYYY-mm-dd HH:MM:SS, Europe/Istanbul")
+    orders: list[Order]

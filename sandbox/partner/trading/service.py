@@ -1,0 +1,261 @@
+"""Buy and sell: one order per item, priced by a price token, settled on the ledger in one transaction.
+
+Every check runs before anything is written, and the whole request is one write transaction: a
+refused request (duplicate external_id, bad token, unknown or unapproved customer, not enough cash or
+metal) leaves no order, no ledger entry and an unused token behind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from sandbox.catalog import PRODUCTS_BY_SKU, ProductInfo
+from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
+from sandbox.core.ids import Rng
+from sandbox.core.money import money
+from sandbox.lifecycle import transitions
+from sandbox.lifecycle.flows import FLOWS, Flow
+from sandbox.partner.balances import ledger
+from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomer
+from sandbox.partner.prices.service import claim_token, fixed_prices, grams_for
+from sandbox.partner.trading.schemas import BuyItem, BuyRequest, ProductRef, SellRequest
+from sandbox.store.models import Customer, Order, OrderItem, OrderRequest, PriceFix
+
+PRODUCTS_BY_ID = {product.product_id: product for product in PRODUCTS_BY_SKU.values()}
+
+
+@dataclass(frozen=True)
+class Line:
+    product: ProductInfo
+    amount: Decimal
+    spot: Decimal
+    price: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return money(self.price * self.amount)
+
+
+def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: datetime) -> list[Order]:
+    request = _open_request(session, partner_id, body.external_id, "buy", now)
+    customer = _buyer(session, partner_id, body.customer, now)
+    fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
+    prices = fixed_prices(fix)
+    lines = []
+    for index, item in enumerate(body.items):
+        product = _product(item, index)
+        price = prices[product.sku]
+        amount = item.amount if item.amount is not None else _topup_grams(item, price.buy, index)
+        lines.append(Line(product, amount, price.spot, price.buy))
+    owner = customer.id if customer else None
+    ledger.require_available(
+        session, partner_id, owner, fix.currency, sum((line.total for line in lines), Decimal(0))
+    )
+    flow = FLOWS["buy-cash"]
+    orders = []
+    for line in lines:
+        order = _order(session, rng, partner_id, owner, request, flow, fix.currency, line, now)
+        cash = ledger.wallet(session, partner_id, owner, fix.currency, now)
+        metal = ledger.wallet(session, partner_id, owner, line.product.sku, now)
+        ledger.post(session, cash, -line.total, "buy", now, order_id=order.id)
+        ledger.post(session, metal, line.amount, "buy", now, order_id=order.id)
+        orders.append(order)
+    return orders
+
+
+def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: datetime) -> list[Order]:
+    request = _open_request(session, partner_id, body.external_id, "sell", now)
+    customer = _known_customer(session, partner_id, body.customer)
+    if customer is not None and customer.kyc_status != "approved":
+        raise SandboxError("kyc_required")
+    fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
+    prices = fixed_prices(fix)
+    lines = []
+    for index, item in enumerate(body.items):
+        product = _product(item, index)
+        price = prices[product.sku]
+        lines.append(Line(product, item.amount, price.spot, price.sell))
+    owner = customer.id if customer else None
+    grams: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        grams[line.product.sku] += line.amount
+    for sku, needed in grams.items():
+        ledger.require_available(session, partner_id, owner, sku, needed)
+    flow = FLOWS["sell"]
+    orders = []
+    for line in lines:
+        order = _order(session, rng, partner_id, owner, request, flow, fix.currency, line, now)
+        metal = ledger.wallet(session, partner_id, owner, line.product.sku, now)
+        cash = ledger.wallet(session, partner_id, owner, fix.currency, now)
+        ledger.post(session, metal, -line.amount, "sell", now, order_id=order.id)
+        ledger.post(session, cash, line.total, "sell", now, order_id=order.id)
+        orders.append(order)
+    return orders
+
+
+def _open_request(
+    session: Session, partner_id: int, external_id: str, kind: str, now: datetime
+) -> OrderRequest:
+    """documented idempotency key: the partner's external_id makes one order request, ever."""
+    taken = select(OrderRequest.id).where(
+        OrderRequest.partner_id == partner_id, OrderRequest.external_id == external_id
+    )
+    if session.exec(taken).first() is not None:
+        raise SandboxError("duplicate_external_id")
+    request = OrderRequest(partner_id=partner_id, external_id=external_id, kind=kind, created_at=now)
+    session.add(request)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent request won the race on the unique index
+        raise SandboxError("duplicate_external_id") from None
+    return request
+
+
+def _claim(
+    session: Session,
+    partner_id: int,
+    token: str,
+    currency: str | None,
+    customer: Customer | None,
+    now: datetime,
+) -> PriceFix:
+    fix = claim_token(
+        session, partner_id, token, now, customer_external_id=customer.external_id if customer else None
+    )
+    if currency is not None and currency != fix.currency:
+        raise SandboxError(
+            "price_token_currency_mismatch",
+            params={"currency": fix.currency},
+            errors={"currency_code": [("price_token_currency_mismatch", {"currency": fix.currency})]},
+        )
+    return fix
+
+
+def _buyer(session: Session, partner_id: int, block: OrderCustomer | None, now: datetime) -> Customer | None:
+    """B2B2C: the customer named by the block, created from it when unknown."""
+    if block is None:
+        return None
+    known = find_customer(session, partner_id, block.external_id)
+    if known is not None:
+        return known
+    try:
+        fields = NewOrderCustomer.model_validate(block.model_dump(exclude_unset=True))
+    except ValidationError as error:
+        raise SandboxError(
+            "new_customer_invalid", errors=field_errors(error.errors(), prefix="customer")
+        ) from None
+    customer = Customer(
+        partner_id=partner_id,
+        **fields.model_dump(exclude={"fullname"}),
+        kyc_status="pending",
+        kyc_updated_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def _known_customer(session: Session, partner_id: int, block: OrderCustomer | None) -> Customer | None:
+    if block is None:
+        return None
+    customer = find_customer(session, partner_id, block.external_id)
+    if customer is None:
+        raise SandboxError("customer_not_found")
+    return customer
+
+
+def find_customer(session: Session, partner_id: int, external_id: str) -> Customer | None:
+    query = select(Customer).where(Customer.partner_id == partner_id, Customer.external_id == external_id)
+    return session.exec(query).first()
+
+
+def _product(item: ProductRef, index: int) -> ProductInfo:
+    by_sku = PRODUCTS_BY_SKU.get(item.sku) if item.sku else None
+    by_id = PRODUCTS_BY_ID.get(item.product_id) if item.product_id is not None else None
+    if item.product_id is not None and by_id is None:
+        raise ValidationFailed(errors={f"items.{index}.product_id": [("unknown_product", {"skus": _SKUS})]})
+    if by_sku and by_id and by_sku is not by_id:
+        raise ValidationFailed(errors={f"items.{index}.product_id": [("product_mismatch", {})]})
+    product = by_sku or by_id
+    if product is None:
+        raise ValidationFailed(errors={f"items.{index}.sku": [("unknown_product", {"skus": _SKUS})]})
+    return product
+
+
+def _topup_grams(item: BuyItem, price: Decimal, index: int) -> Decimal:
+    """From Total Price: the grams `topup.price` buys, rounded down (the order total never exceeds it)."""
+    amount = grams_for(item.topup.price, price)
+    if amount <= 0:
+        raise ValidationFailed(errors={f"items.{index}.topup.price": [("amount_too_small", {})]})
+    return amount
+
+
+def _order(
+    session: Session,
+    rng: Rng,
+    partner_id: int,
+    customer_id: int | None,
+    request: OrderRequest,
+    flow: Flow,
+    currency: str,
+    line: Line,
+    now: datetime,
+) -> Order:
+    """A settled digital order: created and walked to Completed in this transaction (immediate mode)."""
+    order = Order(
+        partner_id=partner_id,
+        customer_id=customer_id,
+        request_id=request.id,
+        guid=_unique(session, Order.guid, rng.guid),
+        order_code=_unique(session, Order.order_code, rng.order_code),
+        external_id=request.external_id,
+        type=flow.type,
+        flow=flow.name,
+        status_id=0,
+        payment_type="cash",
+        currency_code=currency,
+        price=line.total,
+        tax=Decimal(0),
+        total=line.total,
+        payment_cost=Decimal(0),
+        description=f"{format(line.amount.normalize(), 'f')}gr - #{line.product.sku}",
+        order_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    session.flush()
+    session.add(
+        OrderItem(
+            order_id=order.id,
+            product_id=line.product.product_id,
+            sku=line.product.sku,
+            product_name=line.product.name,
+            spot_price=line.spot,
+            price=line.price,
+            tax_rate=Decimal(0),
+            tax=Decimal(0),
+            amount=line.amount,
+            total=line.total,
+        )
+    )
+    transitions.walk(session, order, flow.path_to("Completed"), now)
+    return order
+
+
+def _unique(session: Session, column, make) -> str:
+    value = make()
+    while session.exec(select(column).where(column == value)).first() is not None:
+        value = make()
+    return value
+
+
+_SKUS = ", ".join(PRODUCTS_BY_SKU)
