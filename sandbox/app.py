@@ -14,8 +14,11 @@ from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
 from sandbox.auth.nonces import NonceManager
 from sandbox.config import Settings
+from sandbox.control.router import router as control_router
 from sandbox.core.clock import Clock
 from sandbox.core.ids import SystemRandom
+from sandbox.partner.balances.router import router as balances_router
+from sandbox.partner.customers.router import router as customers_router
 from sandbox.partner.orders.router import router as orders_router
 from sandbox.partner.prices.router import router as prices_router
 from sandbox.partner.trading.router import router as trading_router
@@ -52,6 +55,9 @@ def create_app(
     app.include_router(orders_router)
     app.include_router(prices_router)
     app.include_router(trading_router)
+    app.include_router(customers_router)
+    app.include_router(balances_router)
+    app.include_router(control_router)
     handlers.install(app)
     docs.install(app)
     app.add_middleware(

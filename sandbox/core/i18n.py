@@ -115,6 +115,37 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Bu işlem için müşterinin KYC durumu onaylı olmalıdır.",
         "The customer's KYC must be approved for this operation.",
     ),
+    # Customers and KYC
+    "customer_exists": (
+        409,
+        "Bu external_id ile bir müşteri zaten var.",
+        "A customer with this external_id already exists.",
+    ),
+    "customer_id_mismatch": (
+        422,
+        "Gövdedeki external_id adresteki müşteri kimliğiyle aynı olmalıdır.",
+        "The body's external_id must equal the customer id in the path.",
+    ),
+    "account_type_immutable": (
+        422,
+        "Müşterinin hesap türü değiştirilemez.",
+        "A customer's account_type cannot be changed.",
+    ),
+    "customer_has_assets": (
+        422,
+        "Müşterinin cüzdanlarında bakiye varken silinemez.",
+        "The customer cannot be removed while a wallet holds cash or metal.",
+    ),
+    "customer_has_open_orders": (
+        422,
+        "Müşterinin açık siparişleri varken silinemez.",
+        "The customer cannot be removed while it has open orders.",
+    ),
+    "kyc_identity_mismatch": (
+        422,
+        "KYC kimlik numarası müşterinin kimlik numarasıyla eşleşmiyor.",
+        "The KYC identity number does not match the customer's.",
+    ),
     "order_identifiers_conflict": (
         422,
         "Gönderilen tanımlayıcılar farklı siparişleri gösteriyor.",
@@ -202,6 +233,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid_tax_number": ("10 haneli bir vergi numarası olmalıdır.", "Must be a 10-digit tax number."),
     "lastname_required": ("Bireysel müşteri için soyad zorunludur.", "A person needs a lastname."),
+    "not_zero": ("Sıfırdan farklı olmalıdır.", "Must not be zero."),
     "invalid_day": (
         "1900–2999 arasında, YYYY-MM-DD veya DD-MM-YYYY biçiminde bir tarih olmalıdır.",
         "Must be a date between 1900 and 2999 as YYYY-MM-DD or DD-MM-YYYY.",

@@ -1,0 +1,7 @@
+"""Balances: routes are being written."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["Balances"])
