@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -41,6 +42,14 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
     return fail(SandboxError("http_error", status_code=error.status_code), _locale(request))
 
 
+async def store_busy(request: Request, error: OperationalError) -> Response:
+    """SQLite gave up waiting for its write lock: a retryable 503, not a crash."""
+    if "locked" not in str(error) and "busy" not in str(error):
+        return await unexpected_error(request, error)
+    log.warning("store busy on %s %s", request.method, request.url.path)
+    return fail(SandboxError("store_busy", headers=[("Retry-After", "1")]), _locale(request))
+
+
 async def unexpected_error(request: Request, error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return fail(SandboxError(), _locale(request))
@@ -50,4 +59,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SandboxError, sandbox_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OperationalError, store_busy)
     app.add_exception_handler(Exception, unexpected_error)

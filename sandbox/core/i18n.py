@@ -60,6 +60,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "This route does not support the {method} method.",
     ),
     "http_error": (400, "İstek işlenemedi.", "The request could not be processed."),
+    "store_busy": (
+        503,
+        "Sandbox veritabanı şu anda meşgul; biraz sonra tekrar deneyin.",
+        "The sandbox store is busy; retry shortly.",
+    ),
     "internal_error": (500, "Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),
     # Orders
     "order_not_found": (404, "Sipariş bulunamadı.", "Order not found."),
