@@ -14,7 +14,11 @@ from fastapi.staticfiles import StaticFiles
 STATIC_PREFIX = "/_sandbox/static/swagger"
 TAGS = [
     {"name": "Orders", "description": "Get Order, Get Order (Alternative), Get Orders, statuses."},
-    {"name": "Prices", "description": "Product prices from the sandbox's deterministic price feed."},
+    {"name": "Prices", "description": "Product prices, price fixes and the price calculator."},
+    {"name": "Trading", "description": "Buy and sell, B2B and B2B2C, one order per item."},
+    {"name": "Customers", "description": "Customers (person and business) and their KYC."},
+    {"name": "Balances", "description": "Wallet balances read from the ledger, cash top-ups, stats."},
+    {"name": "Sandbox control", "description": "The sandbox's own API (never under /partner): no Digest."},
 ]
 
 

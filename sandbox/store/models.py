@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Amount(TypeDecorator):
@@ -100,6 +100,8 @@ class Customer(SQLModel, table=True):
     kyc_updated_at: datetime | None = utc_column(nullable=True)
     created_at: datetime = utc_column()
     updated_at: datetime = utc_column()
+    # Remove Customer Id soft-deletes: the row stays for past orders, its external_id is renamed free.
+    deleted_at: datetime | None = utc_column(nullable=True)
 
 
 class Product(SQLModel, table=True):

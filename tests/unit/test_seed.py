@@ -265,3 +265,22 @@ def test_any_seed_no_wallet_goes_negative_in_ledger_order(seed: int) -> None:
             overdrawn.append(entry.id)
 
     assert overdrawn == []
+
+
+@small_world
+@given(st.integers(min_value=0, max_value=2**31))
+def test_any_seed_open_orders_are_covered_by_their_wallets(seed: int) -> None:
+    """What open orders hold is in the wallet: no seeded balance row shows a negative real_balance."""
+    from sandbox.partner.balances import ledger
+
+    store = build(seed, orders=60, customers=5)
+    with store.session() as session:
+        owners = {(wallet.partner_id, wallet.customer_id) for wallet in session.exec(select(Wallet))}
+        short = []
+        for partner_id, customer_id in owners:
+            for asset, held in ledger.holds(session, partner_id, customer_id).items():
+                wallet = ledger.find_wallet(session, partner_id, customer_id, asset)
+                if (wallet.balance if wallet else Decimal(0)) < held.soft + held.hard:
+                    short.append((partner_id, customer_id, asset))
+
+    assert short == []

@@ -96,6 +96,7 @@ class OrderBuilder:
         self.balances: dict[tuple[int, int | None, str], Decimal] = {}
         self.ledger_id = 0
         self.wallet_ids: dict[tuple[int, int | None, str], int] = {}
+        self.reserved: dict[tuple[int, int | None, str], Decimal] = {}
         self.history_id = 0
         self.address_id = 0
         self.payment_id = 0
@@ -177,7 +178,7 @@ class OrderBuilder:
         product = PRODUCTS_BY_SKU[sku]
         quote = self.feed.quote(sku, plan.at, plan.currency)
         settled = plan.status in _SETTLED[flow.type]
-        held = self.balances.get((plan.partner_id, customer_id, sku), Decimal(0))
+        held = self._free((plan.partner_id, customer_id, sku))
         if flow.type == "Delivery":
             amount = Decimal(rng.choice(DELIVERY_GRAMS[sku]))
             price = money(DELIVERY_FEE_PER_GRAM[sku] / self.feed.fx[plan.currency])
@@ -218,6 +219,8 @@ class OrderBuilder:
             self._addresses(batch, order_id, customer)
         if settled:
             self._settle(batch, plan, customer_id, order_id, sku, amount, total, card)
+        elif plan.status in flow.soft_holds | flow.hard_holds:
+            self._reserve(batch, plan, customer_id, sku, amount, total)
         self._history(batch, order_id, flow.path_to(plan.status), plan.at)
 
     def _digital_amount(self, sku: str, held: Decimal | None) -> Decimal:
@@ -253,7 +256,7 @@ class OrderBuilder:
     def _deposit(self, batch: _Batch, partner_id: int, customer_id: int | None, asset: str,
                  needed: Decimal, at: datetime, order_id: int | None = None) -> None:  # fmt: skip
         """Top the wallet up before a debit it could not cover: cash wired in, or metal transferred in."""
-        held = self.balances.get((partner_id, customer_id, asset), Decimal(0))
+        held = self._free((partner_id, customer_id, asset))
         if held >= needed:
             return
         if asset in PRODUCTS_BY_SKU:
@@ -263,6 +266,20 @@ class OrderBuilder:
             top_up = money(needed - held + Decimal(self.rng_orders.randint(1, 50) * 1000))
             kind = "deposit"
         self._move(batch, partner_id, customer_id, order_id, asset, top_up, kind, at - timedelta(hours=1))
+
+    def _reserve(self, batch: _Batch, plan: _Plan, customer_id: int | None, sku: str, amount: Decimal,
+                 total: Decimal) -> None:  # fmt: skip
+        """An open order holds what it will take (see Flow.held): make sure the wallet has it, and keep it
+        aside so later orders cannot spend it."""
+        for held in plan.flow.held:
+            asset, needed = (sku, amount) if held == "metal" else (plan.currency, total)
+            self._deposit(batch, plan.partner_id, customer_id, asset, needed, plan.at)
+            key = (plan.partner_id, customer_id, asset)
+            self.reserved[key] = self.reserved.get(key, Decimal(0)) + needed
+
+    def _free(self, key: tuple[int, int | None, str]) -> Decimal:
+        """What a wallet holds beyond what its open orders have reserved."""
+        return self.balances.get(key, Decimal(0)) - self.reserved.get(key, Decimal(0))
 
     def _move(self, batch: _Batch, partner_id: int, customer_id: int | None, order_id: int | None,
               asset: str, amount: Decimal, kind: str, at: datetime) -> None:  # fmt: skip
