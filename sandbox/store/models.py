@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -81,7 +81,18 @@ class Customer(SQLModel, table=True):
     number in `identity_number`, with `tax_office` beside them.
     """
 
-    __table_args__ = (UniqueConstraint("partner_id", "external_id"),)
+    # One live customer per external_id: a removed customer keeps its id (its past orders still show
+    # it) and the partner may create a new customer with the same id.
+    __table_args__ = (
+        Index(
+            "ux_customer_live_external_id",
+            "partner_id",
+            "external_id",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id", index=True)

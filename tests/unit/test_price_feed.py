@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sandbox.catalog import FX_BASE, PRODUCTS, SKUS
+from sandbox.core.money import money
 from sandbox.partner.prices.feed import PriceFeed
 
 SPREAD_BUY, SPREAD_SELL = Decimal("0.0423"), Decimal("0.0150")
@@ -50,8 +51,8 @@ def test_buy_is_spot_plus_spread_and_sell_spot_minus_spread_at_2dp(at: datetime,
     quote = feed().quote(sku, at)
     spot = feed().spot_try(sku, at)
     assert quote.spot == spot
-    assert quote.buy == (spot * (1 + SPREAD_BUY)).quantize(Decimal("0.01"))
-    assert quote.sell == (spot * (1 - SPREAD_SELL)).quantize(Decimal("0.01"))
+    assert quote.buy == money(spot * (1 + SPREAD_BUY))
+    assert quote.sell == money(spot * (1 - SPREAD_SELL))
     assert quote.sell < quote.spot < quote.buy
 
 
@@ -66,4 +67,4 @@ def test_fx_rates_are_seeded_within_one_percent_of_their_centres() -> None:
 def test_quote_in_usd_divides_the_try_price_by_the_rate() -> None:
     f = feed()
     spot = f.spot_try("GAU", T0)
-    assert f.quote("GAU", T0, "USD").spot == (spot / f.fx["USD"]).quantize(Decimal("0.01"))
+    assert f.quote("GAU", T0, "USD").spot == money(spot / f.fx["USD"])

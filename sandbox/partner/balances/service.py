@@ -10,18 +10,29 @@ soft_blocked_amount, stats, prices. sandbox decisions: one cash row per currency
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from sandbox.catalog import CASH_CURRENCY_IDS, CURRENCIES, CURRENCY_SYMBOLS, PRODUCTS, PRODUCTS_BY_SKU
+from sandbox.catalog import (
+    CASH_CURRENCY_IDS,
+    CURRENCIES,
+    CURRENCY_SYMBOLS,
+    PRODUCTS,
+    PRODUCTS_BY_SKU,
+    STATUS_IDS,
+)
+from sandbox.core import dates
+from sandbox.core.clock import ISTANBUL
+from sandbox.core.errors import SandboxError, ValidationFailed
 from sandbox.core.money import money
 from sandbox.partner.balances import ledger
 from sandbox.partner.prices.feed import PriceFeed
-from sandbox.store.models import Customer, LedgerEntry, Wallet
+from sandbox.partner.trading.service import find_customer
+from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet
 
 CASH_NAMES = {"TRY": "Türk Lirası", "USD": "ABD Doları", "EUR": "Euro", "GBP": "İngiliz Sterlini"}
 ZERO = Decimal(0)
@@ -134,12 +145,126 @@ def _stats(session: Session, wallet_ids: list[int]) -> dict[int, dict[str, Any]]
         .where(col(LedgerEntry.wallet_id).in_(wallet_ids))
         .group_by(LedgerEntry.wallet_id)
     )
-    scale = Decimal(1).scaleb(-6)  # sums of the scaled-integer column (see store.models.Amount)
+    # The sums keep the column's Amount type, so they come back as Decimals already scaled back.
     return {
-        wallet_id: {
-            "total_in": Decimal(inflow) * scale,
-            "total_out": Decimal(outflow) * scale,
-            "order_count": count,
-        }
+        wallet_id: {"total_in": Decimal(inflow), "total_out": Decimal(outflow), "order_count": count}
         for wallet_id, inflow, outflow, count in session.exec(query)
     }
+
+
+# --- Customer lookup, cash movements, order stats and daily balances (sandbox decisions) -------------
+
+
+def customer_or_404(session: Session, partner_id: int, external_id: str) -> Customer:
+    """The partner's customer; another partner's customers are unknown here (404, never 403)."""
+    customer = find_customer(session, partner_id, external_id)
+    if customer is None:
+        raise SandboxError("customer_not_found")
+    return customer
+
+
+def update_cash(
+    session: Session,
+    partner_id: int,
+    customer: Customer,
+    amount: Decimal,
+    currency: str,
+    description: str | None,
+    now: datetime,
+) -> LedgerEntry:
+    """sandbox decision (Update Customer Cash Balance): a positive amount is a `deposit`, a negative one a
+    `withdrawal` that may take only what open orders do not hold; nothing is written when refused."""
+    if amount < 0:
+        ledger.require_available(session, partner_id, customer.id, currency, -amount)
+    target = ledger.wallet(session, partner_id, customer.id, currency, now)
+    kind = "deposit" if amount > 0 else "withdrawal"
+    return ledger.post(session, target, amount, kind, now, description=description)
+
+
+def order_stats(
+    session: Session, partner_id: int, customer_external_id: str | None, start: date, end: date
+) -> dict[str, Any]:
+    """sandbox decision (Stats): grams and money of Completed orders whose `order_at` falls in the
+    Istanbul days start..end (both included), per (sku, currency): one SQL aggregate. Without a
+    customer it covers all the partner's orders, B2B and B2B2C."""
+    if end < start:
+        raise ValidationFailed(errors={"endDate": [("end_before_start", {})]})
+    customer = (
+        None if customer_external_id is None else customer_or_404(session, partner_id, customer_external_id)
+    )
+    amount, total = col(OrderItem.amount), col(OrderItem.total)
+
+    def summed(order_type: str, value: Any) -> Any:
+        return func.coalesce(func.sum(case((col(Order.type) == order_type, value), else_=0)), 0)
+
+    query = (
+        select(
+            OrderItem.sku,
+            Order.currency_code,
+            summed("Buy", amount),
+            summed("Buy", total),
+            summed("Sell", amount),
+            summed("Sell", total),
+            summed("Delivery", amount),
+            func.count(func.distinct(Order.id)),
+        )
+        .join(OrderItem, col(OrderItem.order_id) == col(Order.id))
+        .where(
+            Order.partner_id == partner_id,
+            Order.status_id == STATUS_IDS["Completed"],
+            col(Order.order_at) >= dates.day_start(start),
+            col(Order.order_at) < dates.day_end(end),
+        )
+        .group_by(OrderItem.sku, Order.currency_code)
+        .order_by(OrderItem.sku, Order.currency_code)
+    )
+    if customer is not None:
+        query = query.where(Order.customer_id == customer.id)
+    keys = ("bought_amount", "bought_total", "sold_amount", "sold_total", "delivered_amount")
+    items = [
+        {"sku": sku, "currency_code": currency}
+        | {key: Decimal(value) for key, value in zip(keys, sums, strict=True)}
+        | {"order_count": count}
+        for sku, currency, *sums, count in session.exec(query)
+    ]
+    return {
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "customer_external_id": customer.external_id if customer else None,
+        "items": items,
+    }
+
+
+HISTORY_DAYS = 7
+
+
+def daily_balances(
+    session: Session, partner_id: int, customer: Customer, now: datetime
+) -> list[dict[str, Any]]:
+    """sandbox decision (Customer Balance 7d Stats): each opened wallet's balance at the end of each of
+    the seven Istanbul days ending today, oldest first, summed from its ledger in one query."""
+    wallets = owner_wallets(session, partner_id, customer.id)
+    opened = [wallets[asset] for asset in assets(wallets) if asset in wallets]
+    today = now.astimezone(ISTANBUL).date()
+    days = [today - timedelta(days=back) for back in range(HISTORY_DAYS - 1, -1, -1)]
+    amount, at = col(LedgerEntry.amount), col(LedgerEntry.created_at)
+    ends = [func.coalesce(func.sum(case((at < dates.day_end(day), amount), else_=0)), 0) for day in days]
+    sums: dict[int, list[Decimal]] = {}
+    if opened:
+        query = (
+            select(LedgerEntry.wallet_id, *ends)
+            .where(col(LedgerEntry.wallet_id).in_([wallet.id for wallet in opened]))
+            .group_by(LedgerEntry.wallet_id)
+        )
+        sums = {wallet_id: [Decimal(value) for value in values] for wallet_id, *values in session.exec(query)}
+    return [
+        {
+            "currency_code": wallet.asset,
+            "is_cash": _is_cash(wallet.asset),
+            "points": [
+                {"date": day.isoformat(), "balance": balance}
+                for day, balance in zip(days, sums.get(wallet.id, [ZERO] * len(days)), strict=True)
+            ],
+        }
+        for wallet in opened
+    ]

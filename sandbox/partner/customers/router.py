@@ -1,7 +1,103 @@
-"""Customers: routes are being written."""
+"""Customers: Create, Update, Get and Remove Customer; Wallet KYC Get, Upsert and Bulk Upsert."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
+
+from sandbox.core.envelope import ok
+from sandbox.partner.customers import service
+from sandbox.partner.customers.schemas import (
+    CustomerCreate,
+    CustomerDetail,
+    CustomerRecord,
+    CustomerRemoved,
+    CustomerUpdate,
+    KycBulkRequest,
+    KycBulkResponse,
+    KycRecord,
+    KycUpsert,
+)
+from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.openapi import route
+from sandbox.partner.schemas import Envelope
 
 router = APIRouter(tags=["Customers"])
+
+
+@router.post("/partner/customer", **route("documented", 409, 413, 415, model=Envelope[CustomerRecord]))
+def create_customer(
+    body: CustomerCreate, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep
+) -> Response:
+    """Create Customer / Create Business Customer: a person, or `account_type: company`."""
+    customer = service.create_customer(session, partner.partner_id, body, sandbox.clock.now())
+    return ok(service.render_record(customer))
+
+
+@router.post("/partner/customer/kyc", **route("sandbox-decision", 404, 413, 415, model=Envelope[KycRecord]))
+def customer_wallet_kyc_upsert(
+    body: KycUpsert, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep
+) -> Response:
+    """Customer Wallet Kyc - Upsert: submit an identity number and get the KYC decision."""
+    customer = service.upsert_kyc(session, partner.partner_id, body, sandbox.clock.now())
+    return ok(service.render_kyc(customer))
+
+
+@router.post(
+    "/partner/customer/kyc/bulk", **route("sandbox-decision", 413, 415, model=Envelope[KycBulkResponse])
+)
+def customer_wallet_kyc_bulk_upsert(
+    body: KycBulkRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep
+) -> Response:
+    """Customer Wallet Kyc - Bulk Upsert: 1–100 upserts, each succeeding or failing on its own."""
+    now = sandbox.clock.now()
+    results = service.bulk_upsert_kyc(session, partner.partner_id, body.records, now, partner.locale)
+    return ok({"results": results})
+
+
+@router.get(
+    "/partner/customer/{external_customer_id}/kyc",
+    **route("sandbox-decision", 404, model=Envelope[KycRecord]),
+)
+def customer_wallet_kyc_get(external_customer_id: str, partner: PartnerDep, session: SessionDep) -> Response:
+    """Customer Wallet Kyc - Get: the customer's KYC status, reason and last decision time."""
+    return ok(service.render_kyc(service.get_customer(session, partner.partner_id, external_customer_id)))
+
+
+@router.get(
+    "/partner/customer/{external_customer_id}", **route("documented", 404, model=Envelope[CustomerDetail])
+)
+def get_customer(external_customer_id: str, partner: PartnerDep, session: SessionDep) -> Response:
+    """Get Customer: the profile, KYC status and opened wallets."""
+    customer = service.get_customer(session, partner.partner_id, external_customer_id)
+    return ok(service.render_detail(session, customer))
+
+
+@router.patch(
+    "/partner/customer/{external_customer_id}",
+    **route("documented", 404, 413, 415, model=Envelope[CustomerRecord]),
+)
+def update_customer(
+    external_customer_id: str,
+    body: CustomerUpdate,
+    partner: PartnerDep,
+    sandbox: SandboxDep,
+    session: WriteSessionDep,
+) -> Response:
+    """Update Customer: firstname, phone, identity_number (and a person's lastname) every time."""
+    now = sandbox.clock.now()
+    customer = service.update_customer(session, partner.partner_id, external_customer_id, body, now)
+    return ok(service.render_record(customer))
+
+
+@router.delete(
+    "/partner/customer/{external_customer_id}",
+    **route("documented", 404, model=Envelope[CustomerRemoved]),
+)
+def remove_customer_id(
+    external_customer_id: str, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep
+) -> Response:
+    """Remove Customer Id: refused while orders are open or a wallet holds anything (response: our shape)."""
+    now = sandbox.clock.now()
+    removed = service.remove_customer(session, partner.partner_id, external_customer_id, now)
+    return ok({"external_id": removed, "removed": True})

@@ -5,13 +5,15 @@ characters of `[A-Za-z0-9-_]`; names 3–40; email; gender M|F; birthdate (`1970
 `31-12-1990` in the buy example); a business sends `account_type: "company"`, its name in
 `firstname`, its 10-digit tax number in `identity_number` and `tax_office`.
 sandbox decision: a person's identity number must pass the T.C. kimlik no checksum.
+Response shapes (create/update, KYC, remove) and Wallet KYC requests are sandbox decisions
+(REFERENCE.md §2 rows 14–18); Get Customer's first ten keys and `wallets` are documented.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -58,6 +60,17 @@ def _empty_is_none(value: object) -> object:
     return None if value == "" else value
 
 
+def identity_problem(account_type: str | None, number: str) -> str | None:
+    """The field message key when `number` does not fit the account type, else None.
+
+    documented: a company's identity_number is its 10-digit tax number. sandbox decision: a person's
+    is an 11-digit T.C. kimlik no that passes the checksum.
+    """
+    if account_type == "company":
+        return None if re.fullmatch(r"\d{10}", number) else "invalid_tax_number"
+    return None if is_valid_identity_number(number) else "invalid_identity_number"
+
+
 ExternalId = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
 OptionalName = Annotated[Name | None, BeforeValidator(_empty_is_none)]
@@ -88,11 +101,9 @@ class CustomerFields(WireModel):
         """A person's identity number passes the checksum; a company's is a 10-digit tax number."""
         if number is None:
             return None
-        if info.data.get("account_type") == "company":
-            if not re.fullmatch(r"\d{10}", number):
-                raise PydanticCustomError("invalid_tax_number", "not a 10-digit tax number")
-        elif not is_valid_identity_number(number):
-            raise PydanticCustomError("invalid_identity_number", "not a valid identity number")
+        problem = identity_problem(info.data.get("account_type"), number)
+        if problem is not None:
+            raise PydanticCustomError(problem, "identity number does not fit the account type")
         return number
 
 
@@ -113,9 +124,19 @@ class CustomerCreate(CustomerFields):
 
 class CustomerUpdate(CustomerFields):
     """Update Customer: the fields sent replace the stored ones (`external_id`, sent by the docs' example,
-    must be the path's id when present)."""
+    must be the path's id when present; `account_type`, when sent, must be the stored one).
+
+    The identity number is checked by the service against the stored account type, which a body
+    that leaves `account_type` out does not name.
+    """
 
     external_id: ExternalId | None = None
+    account_type: Literal["person", "company"] | None = None
+
+    @field_validator("identity_number")
+    @classmethod
+    def _identity(cls, number: str | None, info: ValidationInfo) -> str | None:
+        return number
 
 
 Loose = Annotated[str | None, Field(None, max_length=255)]
@@ -146,3 +167,117 @@ class NewOrderCustomer(CustomerCreate):
     identity_number: IdentityNumber
     email: Email
     phone: Phone
+
+
+# -- Responses ----------------------------------------------------------------------------------------
+
+KycStatus = Literal["pending", "approved", "rejected"]
+
+
+class CustomerRecord(WireModel):
+    """Create / Update Customer response (sandbox decision: the documented fields plus
+    `id, company_id, user_id, fullname, created_at, updated_at`)."""
+
+    id: int
+    company_id: int = Field(description="The partner's id")
+    user_id: int
+    external_id: str
+    account_type: Literal["person", "company"]
+    firstname: str
+    middlename: str | None
+    lastname: str | None = Field(description="null for business customers (name in firstname)")
+    fullname: str
+    email: str | None
+    phone: str | None
+    gender: Literal["M", "F"] | None
+    identity_number: str | None
+    birthdate: str | None = Field(description="YYYY-MM-DD")
+    tax_office: str | None
+    created_at: str = Field(description="YYYY-mm-dd HH:MM:SS, Europe/Istanbul")
+    updated_at: str = Field(description="YYYY-mm-dd HH:MM:SS, Europe/Istanbul")
+
+
+class CustomerWallet(WireModel):
+    """documented: 10 keys starting with `id`, `customer_external_id`; the rest are sandbox decisions."""
+
+    id: int
+    customer_external_id: str
+    name: str
+    currency_id: int
+    currency_symbol: str
+    currency_code: str
+    is_cash: bool
+    balance: float
+    blocked: float
+    real_balance: float
+
+
+class CustomerDetail(WireModel):
+    """Get Customer: the documented keys, then (sandbox additions) account_type, tax_office, kyc_status."""
+
+    external_id: str
+    firstname: str
+    middlename: str | None
+    lastname: str | None
+    fullname: str
+    email: str | None
+    phone: str | None
+    gender: Literal["M", "F"] | None
+    identity_number: str | None
+    birthdate: str | None = Field(description="YYYY-MM-DD")
+    account_type: Literal["person", "company"]
+    tax_office: str | None
+    kyc_status: KycStatus
+    wallets: list[CustomerWallet]
+
+
+class CustomerRemoved(WireModel):
+    external_id: str
+    removed: bool
+
+
+# -- Wallet KYC (sandbox decision) -------------------------------------------------------------------
+
+
+class KycUpsert(WireModel):
+    """Wallet KYC Upsert. The identity number is checked against the customer's account type and its
+    stored number; the names and birthdate fill in what the customer's profile lacks (never overwrite)."""
+
+    customer_external_id: ExternalId
+    identity_number: IdentityNumber
+    firstname: Name | None = None
+    lastname: OptionalName = None
+    birthdate: Birthdate | None = None
+
+
+class KycRecord(WireModel):
+    customer_external_id: str
+    status: KycStatus
+    identity_number: str | None
+    reason: Literal["identity_verification_failed", "manual_review"] | None = Field(
+        description="null when approved, or pending without any KYC submitted yet"
+    )
+    updated_at: str | None = Field(description="Last KYC decision, YYYY-mm-dd HH:MM:SS; null before any")
+
+
+class KycBulkRequest(WireModel):
+    """Wallet KYC Bulk Upsert: each record is a Wallet KYC Upsert body, processed on its own."""
+
+    # Loose on purpose: a record that fails KycUpsert fails alone, in its result, not the request.
+    records: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=100,
+        json_schema_extra={"items": {"$ref": "#/components/schemas/KycUpsert"}},
+    )
+
+
+class KycBulkResult(WireModel):
+    customer_external_id: str | None
+    success: bool
+    kyc: KycRecord | None
+    error: str | None = Field(description="Error catalogue key when the record failed")
+    errors: dict[str, list[str]] | None = Field(description="Validation only: field → localized messages")
+
+
+class KycBulkResponse(WireModel):
+    results: list[KycBulkResult] = Field(description="One per record, in request order")

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sandbox.catalog import PRODUCTS_BY_SKU, ProductInfo
 from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
@@ -155,7 +155,7 @@ def _buyer(session: Session, partner_id: int, block: OrderCustomer | None, now: 
         partner_id=partner_id,
         **fields.model_dump(exclude={"fullname"}),
         kyc_status="pending",
-        kyc_updated_at=now,
+        kyc_updated_at=None,
         created_at=now,
         updated_at=now,
     )
@@ -174,7 +174,12 @@ def _known_customer(session: Session, partner_id: int, block: OrderCustomer | No
 
 
 def find_customer(session: Session, partner_id: int, external_id: str) -> Customer | None:
-    query = select(Customer).where(Customer.partner_id == partner_id, Customer.external_id == external_id)
+    """The partner's live customer with this external_id (a removed customer is unknown)."""
+    query = select(Customer).where(
+        Customer.partner_id == partner_id,
+        Customer.external_id == external_id,
+        col(Customer.deleted_at).is_(None),
+    )
     return session.exec(query).first()
 
 
