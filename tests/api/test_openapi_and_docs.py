@@ -17,6 +17,22 @@ FIDELITY = {
     ("get", "/partner/orders"): "sandbox-decision",
     ("get", "/partner/orders/statuses"): "sandbox-decision",
     ("get", "/partner/prices"): "sandbox-decision",
+    ("post", "/partner/pricefix"): "documented",
+    ("post", "/partner/pricefix/calculate"): "sandbox-decision",
+    ("post", "/partner/order/digital/buy"): "documented",
+    ("post", "/partner/order/digital/sell"): "documented",
+    ("post", "/partner/customer"): "documented",
+    ("get", "/partner/customer/{external_customer_id}"): "documented",
+    ("patch", "/partner/customer/{external_customer_id}"): "documented",
+    ("delete", "/partner/customer/{external_customer_id}"): "documented",
+    ("get", "/partner/customer/{external_customer_id}/kyc"): "sandbox-decision",
+    ("post", "/partner/customer/kyc"): "sandbox-decision",
+    ("post", "/partner/customer/kyc/bulk"): "sandbox-decision",
+    ("get", "/partner/balance"): "sandbox-decision",
+    ("get", "/partner/balance/customer/{customer_external_id}"): "documented",
+    ("patch", "/partner/balance/customer/{customer_external_id}"): "sandbox-decision",
+    ("post", "/partner/balance/stats"): "sandbox-decision",
+    ("get", "/partner/balance/customer/{customer_external_id}/stats"): "sandbox-decision",
 }
 ERROR_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 ASSET = re.compile(r'(?:href|src)="([^"]+)"')
@@ -145,7 +161,17 @@ def test_openapi_get_order_alternative_body_forbids_extra_fields(spec: dict[str,
 
 
 def test_openapi_hides_docs_and_static_routes(spec: dict[str, Any]) -> None:
-    assert [path for path in spec["paths"] if not path.startswith("/partner/")] == []
+    """Only the partner API and the sandbox's own control API are described; /docs and assets are not."""
+    assert [path for path in spec["paths"] if not path.startswith(("/partner/", "/_sandbox/"))] == []
+    assert [path for path in spec["paths"] if path.startswith("/_sandbox/static")] == []
+
+
+def test_openapi_control_routes_are_tagged_and_need_no_digest(spec: dict[str, Any]) -> None:
+    control = [
+        op for path, ops in spec["paths"].items() if path.startswith("/_sandbox/") for op in ops.values()
+    ]
+    assert control
+    assert all(op["tags"] == ["Sandbox control"] and "security" not in op for op in control)
 
 
 def test_docs_reference_no_remote_url(docs_html: str) -> None:

@@ -1,0 +1,290 @@
+"""Buy and the price token's lifecycle (unknown, another partner's, expired, used) and the external_id
+idempotency key (409 on reuse, also when ten requests race for it). Each refusal writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.testing.server import SandboxServer
+from tests.api.trading_helpers import (
+    BUY,
+    FROZEN_AT,
+    balance,
+    dec,
+    dedicated_server,
+    fix_price,
+    fund,
+    new_id,
+    order_data,
+    order_rows,
+    partner_client,
+    race,
+    refusal,
+    request_rows,
+    snapshot,
+    token_row,
+)
+from tests.conftest import ACME, DEMO
+
+GAU = [{"sku": "GAU", "amount": 0.1}]
+
+
+@pytest.fixture(scope="module")
+def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with dedicated_server(tmp_path_factory, "buy-tokens") as running:
+        fund(running, amount=Decimal(1_000_000))
+        fund(running, partner="acme", amount=Decimal(1_000_000))
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def at_frozen_instant(trading: SandboxServer) -> None:
+    trading.sandbox.clock.freeze(FROZEN_AT)
+
+
+@pytest.fixture
+def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
+    with partner_client(trading, DEMO) as http:
+        yield http
+
+
+@pytest.fixture
+def acme(trading: SandboxServer) -> Iterator[httpx.Client]:
+    with partner_client(trading, ACME) as http:
+        yield http
+
+
+def order_body(
+    token: str, external_id: str | None = None, items: list[dict[str, Any]] = GAU
+) -> dict[str, Any]:
+    return {"price_token": token, "external_id": external_id or new_id("TOK"), "items": items}
+
+
+# -- unknown and foreign tokens ----------------------------------------------------------------------
+
+
+def test_buy_unknown_token_returns_403_invalid(demo: httpx.Client) -> None:
+    data = refusal(demo.post(BUY, json=order_body("Z" * 32)), 403, "price_token_invalid")
+
+    assert data == {"error": "price_token_invalid"}
+
+
+def test_buy_unknown_token_writes_nothing(demo: httpx.Client, trading: SandboxServer) -> None:
+    before = snapshot(trading)
+
+    demo.post(BUY, json=order_body("Z" * 32))
+
+    assert snapshot(trading) == before
+
+
+def test_buy_unknown_token_leaves_external_id_free(demo: httpx.Client) -> None:
+    external_id = new_id("TOK")
+    demo.post(BUY, json=order_body("Z" * 32, external_id))
+
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+
+
+def test_buy_other_partners_token_returns_403_invalid(demo: httpx.Client, acme: httpx.Client) -> None:
+    token = fix_price(acme)["token"]
+
+    refusal(demo.post(BUY, json=order_body(token)), 403, "price_token_invalid")
+
+
+def test_buy_other_partners_token_writes_nothing(
+    demo: httpx.Client, acme: httpx.Client, trading: SandboxServer
+) -> None:
+    token = fix_price(acme)["token"]
+    before = snapshot(trading)
+
+    demo.post(BUY, json=order_body(token))
+
+    assert snapshot(trading) == before
+
+
+def test_buy_other_partners_token_stays_usable_by_its_owner(demo: httpx.Client, acme: httpx.Client) -> None:
+    token = fix_price(acme)["token"]
+    external_id = new_id("TOK")
+    demo.post(BUY, json=order_body(token, external_id))
+
+    data = order_data(acme.post(BUY, json=order_body(token, external_id)))
+
+    assert data["orders"][0]["external_id"] == external_id
+
+
+# -- expiry ------------------------------------------------------------------------------------------
+
+
+def test_buy_one_second_before_expiry_succeeds(demo: httpx.Client, trading: SandboxServer) -> None:
+    token = fix_price(demo)["token"]
+    trading.sandbox.clock.advance(239)
+
+    order_data(demo.post(BUY, json=order_body(token)))
+
+
+def test_buy_at_expiry_returns_403_expired(demo: httpx.Client, trading: SandboxServer) -> None:
+    token = fix_price(demo)["token"]
+    trading.sandbox.clock.advance(240)
+
+    refusal(demo.post(BUY, json=order_body(token)), 403, "price_token_expired")
+
+
+def test_buy_expired_token_writes_nothing(demo: httpx.Client, trading: SandboxServer) -> None:
+    token = fix_price(demo)["token"]
+    trading.sandbox.clock.advance(240)
+    before = snapshot(trading)
+
+    demo.post(BUY, json=order_body(token))
+
+    assert snapshot(trading) == before
+    assert token_row(trading, token).used_at is None
+
+
+def test_buy_expired_token_leaves_external_id_free(demo: httpx.Client, trading: SandboxServer) -> None:
+    token = fix_price(demo)["token"]
+    trading.sandbox.clock.advance(240)
+    external_id = new_id("TOK")
+    demo.post(BUY, json=order_body(token, external_id))
+
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+
+
+# -- used tokens -------------------------------------------------------------------------------------
+
+
+def test_buy_used_token_returns_403_used(demo: httpx.Client) -> None:
+    token = fix_price(demo)["token"]
+    order_data(demo.post(BUY, json=order_body(token)))
+
+    refusal(demo.post(BUY, json=order_body(token)), 403, "price_token_used")
+
+
+def test_buy_used_token_writes_nothing(demo: httpx.Client, trading: SandboxServer) -> None:
+    token = fix_price(demo)["token"]
+    order_data(demo.post(BUY, json=order_body(token)))
+    before = snapshot(trading)
+
+    demo.post(BUY, json=order_body(token))
+
+    assert snapshot(trading) == before
+
+
+def test_buy_used_token_leaves_the_new_external_id_free(demo: httpx.Client) -> None:
+    token = fix_price(demo)["token"]
+    order_data(demo.post(BUY, json=order_body(token)))
+    external_id = new_id("TOK")
+    demo.post(BUY, json=order_body(token, external_id))
+
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+
+
+# -- duplicate external_id ---------------------------------------------------------------------------
+
+
+def test_buy_reused_external_id_returns_409(demo: httpx.Client) -> None:
+    external_id = new_id("DUP")
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+
+    data = refusal(
+        demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)), 409, "duplicate_external_id"
+    )
+
+    assert data == {"error": "duplicate_external_id"}
+
+
+def test_buy_reused_external_id_writes_nothing(demo: httpx.Client, trading: SandboxServer) -> None:
+    external_id = new_id("DUP")
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+    token = fix_price(demo)["token"]
+    before = snapshot(trading)
+
+    demo.post(BUY, json=order_body(token, external_id))
+
+    assert snapshot(trading) == before
+    assert token_row(trading, token).used_at is None
+
+
+def test_buy_reused_external_id_leaves_the_token_usable(demo: httpx.Client) -> None:
+    external_id = new_id("DUP")
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+    token = fix_price(demo)["token"]
+    demo.post(BUY, json=order_body(token, external_id))
+
+    order_data(demo.post(BUY, json=order_body(token)))
+
+
+def test_buy_reused_external_id_is_checked_before_the_token(demo: httpx.Client) -> None:
+    external_id = new_id("DUP")
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+
+    refusal(demo.post(BUY, json=order_body("Z" * 32, external_id)), 409, "duplicate_external_id")
+
+
+def test_buy_same_external_id_for_another_partner_is_accepted(demo: httpx.Client, acme: httpx.Client) -> None:
+    external_id = new_id("DUP")
+    order_data(demo.post(BUY, json=order_body(fix_price(demo)["token"], external_id)))
+
+    data = order_data(acme.post(BUY, json=order_body(fix_price(acme)["token"], external_id)))
+
+    assert data["orders"][0]["external_id"] == external_id
+
+
+# -- the race ----------------------------------------------------------------------------------------
+
+RACERS = 10
+
+
+@pytest.fixture
+def raced(demo: httpx.Client, trading: SandboxServer) -> dict[str, Any]:
+    tokens = [fix_price(demo)["token"] for _ in range(RACERS)]
+    external_id = new_id("RACE")
+    cash = balance(trading, asset="TRY")
+    responses = race(trading, BUY, [order_body(token, external_id) for token in tokens])
+    return {"external_id": external_id, "tokens": tokens, "responses": responses, "cash": cash}
+
+
+def test_buy_racing_same_external_id_one_wins_nine_get_409(raced: dict[str, Any]) -> None:
+    statuses = sorted(response.status_code for response in raced["responses"])
+
+    assert statuses == [200] + [409] * (RACERS - 1)
+    for response in raced["responses"]:
+        if response.status_code == 409:
+            refusal(response, 409, "duplicate_external_id")
+
+
+def test_buy_racing_same_external_id_writes_one_request_and_one_order(
+    trading: SandboxServer, raced: dict[str, Any]
+) -> None:
+    winner = next(r for r in raced["responses"] if r.status_code == 200)
+
+    assert len(request_rows(trading, raced["external_id"])) == 1
+    assert [row.guid for row in order_rows(trading, raced["external_id"])] == winner.json()["data"]["guid"]
+
+
+def test_buy_racing_same_external_id_moves_cash_once(trading: SandboxServer, raced: dict[str, Any]) -> None:
+    winner = next(r for r in raced["responses"] if r.status_code == 200)
+
+    assert balance(trading, asset="TRY") == raced["cash"] - dec(winner.json()["data"]["total"])
+
+
+def test_buy_racing_same_external_id_uses_only_the_winners_token(
+    trading: SandboxServer, raced: dict[str, Any]
+) -> None:
+    used = [token for token in raced["tokens"] if token_row(trading, token).used_at is not None]
+
+    assert len(used) == 1
+
+
+def test_buy_racing_same_token_one_wins_nine_get_403_used(demo: httpx.Client, trading: SandboxServer) -> None:
+    token = fix_price(demo)["token"]
+    external_ids = [new_id("RACE") for _ in range(RACERS)]
+
+    responses = race(trading, BUY, [order_body(token, external_id) for external_id in external_ids])
+
+    assert sorted(r.status_code for r in responses) == [200] + [403] * (RACERS - 1)
+    assert {r.json()["data"]["error"] for r in responses if r.status_code == 403} == {"price_token_used"}
+    assert sum(len(order_rows(trading, external_id)) for external_id in external_ids) == 1
