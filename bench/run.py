@@ -84,6 +84,49 @@ def latency(url: str, count: int = 500) -> tuple[float, float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.99) - 1], count / elapsed
 
 
+def scripted_flow(url: str, orders: int = 1000) -> tuple[float, int]:
+    """The trading flow a partner's integration test runs: one customer, then `orders` orders (half
+    buys, half sells), each behind its own price fix. Returns (wall seconds, requests sent)."""
+    session = requests.Session()
+    session.auth = HTTPDigestAuth("demo", "demo-secret")
+    session.headers.update(HEADERS)
+    customer = {
+        "external_id": "bench-customer",
+        "firstname": "Deniz",
+        "lastname": "Aydın",
+        "email": "deniz@example.com",
+        "phone": "+905321112233",
+        "identity_number": "10000000146",
+    }
+    started = time.perf_counter()
+    sent = 0
+
+    def call(method: str, path: str, body: dict) -> dict:
+        nonlocal sent
+        sent += 1
+        response = session.request(method, url + path, json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    call("POST", "/partner/customer", customer)
+    call(
+        "POST",
+        "/partner/customer/kyc",
+        {"customer_external_id": "bench-customer", "identity_number": "10000000146"},
+    )
+    call("PATCH", "/partner/balance/customer/bench-customer", {"amount": 1_000_000})
+    for n in range(orders):
+        side = "buy" if n < orders // 2 else "sell"
+        token = call(
+            "POST", "/partner/pricefix", {"type": "digital", "customer_external_id": "bench-customer"}
+        )["token"]
+        call("POST", f"/partner/order/digital/{side}", {
+            "price_token": token, "external_id": f"bench-{n}", "customer": {"external_id": "bench-customer"},
+            "items": [{"sku": "GAU", "amount": 0.01}],
+        })  # fmt: skip
+    return time.perf_counter() - started, sent
+
+
 def main() -> None:
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +146,9 @@ def main() -> None:
         p50, p99, rate = latency(url)
         rows.append(("Get Order, sequential Digest session: p50 / p99", f"{p50:.2f} ms / {p99:.2f} ms"))
         rows.append(("Get Order, sequential requests per second", f"{rate:.0f}"))
+        seconds, sent = scripted_flow(url)
+        rows.append(("1,000-order scripted flow (price fix + buy/sell each): wall time", f"{seconds:.1f} s"))
+        rows.append(("1,000-order scripted flow: requests per second", f"{sent / seconds:.0f}"))
         rows.append(("server peak RSS, default world", f"{peak_rss_mb(process.pid):.0f} MB"))
         process.terminate()
         process.wait()
