@@ -2,42 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import Field
+from sqlmodel import Session, or_, select
 
 from sandbox.control import invariants
+from sandbox.control.schemas import AdvanceRequest, InvariantReport, Moved, RefundRequest
 from sandbox.core.envelope import ok
-from sandbox.partner.deps import SessionDep
-from sandbox.partner.schemas import Envelope, WireModel
+from sandbox.core.errors import SandboxError
+from sandbox.lifecycle import engine
+from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.orders.render import render_orders
+from sandbox.partner.schemas import Envelope, ErrorEnvelope
+from sandbox.store.models import Order
 
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 
 
-class Violation(WireModel):
-    wallet_id: int
-    partner: str = Field(description="The partner's Digest username")
-    customer_external_id: str | None = Field(description="null on a partner's own (B2B) wallet")
-    asset: str = Field(description="Currency code (cash) or sku (metal)")
-    balance: float
-    ledger_sum: float
-    problem: Literal["balance_mismatch", "negative_balance"]
+def control(model: object, *errors: int) -> dict:
+    responses = {code: {"model": ErrorEnvelope} for code in errors}
+    return {
+        "openapi_extra": {"x-fidelity": "sandbox-decision"},
+        "response_model": None,
+        "responses": {200: {"model": model}, **responses},
+    }
 
 
-class InvariantReport(WireModel):
-    wallets: int
-    entries: int
-    violations: list[Violation] = Field(description="Empty on a healthy store")
-
-
-@router.get(
-    "/invariants",
-    openapi_extra={"x-fidelity": "sandbox-decision"},
-    response_model=None,
-    responses={200: {"model": Envelope[InvariantReport], "description": "Always 200; read `violations`"}},
-)
+@router.get("/invariants", **control(Envelope[InvariantReport]))
 def check_invariants(session: SessionDep) -> Response:
     """Ledger invariants: every wallet's balance equals the sum of its ledger entries and is not negative."""
     return ok(invariants.check(session))
+
+
+@router.post("/orders/{order_ref}/advance", **control(Envelope[Moved], 404, 409, 422))
+def advance_order(
+    order_ref: str, body: AdvanceRequest, sandbox: SandboxDep, session: WriteSessionDep, request: Request
+) -> Response:
+    """Move an order one step along its lifecycle, or along the allowed path to `to`."""
+    order = _order(session, order_ref)
+    entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=body.to)
+    return _moved(session, order, entered, request)
+
+
+@router.post("/orders/{order_ref}/refund", **control(Envelope[Moved], 404, 409, 422))
+def refund_order(
+    order_ref: str, body: RefundRequest, sandbox: SandboxDep, session: WriteSessionDep, request: Request
+) -> Response:
+    """Refund a completed card order: Refunding, then (by default) Refunded with the metal taken back."""
+    order = _order(session, order_ref)
+    target = "Refunded" if body.complete else "Refunding"
+    entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=target)
+    return _moved(session, order, entered, request)
+
+
+def _order(session: Session, ref: str) -> Order:
+    """Control routes name an order by its guid or order_code (unique across partners)."""
+    order = session.exec(
+        select(Order).where(or_(Order.guid == ref.upper(), Order.order_code == ref.upper()))
+    ).first()
+    if order is None:
+        raise SandboxError("order_not_found")
+    return order
+
+
+def _moved(session: Session, order: Order, entered: list[str], request: Request) -> Response:
+    rendered = render_orders(session, [order], str(request.base_url).rstrip("/"))[0]
+    return ok({"entered": entered, "order": rendered})

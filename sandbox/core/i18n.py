@@ -151,6 +151,34 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "KYC kimlik numarası müşterinin kimlik numarasıyla eşleşmiyor.",
         "The KYC identity number does not match the customer's.",
     ),
+    # Lifecycle (sandbox control)
+    "transition_not_allowed": (
+        409,
+        "{current} durumundan {target} durumuna geçilemez; izin verilenler: {allowed}.",
+        "An order cannot move from {current} to {target}; allowed next: {allowed}.",
+    ),
+    "order_is_final": (
+        409,
+        "Sipariş {current} durumunda ve bu son durumdur.",
+        "The order is {current}, a final status.",
+    ),
+    # Card payments, card storage, delivery, legal
+    "card_token_not_found": (
+        404,
+        "Kayıtlı kart bulunamadı.",
+        "Stored card not found.",
+    ),
+    "payment_not_found": (404, "Ödeme bulunamadı.", "Payment not found."),
+    "payment_already_processed": (
+        409,
+        "Bu ödeme zaten sonuçlandı ({state}).",
+        "This payment has already been processed ({state}).",
+    ),
+    "legal_type_unknown": (
+        422,
+        "Bilinmeyen yasal metin türü; geçerli türler: {types}.",
+        "Unknown legal document type; valid types: {types}.",
+    ),
     "order_identifiers_conflict": (
         422,
         "Gönderilen tanımlayıcılar farklı siparişleri gösteriyor.",
@@ -239,6 +267,34 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_tax_number": ("10 haneli bir vergi numarası olmalıdır.", "Must be a 10-digit tax number."),
     "lastname_required": ("Bireysel müşteri için soyad zorunludur.", "A person needs a lastname."),
     "not_zero": ("Sıfırdan farklı olmalıdır.", "Must not be zero."),
+    "invalid_card_number": ("Geçerli bir kart numarası olmalıdır.", "Must be a valid card number."),
+    "card_expired": ("Kartın son kullanma tarihi geçmiş.", "The card has expired."),
+    "invalid_expiry": ("AA/YY biçiminde olmalıdır.", "Must be MM/YY."),
+    "invalid_cvv": ("3 veya 4 haneli olmalıdır.", "Must be 3 or 4 digits."),
+    "card_or_token": (
+        "card_token veya kart bilgileri (card_holder, card_number, card_expiry) gereklidir.",
+        "Either card_token or the card (card_holder, card_number, card_expiry) is required.",
+    ),
+    "card_single_item": (
+        "Kartla ödemede istek başına tek ürün olabilir.",
+        "A card payment pays for one item per request.",
+    ),
+    "payment_required": ("Kartla ödeme için payment alanı gereklidir.", "A card payment needs `payment`."),
+    "installment_not_available": (
+        "Bu kart için taksit seçenekleri: {installments}.",
+        "Installments available for this card: {installments}.",
+    ),
+    "invalid_bin": ("6–8 haneli bir BIN olmalıdır.", "Must be a 6–8 digit BIN."),
+    "not_deliverable": (
+        "Fiziki teslimat yalnızca şu ürünler için: {skus}.",
+        "Physical delivery is available for: {skus}.",
+    ),
+    "whole_grams": ("Tam gram olmalıdır.", "Must be whole grams."),
+    "delivery_limit": ("En fazla {limit} gram teslim edilebilir.", "At most {limit} grams can be delivered."),
+    "invalid_city": ("Türkiye'deki bir il olmalıdır.", "Must be a province of Türkiye."),
+    "invalid_county": ("{city} iline ait bir ilçe olmalıdır.", "Must be a district of {city}."),
+    "invalid_zipcode": ("5 haneli bir posta kodu olmalıdır.", "Must be a 5-digit postal code."),
+    "corporate_field_required": ("Kurumsal fatura için zorunludur.", "Required for a Corporate invoice."),
     "invalid_day": (
         "1900–2999 arasında, YYYY-MM-DD veya DD-MM-YYYY biçiminde bir tarih olmalıdır.",
         "Must be a date between 1900 and 2999 as YYYY-MM-DD or DD-MM-YYYY.",

@@ -34,17 +34,30 @@ class Flow:
 
     def path_to(self, status: str) -> list[str]:
         """The shortest chain of statuses from the initial one to `status` (both included)."""
-        paths = self._paths()
-        if status not in paths:
+        if status == self.initial:
+            return [status]
+        path = self.path_between(self.initial, status)
+        if path is None:
             raise ValueError(f"{status!r} is not reachable in flow {self.name!r}")
-        return paths[status]
+        return [self.initial, *path]
+
+    def path_between(self, current: str, target: str) -> list[str] | None:
+        """The statuses to enter, in order, to go from `current` to `target`; None if it cannot get there."""
+        path = self._paths(current).get(target) if target != current else None
+        return path[1:] if path else None
+
+    def next_step(self, current: str) -> str | None:
+        """The default next status: the first transition listed (the happy path; Cancelled comes last)."""
+        following = self.transitions.get(current, ())
+        return following[0] if following else None
 
     def is_final(self, status: str) -> bool:
         return not self.transitions.get(status)
 
-    def _paths(self) -> dict[str, list[str]]:
-        paths = {self.initial: [self.initial]}
-        queue = deque([self.initial])
+    def _paths(self, start: str | None = None) -> dict[str, list[str]]:
+        start = start or self.initial
+        paths = {start: [start]}
+        queue = deque([start])
         while queue:
             current = queue.popleft()
             for following in self.transitions.get(current, ()):
@@ -84,6 +97,9 @@ FLOWS: dict[str, Flow] = {
                 "Completed": ("Refunding",),
                 "Refunding": ("Refunded",),
             },
+            # Paid by card: wallets hold nothing until a refund is under way, which holds the metal.
+            held=("metal",),
+            hard_holds=frozenset({"Refunding"}),
         ),
         Flow(
             "sell",

@@ -29,9 +29,3 @@ def enter(session: Session, order: Order, status: str, at: datetime) -> None:
             created_at=at,
         )
     )
-
-
-def walk(session: Session, order: Order, path: list[str], at: datetime) -> None:
-    """Enter each status of `path` in turn (an order created and completed in one request)."""
-    for status in path:
-        enter(session, order, status, at)

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, te
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Amount(TypeDecorator):
@@ -259,6 +259,8 @@ class Payment(SQLModel, table=True):
     card_expiry: str  # MM/YY
     card_association: str
     customer_ip: str | None = None
+    # sandbox-only: what the magic card makes the processor do (never rendered)
+    scenario: str = "approve"
     created_at: datetime = utc_column()
 
 
@@ -274,6 +276,26 @@ class Wallet(SQLModel, table=True):
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     asset: str
     balance: Decimal = decimal_column(default=Decimal(0))
+    created_at: datetime = utc_column()
+
+
+class StoredCard(SQLModel, table=True):
+    """A card saved for one customer of one partner. Holds no full number and no CVV: the masked
+    number, a keyed fingerprint (to find duplicates) and what the magic card does."""
+
+    __tablename__ = "stored_card"
+    __table_args__ = (UniqueConstraint("customer_id", "fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    token: str = Field(unique=True)
+    fingerprint: str
+    card_holder: str
+    card_number: str  # masked: 404809******7528
+    card_expiry: str  # MM/YY
+    card_association: str
+    scenario: str = "approve"
     created_at: datetime = utc_column()
 
 

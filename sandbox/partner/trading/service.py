@@ -20,7 +20,7 @@ from sandbox.catalog import PRODUCTS_BY_SKU, ProductInfo
 from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
 from sandbox.core.ids import Rng
 from sandbox.core.money import money
-from sandbox.lifecycle import transitions
+from sandbox.lifecycle import engine
 from sandbox.lifecycle.flows import FLOWS, Flow
 from sandbox.partner.balances import ledger
 from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomer
@@ -58,15 +58,10 @@ def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: date
     ledger.require_available(
         session, partner_id, owner, fix.currency, sum((line.total for line in lines), Decimal(0))
     )
-    flow = FLOWS["buy-cash"]
-    orders = []
-    for line in lines:
-        order = _order(session, rng, partner_id, owner, request, flow, fix.currency, line, now)
-        cash = ledger.wallet(session, partner_id, owner, fix.currency, now)
-        metal = ledger.wallet(session, partner_id, owner, line.product.sku, now)
-        ledger.post(session, cash, -line.total, "buy", now, order_id=order.id)
-        ledger.post(session, metal, line.amount, "buy", now, order_id=order.id)
-        orders.append(order)
+    orders = [_order(session, rng, partner_id, owner, request, FLOWS["buy-cash"], fix.currency, line, now)
+              for line in lines]  # fmt: skip
+    for order in orders:
+        engine.advance(session, order, now, rng, to="Completed")
     return orders
 
 
@@ -88,15 +83,10 @@ def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: da
         grams[line.product.sku] += line.amount
     for sku, needed in grams.items():
         ledger.require_available(session, partner_id, owner, sku, needed)
-    flow = FLOWS["sell"]
-    orders = []
-    for line in lines:
-        order = _order(session, rng, partner_id, owner, request, flow, fix.currency, line, now)
-        metal = ledger.wallet(session, partner_id, owner, line.product.sku, now)
-        cash = ledger.wallet(session, partner_id, owner, fix.currency, now)
-        ledger.post(session, metal, -line.amount, "sell", now, order_id=order.id)
-        ledger.post(session, cash, line.total, "sell", now, order_id=order.id)
-        orders.append(order)
+    orders = [_order(session, rng, partner_id, owner, request, FLOWS["sell"], fix.currency, line, now)
+              for line in lines]  # fmt: skip
+    for order in orders:
+        engine.advance(session, order, now, rng, to="Completed")
     return orders
 
 
@@ -215,7 +205,7 @@ def _order(
     line: Line,
     now: datetime,
 ) -> Order:
-    """A settled digital order: created and walked to Completed in this transaction (immediate mode)."""
+    """A digital order in its flow's first status (the caller moves it on)."""
     order = Order(
         partner_id=partner_id,
         customer_id=customer_id,
@@ -252,7 +242,7 @@ def _order(
             total=line.total,
         )
     )
-    transitions.walk(session, order, flow.path_to("Completed"), now)
+    engine.start(session, order, now)
     return order
 
 

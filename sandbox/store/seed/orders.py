@@ -219,7 +219,7 @@ class OrderBuilder:
             self._addresses(batch, order_id, customer)
         if settled:
             self._settle(batch, plan, customer_id, order_id, sku, amount, total, card)
-        elif plan.status in flow.soft_holds | flow.hard_holds:
+        if plan.status in flow.soft_holds | flow.hard_holds:
             self._reserve(batch, plan, customer_id, sku, amount, total)
         self._history(batch, order_id, flow.path_to(plan.status), plan.at)
 

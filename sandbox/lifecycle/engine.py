@@ -1,0 +1,123 @@
+"""Moving orders along their flow, and what each status does to wallets, payments and cargo.
+
+Every status change goes through `advance`: it checks the move against the flow (sandbox/lifecycle/
+flows.py), enters each status on the way (history + outbox, see transitions.py) and applies that
+status's effect in the same transaction. The effects are the only place an order moves money or
+metal once it exists:
+
+| flow | entering | effect |
+|---|---|---|
+| buy-cash | Completed | cash − total, metal + grams |
+| buy-card | Payment Confirmed | payment `success` |
+| buy-card | Completed | metal + grams |
+| buy-card | Refunded | metal − grams, payment `refunded` |
+| sell | Completed | metal − grams, cash + total |
+| delivery-cash | Shipped | metal − grams, cash − fee, cargo tracking |
+| delivery-card | Payment Confirmed / Shipped | payment `success` / metal − grams, cargo tracking |
+| card flows | Cancelled | a new payment `fail`s, a paid one is `refunded` |
+
+Open orders move nothing: they hold (Flow.held), and Cancelled releases the hold by leaving it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from sandbox.catalog import STATUS_NAMES
+from sandbox.core.errors import SandboxError
+from sandbox.core.ids import Rng
+from sandbox.lifecycle import transitions
+from sandbox.lifecycle.flows import FLOWS, Flow
+from sandbox.partner.balances import ledger
+from sandbox.store.models import Order, OrderItem, Payment
+
+CARGO_URL = "https://kargo.example.com/takip/{number}"
+
+
+def status_of(order: Order) -> str:
+    return STATUS_NAMES[order.status_id]
+
+
+def start(session: Session, order: Order, now: datetime) -> None:
+    """A new order enters its flow's first status."""
+    transitions.enter(session, order, FLOWS[order.flow].initial, now)
+
+
+def advance(session: Session, order: Order, now: datetime, rng: Rng, to: str | None = None) -> list[str]:
+    """Move one step (the flow's default next status) or along the shortest allowed path to `to`.
+
+    A move the flow does not allow is 409 `transition_not_allowed` naming the allowed next statuses.
+    Returns the statuses entered.
+    """
+    flow = FLOWS[order.flow]
+    current = status_of(order)
+    target = to or flow.next_step(current)
+    path = flow.path_between(current, target) if target else None
+    allowed = list(flow.transitions.get(current, ()))
+    if not allowed:
+        raise SandboxError("order_is_final", params={"current": current})
+    if not path:
+        raise SandboxError(
+            "transition_not_allowed",
+            params={"current": current, "target": target or "-", "allowed": ", ".join(allowed) or "-"},
+            errors={"to": [("transition_not_allowed", {"current": current, "target": target or "-",
+                                                       "allowed": ", ".join(allowed) or "-"})]},
+        )  # fmt: skip
+    for status in path:
+        transitions.enter(session, order, status, now)
+        _effect(session, flow, order, status, now, rng)
+    return path
+
+
+def _effect(session: Session, flow: Flow, order: Order, status: str, now: datetime, rng: Rng) -> None:
+    item = session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).one()
+    payment = session.exec(select(Payment).where(Payment.order_id == order.id)).first()
+
+    def move(asset: str, amount, kind: str) -> None:
+        wallet = ledger.wallet(session, order.partner_id, order.customer_id, asset, now)
+        ledger.post(session, wallet, amount, kind, now, order_id=order.id)
+
+    if status == "Payment Confirmed" and payment is not None:
+        payment.state = "success"
+        payment.transaction_id = payment.transaction_id or rng.digits(12)
+        payment.redirect_url = None
+        session.add(payment)
+    elif status == "Completed" and flow.type == "Buy":
+        if flow.payment_type == "cash":
+            move(order.currency_code, -order.total, "buy")
+        move(item.sku, item.amount, "buy")
+    elif status == "Completed" and flow.type == "Sell":
+        move(item.sku, -item.amount, "sell")
+        move(order.currency_code, order.total, "sell")
+    elif status == "Shipped":
+        move(item.sku, -item.amount, "delivery")
+        if flow.payment_type == "cash":
+            move(order.currency_code, -order.total, "fee")
+        order.cargo_tracking_number = f"MNG{rng.digits(10)}"
+        order.cargo_tracking_url = CARGO_URL.format(number=order.cargo_tracking_number)
+        session.add(order)
+    elif status == "Refunded":
+        move(item.sku, -item.amount, "refund")
+        _refund(session, payment)
+    elif status == "Cancelled" and payment is not None:
+        if payment.state == "success":
+            _refund(session, payment)
+        elif payment.state == "new":
+            payment.state = "fail"
+            payment.error_code = payment.error_code or "CANCELLED"
+            payment.error_message = payment.error_message or "İşlem iptal edildi / Transaction cancelled"
+            payment.redirect_url = None
+            session.add(payment)
+    if flow.type == "Delivery":
+        order.sync_status = status not in ("Created", "Pending")
+        session.add(order)
+
+
+def _refund(session: Session, payment: Payment | None) -> None:
+    if payment is None:
+        return
+    payment.state = "refunded"
+    payment.refunded_amount = payment.total
+    session.add(payment)
