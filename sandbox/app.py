@@ -18,8 +18,13 @@ from sandbox.control.router import router as control_router
 from sandbox.core.clock import Clock
 from sandbox.core.ids import SystemRandom
 from sandbox.partner.balances.router import router as balances_router
+from sandbox.partner.cards.router import router as cards_router
 from sandbox.partner.customers.router import router as customers_router
+from sandbox.partner.delivery.router import router as delivery_router
+from sandbox.partner.legal.router import router as legal_router
 from sandbox.partner.orders.router import router as orders_router
+from sandbox.partner.payments.router import pages as payment_pages
+from sandbox.partner.payments.router import router as payments_router
 from sandbox.partner.prices.router import router as prices_router
 from sandbox.partner.trading.router import router as trading_router
 from sandbox.runtime import Sandbox
@@ -57,6 +62,11 @@ def create_app(
     app.include_router(trading_router)
     app.include_router(customers_router)
     app.include_router(balances_router)
+    app.include_router(delivery_router)
+    app.include_router(payments_router)
+    app.include_router(payment_pages)
+    app.include_router(cards_router)
+    app.include_router(legal_router)
     app.include_router(control_router)
     handlers.install(app)
     docs.install(app)

@@ -23,6 +23,8 @@ from sandbox.core.errors import (
 
 log = logging.getLogger("sandbox.auth")
 PROTECTED_PREFIX = "/partner/"
+# The 3-D Secure pages take a browser's HTML form post (application/x-www-form-urlencoded), not JSON.
+FORM_PREFIX = "/pay/"
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -96,7 +98,7 @@ class RequestGate:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body.strip():
+        if body.strip() and not scope["path"].startswith(FORM_PREFIX):
             if not _is_json(_first(headers, "content-type")):
                 raise UnsupportedMediaType()
             try:

@@ -21,17 +21,20 @@ router = APIRouter(tags=["Trading"])
 def order_response(session, orders: list[Order], request: Request) -> Response:
     """documented Order Response: arrays of codes and guids, sums, and every order created."""
     base = str(request.base_url).rstrip("/")
-    return ok(
-        {
-            "order_code": [order.order_code for order in orders],
-            "guid": [order.guid for order in orders],
-            "price": sum(order.price for order in orders),
-            "tax": sum(order.tax for order in orders),
-            "total": sum(order.total for order in orders),
-            "order_at": dates.sql_style(orders[0].order_at),
-            "orders": render_orders(session, orders, base, order_at=dates.sql_style),
-        }
-    )
+    data = {
+        "order_code": [order.order_code for order in orders],
+        "guid": [order.guid for order in orders],
+        "price": sum(order.price for order in orders),
+        "tax": sum(order.tax for order in orders),
+        "total": sum(order.total for order in orders),
+        "order_at": dates.sql_style(orders[0].order_at),
+        "orders": render_orders(session, orders, base, order_at=dates.sql_style),
+    }
+    # documented (api-4434391): a card buy also answers with its payment (one order: one item).
+    payment = data["orders"][0]["payment"]
+    if payment is not None:
+        data["payment"] = payment
+    return ok(data)
 
 
 @router.post(
@@ -41,7 +44,7 @@ def order_response(session, orders: list[Order], request: Request) -> Response:
 def buy(
     body: BuyRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep, request: Request
 ) -> Response:
-    """Buy: gold, silver or platinum from amount or from total, for the partner or one of its customers."""
+    """Buy: gold, silver or platinum from amount or total, for the partner or a customer, cash or card."""
     orders = service.buy(session, sandbox.rng, partner.partner_id, body, sandbox.clock.now())
     return order_response(session, orders, request)
 

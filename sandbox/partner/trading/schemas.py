@@ -1,5 +1,5 @@
 """Buy and sell wire models (Buy (Gold/Silver/Platinum) B2B and B2B2C, From Amount and From Total
-Price; Sell (Gold/Silver)) and the documented Order Response (schema-611263)."""
+Price, cash or card; Sell (Gold/Silver)) and the documented Order Response (schema-611263)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from sandbox.partner.customers.schemas import OrderCustomer
-from sandbox.partner.orders.schemas import Order
+from sandbox.partner.orders.schemas import Order, Payment
+from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.schemas import Currency, Grams, Money, Sku
 from sandbox.partner.schemas import WireModel
 
@@ -57,7 +58,10 @@ class BuyRequest(WireModel):
     external_id: str = ExternalOrderId
     customer: OrderCustomer | None = Field(None, description="B2B2C; leave out for B2B")
     items: list[BuyItem] = Field(min_length=1, max_length=10)
-    payment_type: Literal["cash"] = "cash"
+    payment_type: Literal["cash", "creditcard", "credit-card"] = Field(
+        "cash", description="documented: `creditcard` pays by card (one item; `payment` required)"
+    )
+    payment: CardPayment | None = Field(None, description="Card payments only: a stored card or the card")
 
 
 class SellRequest(WireModel):
@@ -78,3 +82,4 @@ class OrderResponse(WireModel):
     total: float
     order_at: str = Field(description="YYYY-mm-dd HH:MM:SS, Europe/Istanbul")
     orders: list[Order]
+    payment: Payment | None = Field(None, description="Card buys only: the order's payment")

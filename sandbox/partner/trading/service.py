@@ -2,7 +2,8 @@
 
 Every check runs before anything is written, and the whole request is one write transaction: a
 refused request (duplicate external_id, bad token, unknown or unapproved customer, not enough cash or
-metal) leaves no order, no ledger entry and an unused token behind.
+metal) leaves no order, no ledger entry and an unused token behind. A card buy (one item) moves no
+cash: its order waits Pending for the 3-D Secure answer (sandbox/partner/payments).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from sandbox.lifecycle import engine
 from sandbox.lifecycle.flows import FLOWS, Flow
 from sandbox.partner.balances import ledger
 from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomer
+from sandbox.partner.payments import service as payments
+from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.service import claim_token, fixed_prices, grams_for
 from sandbox.partner.trading.schemas import BuyItem, BuyRequest, ProductRef, SellRequest
 from sandbox.store.models import Customer, Order, OrderItem, OrderRequest, PriceFix
@@ -44,6 +47,9 @@ class Line:
 
 
 def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: datetime) -> list[Order]:
+    payments.check_request(body.payment_type, body.payment, len(body.items))
+    if payments.is_card(body.payment_type):
+        return [_buy_by_card(session, rng, partner_id, body, body.payment, now)]
     request = _open_request(session, partner_id, body.external_id, "buy", now)
     customer = _buyer(session, partner_id, body.customer, now)
     fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
@@ -63,6 +69,31 @@ def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: date
     for order in orders:
         engine.advance(session, order, now, rng, to="Completed")
     return orders
+
+
+def _buy_by_card(
+    session: Session, rng: Rng, partner_id: int, body: BuyRequest, block: CardPayment, now: datetime
+) -> Order:
+    """Card Payment Buy (documented, api-4434391): one item, paid by the card, not from a cash wallet.
+
+    The order starts Pending with a `new` payment whose redirect_url is the 3-D Secure page; the
+    metal is credited when the cardholder approves (a non-3-D card is charged within this request).
+    An unknown B2B2C customer is created from the block, as for cash.
+    """
+    card = payments.entered_card(block, now) if block.card_token is None else None
+    request = _open_request(session, partner_id, body.external_id, "buy", now)
+    customer = _buyer(session, partner_id, body.customer, now)
+    card = card or payments.stored_card(session, partner_id, customer, block, now)
+    fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
+    item = body.items[0]
+    product = _product(item, 0)
+    price = fixed_prices(fix)[product.sku]
+    amount = item.amount if item.amount is not None else _topup_grams(item, price.buy, 0)
+    line = Line(product, amount, price.spot, price.buy)
+    owner = customer.id if customer else None
+    order = _order(session, rng, partner_id, owner, request, FLOWS["buy-card"], fix.currency, line, now)
+    payments.open_payment(session, rng, order, card, now)
+    return order
 
 
 def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: datetime) -> list[Order]:
@@ -216,7 +247,7 @@ def _order(
         type=flow.type,
         flow=flow.name,
         status_id=0,
-        payment_type="cash",
+        payment_type=flow.payment_type,
         currency_code=currency,
         price=line.total,
         tax=Decimal(0),

@@ -13,6 +13,7 @@ from sandbox.catalog import CURRENCIES, PRODUCTS_BY_SKU, STATUS_IDS
 from sandbox.core import dates
 from sandbox.core.money import grams, money
 from sandbox.lifecycle.flows import FLOWS, Flow
+from sandbox.partner.delivery import fees
 from sandbox.store import geo
 from sandbox.store.models import (
     LedgerEntry,
@@ -33,8 +34,6 @@ FLOW_WEIGHTS = {"buy-cash": 40, "buy-card": 15, "sell": 25, "delivery-cash": 12,
 STATUS_WEIGHTS = {"Completed": 30, "Cancelled": 4, "Refunded": 3}  # any other status: 1
 CURRENCY_WEIGHTS = (80, 10, 6, 4)  # TRY, USD, EUR, GBP
 B2B_SHARE = 0.15
-# sandbox decision: delivery fee per gram (minting and shipping) by deliverable sku, TRY.
-DELIVERY_FEE_PER_GRAM = {"GAU": Decimal("45.00"), "GAG": Decimal("1.20"), "GPT": Decimal("40.00")}
 DELIVERY_GRAMS = {"GAU": (1, 2, 5, 10, 20), "GAG": (50, 100, 250, 500, 1000), "GPT": (1, 5, 10)}
 TEST_CARDS = (  # (masked number, association): the documented test card first
     ("404809******7528", "Visa"),
@@ -172,7 +171,7 @@ class OrderBuilder:
         customer = None if plan.b2b else rng.choice(self.customers[plan.partner_id])
         customer_id = customer["id"] if customer else None
         if flow.type == "Delivery":
-            sku = rng.choice(tuple(DELIVERY_FEE_PER_GRAM))
+            sku = rng.choice(fees.DELIVERABLE_SKUS)
         else:
             sku = rng.weighted(("GAU", "GAG", "BGAU", "BGAG", "GPT", "GPD"), (45, 25, 10, 8, 7, 5))
         product = PRODUCTS_BY_SKU[sku]
@@ -181,7 +180,8 @@ class OrderBuilder:
         held = self._free((plan.partner_id, customer_id, sku))
         if flow.type == "Delivery":
             amount = Decimal(rng.choice(DELIVERY_GRAMS[sku]))
-            price = money(DELIVERY_FEE_PER_GRAM[sku] / self.feed.fx[plan.currency])
+            # The fee per gram of the sandbox delivery fee table (sandbox/partner/delivery/fees.py).
+            price = fees.quote(sku, amount, plan.currency, self.feed.fx).per_gram
         else:
             amount = self._digital_amount(sku, held if flow.type == "Sell" else None)
             price = quote.buy if flow.type == "Buy" else quote.sell

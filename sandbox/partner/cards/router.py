@@ -1,0 +1,55 @@
+"""Card storage: List, Add and Delete a customer's saved cards (sandbox decision, REFERENCE.md §2 row 24)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from sandbox.core.envelope import ok
+from sandbox.partner.cards import service
+from sandbox.partner.cards.schemas import (
+    CardDelete,
+    CardDeleted,
+    CardList,
+    CardSave,
+    StoredCardList,
+    StoredCardRecord,
+)
+from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.openapi import route
+from sandbox.partner.schemas import Envelope
+
+router = APIRouter(tags=["Card storage"])
+
+
+@router.post(
+    "/partner/card/storage/save",
+    **route("sandbox-decision", 404, 413, 415, model=Envelope[StoredCardRecord]),
+)
+def card_storage_add(
+    body: CardSave, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep
+) -> Response:
+    """Card Storage Add: save a card for a customer; the same card saved again keeps its token."""
+    card, customer = service.save_card(
+        session, partner.partner_id, body, sandbox.clock.now(), sandbox.rng, sandbox.settings.seed
+    )
+    return ok(service.render(card, customer))
+
+
+@router.post(
+    "/partner/card/storage/list",
+    **route("sandbox-decision", 404, 413, 415, model=Envelope[StoredCardList]),
+)
+def card_storage_list(body: CardList, partner: PartnerDep, session: SessionDep) -> Response:
+    """Card Storage List: the customer's saved cards (masked), oldest first."""
+    cards, customer = service.list_cards(session, partner.partner_id, body.customer_external_id)
+    return ok({"cards": [service.render(card, customer) for card in cards]})
+
+
+@router.delete(
+    "/partner/card/storage", **route("sandbox-decision", 404, 413, 415, model=Envelope[CardDeleted])
+)
+def card_storage_delete(body: CardDelete, partner: PartnerDep, session: WriteSessionDep) -> Response:
+    """Card Storage Delete: forget one of the customer's saved cards."""
+    token = service.delete_card(session, partner.partner_id, body.customer_external_id, body.card_token)
+    return ok({"card_token": token, "deleted": True})

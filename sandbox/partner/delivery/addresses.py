@@ -1,0 +1,200 @@
+"""The billing and shipping addresses of a delivery order, checked as a Turkish courier would.
+
+documented (Delivery Create, api-4908364): the field names of `address.billing` and `address.shipping`.
+sandbox decisions: the lengths and formats below; `city` must be one of the 81 provinces and `county`
+one of the province's districts where the sandbox lists them (sandbox/store/geo.py), both compared
+case-insensitively under Turkish rules (İ/i, I/ı) or plain ASCII ones (ISTANBUL) and stored in their
+canonical spelling; a Corporate invoice needs `company_name`, `tax_office` and a 10-digit
+`tax_number` (vergi kimlik no); an individual's `tax_number`, when given, is a 10-digit tax number or
+an 11-digit T.C. kimlik no.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from sandbox.core.identity import is_valid_identity_number
+from sandbox.partner.customers.schemas import Email, Phone
+from sandbox.partner.schemas import WireModel
+from sandbox.store import geo
+from sandbox.store.models import OrderAddress
+
+
+def turkish_lower(text: str) -> str:
+    """Lower case under Turkish rules: İ → i and I → ı (Python's `lower` knows neither)."""
+    return text.replace("İ", "i").replace("I", "ı").lower()
+
+
+def _spellings(text: str) -> tuple[str, ...]:
+    """`text` folded the Turkish way and the ASCII way (partners often send `ISTANBUL`)."""
+    clean = " ".join(text.split())
+    return (turkish_lower(clean), clean.lower())
+
+
+def _lookup(names: tuple[str, ...]) -> dict[str, str]:
+    return {turkish_lower(name): name for name in names}
+
+
+_PROVINCES = _lookup(geo.PROVINCES)
+_DISTRICTS = {province: _lookup(names) for province, names in geo.DISTRICTS.items()}
+
+
+def canonical(text: str, names: dict[str, str]) -> str | None:
+    return next((names[key] for key in _spellings(text) if key in names), None)
+
+
+def _province(text: str) -> str:
+    province = canonical(text, _PROVINCES)
+    if province is None:
+        raise PydanticCustomError("invalid_city", "not a province of Türkiye")
+    return province
+
+
+def _zipcode(text: str) -> str:
+    if not re.fullmatch(r"[0-9]{5}", text):
+        raise PydanticCustomError("invalid_zipcode", "not a 5-digit postal code")
+    return text
+
+
+def _empty_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _text(low: int, high: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=low, max_length=high)
+
+
+def _optional(low: int, high: int) -> object:
+    """An optional text field; an empty or blank string counts as absent."""
+    return Annotated[Annotated[str, _text(low, high)] | None, BeforeValidator(_empty_is_none)]
+
+
+AddressId = _optional(1, 64)
+Fullname = Annotated[str, _text(3, 80)]
+CompanyName = _optional(2, 120)
+City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_province)]
+County = Annotated[str, _text(2, 40)]
+Neighbourhood = Annotated[str, _text(2, 60)]
+AddressLine = Annotated[str, _text(10, 250)]
+Zipcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(_zipcode)]
+Street = _optional(2, 120)
+TaxOffice = _optional(2, 60)
+TaxNumber = _optional(1, 20)
+
+
+def _county(county: str, city: str | None) -> str:
+    """Where the sandbox lists a province's districts the county must be one of them (canonical spelling)."""
+    if city not in _DISTRICTS:
+        return county
+    district = canonical(county, _DISTRICTS[city])
+    if district is None:
+        raise PydanticCustomError("invalid_county", "not a district of the city", {"city": city})
+    return district
+
+
+def _tax_number(number: str | None, corporate: bool) -> str | None:
+    """Corporate: a 10-digit vergi kimlik no. Otherwise, when given: that or an 11-digit T.C. kimlik no."""
+    if number is None:
+        if corporate:
+            raise PydanticCustomError("corporate_field_required", "required for a Corporate invoice")
+        return None
+    if re.fullmatch(r"[0-9]{10}", number):
+        return number
+    if not corporate and re.fullmatch(r"[0-9]{11}", number):
+        if is_valid_identity_number(number):
+            return number
+        raise PydanticCustomError("invalid_identity_number", "not a T.C. kimlik no")
+    raise PydanticCustomError("invalid_tax_number", "not a 10-digit tax number")
+
+
+class DeliveryShippingAddress(WireModel):
+    """documented `address.shipping` (its `id` is the sandbox's, given in responses)."""
+
+    external_id: AddressId = Field(None, description="The partner's id for this address")
+    fullname: Fullname
+    phone: Phone
+    city: City = Field(description="One of the 81 provinces (il)", examples=["İstanbul"])
+    county: County = Field(description="District (ilçe)", examples=["Kadıköy"])
+    district: Neighbourhood = Field(description="Neighbourhood (mahalle)", examples=["Caferağa Mah."])
+    address: AddressLine = Field(examples=["Moda Cad. No:12 D:3"])
+    zipcode: Zipcode = Field(description="5 digits", examples=["34710"])
+    street: Street = None
+    tax_number: TaxNumber = Field(None, description="10-digit tax number or 11-digit T.C. kimlik no")
+
+    @field_validator("county")
+    @classmethod
+    def _check_county(cls, county: str, info: ValidationInfo) -> str:
+        return _county(county, info.data.get("city"))
+
+    @field_validator("tax_number")
+    @classmethod
+    def _check_tax_number(cls, number: str | None) -> str | None:
+        return _tax_number(number, corporate=False)
+
+
+class DeliveryBillingAddress(WireModel):
+    """documented `address.billing`: the invoice's addressee, a person or (Corporate) a company."""
+
+    external_id: AddressId = Field(None, description="The partner's id for this address")
+    invoice_type: Literal["Individual", "Corporate"]
+    fullname: Fullname
+    company_name: CompanyName = Field(None, validate_default=True, description="Corporate: required")
+    phone: Phone
+    email: Email
+    city: City = Field(description="One of the 81 provinces (il)", examples=["İstanbul"])
+    county: County = Field(description="District (ilçe)", examples=["Kadıköy"])
+    district: Neighbourhood = Field(description="Neighbourhood (mahalle)", examples=["Caferağa Mah."])
+    address: AddressLine = Field(examples=["Moda Cad. No:12 D:3"])
+    zipcode: Zipcode = Field(description="5 digits", examples=["34710"])
+    street: Street = None
+    tax_office: TaxOffice = Field(None, validate_default=True, description="Corporate: required")
+    tax_number: TaxNumber = Field(
+        None,
+        validate_default=True,
+        description="Corporate: required, 10 digits; Individual: optional, 10 digits or a T.C. kimlik no",
+    )
+
+    @field_validator("county")
+    @classmethod
+    def _check_county(cls, county: str, info: ValidationInfo) -> str:
+        return _county(county, info.data.get("city"))
+
+    @field_validator("company_name", "tax_office")
+    @classmethod
+    def _corporate_requires(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("invoice_type") == "Corporate":
+            raise PydanticCustomError("corporate_field_required", "required for a Corporate invoice")
+        return value
+
+    @field_validator("tax_number")
+    @classmethod
+    def _check_tax_number(cls, number: str | None, info: ValidationInfo) -> str | None:
+        invoice_type = info.data.get("invoice_type")
+        if invoice_type is None:  # invalid itself: reported on invoice_type
+            return number
+        return _tax_number(number, corporate=invoice_type == "Corporate")
+
+
+class DeliveryAddress(WireModel):
+    billing: DeliveryBillingAddress
+    shipping: DeliveryShippingAddress
+
+
+def address_rows(order_id: int, block: DeliveryAddress) -> list[OrderAddress]:
+    """The order's two OrderAddress rows, billing then shipping."""
+    billing, shipping = block.billing, block.shipping
+    return [
+        OrderAddress(order_id=order_id, kind="billing", **billing.model_dump()),
+        OrderAddress(order_id=order_id, kind="shipping", **shipping.model_dump()),
+    ]

@@ -1,0 +1,76 @@
+"""Delivery: List Wallets and Calculate (sandbox decisions), Create paid with cash (documented) or by
+card (sandbox decision on the card fields)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sandbox.core import dates
+from sandbox.core.envelope import ok
+from sandbox.partner.delivery import service
+from sandbox.partner.delivery.schemas import (
+    DeliveryCalculateRequest,
+    DeliveryCalculateResponse,
+    DeliveryCreateRequest,
+    DeliveryOrderResponse,
+    DeliveryWallet,
+    DeliveryWalletsRequest,
+)
+from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.openapi import route
+from sandbox.partner.orders.render import render_orders
+from sandbox.partner.schemas import Envelope
+
+router = APIRouter(tags=["Delivery"])
+
+
+@router.post(
+    "/partner/delivery/wallets",
+    **route("sandbox-decision", 404, 413, 415, model=Envelope[list[DeliveryWallet]]),
+)
+def delivery_wallets(body: DeliveryWalletsRequest, partner: PartnerDep, session: SessionDep) -> Response:
+    """List Wallets: the customer's gold, silver and platinum, and the whole grams each can deliver."""
+    customer = service.customer_or_404(session, partner.partner_id, body.customer_external_id)
+    return ok(service.wallets(session, partner.partner_id, customer))
+
+
+@router.post(
+    "/partner/delivery/calculate",
+    **route("sandbox-decision", 404, 413, 415, model=Envelope[DeliveryCalculateResponse]),
+)
+def delivery_calculate(
+    body: DeliveryCalculateRequest, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
+) -> Response:
+    """Calculate: the delivery fee (minting + shipping & insurance) for whole grams of one metal."""
+    fee = service.calculate(session, sandbox.feed, partner.partner_id, body)
+    return ok({"total": fee.total, "items": [{"sku": fee.sku, "price": fee.total}]})
+
+
+@router.post(
+    "/partner/delivery/create",
+    **route("documented", 403, 404, 409, 413, 415, model=Envelope[DeliveryOrderResponse]),
+)
+def delivery_create(
+    body: DeliveryCreateRequest,
+    partner: PartnerDep,
+    sandbox: SandboxDep,
+    session: WriteSessionDep,
+    request: Request,
+) -> Response:
+    """Create: deliver whole grams of gold, silver or platinum; the fee is paid with cash or by card."""
+    order = service.create(session, sandbox.rng, sandbox.feed, partner.partner_id, body, sandbox.clock.now())
+    base = str(request.base_url).rstrip("/")
+    # documented (Delivery Create): the Order Response, with `order_at` in ISO 8601 (+03:00).
+    data = {
+        "order_code": [order.order_code],
+        "guid": [order.guid],
+        "price": order.price,
+        "tax": order.tax,
+        "total": order.total,
+        "order_at": dates.iso(order.order_at),
+        "orders": render_orders(session, [order], base, order_at=dates.iso),
+    }
+    if data["orders"][0]["payment"] is not None:  # as a card buy answers (api-4434391)
+        data["payment"] = data["orders"][0]["payment"]
+    return ok(data)

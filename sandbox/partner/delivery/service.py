@@ -1,0 +1,108 @@
+"""Physical delivery: a customer's metal minted into bars and shipped, the fee paid from cash or by card.
+
+A cash delivery holds the grams and the fee while it is open (flow `delivery-cash`: Created →
+Preparing → Packed → Shipped → Completed) and takes both when it ships (sandbox/lifecycle/engine.py);
+a card delivery holds only the grams, its fee is the card payment. The request is one write
+transaction: a refused delivery (duplicate external_id, unknown customer, KYC not approved, not
+enough metal or cash, a bad card) leaves no order, no address, no hold and no idempotency record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_FLOOR
+from typing import Any
+
+from sqlmodel import Session
+
+from sandbox.catalog import PRODUCTS_BY_SKU
+from sandbox.core.errors import SandboxError
+from sandbox.core.ids import Rng
+from sandbox.lifecycle.flows import FLOWS
+from sandbox.partner.balances import ledger
+from sandbox.partner.delivery import fees
+from sandbox.partner.delivery.addresses import address_rows
+from sandbox.partner.delivery.schemas import DeliveryCalculateRequest, DeliveryCreateRequest
+from sandbox.partner.payments import service as payments
+from sandbox.partner.prices.feed import PriceFeed
+from sandbox.partner.trading.service import Line, _open_request, _order, find_customer
+from sandbox.store.models import Customer, Order
+
+
+def customer_or_404(session: Session, partner_id: int, external_id: str) -> Customer:
+    customer = find_customer(session, partner_id, external_id)
+    if customer is None:
+        raise SandboxError("customer_not_found")
+    return customer
+
+
+def wallets(session: Session, partner_id: int, customer: Customer) -> list[dict[str, Any]]:
+    """List Wallets: one row per deliverable metal, empty wallets included.
+
+    sandbox decision: `blocked` is everything open orders hold (the balance rows split it into
+    `blocked` and `soft_blocked_amount`), so `real_balance` = balance − blocked here too.
+    """
+    held = ledger.holds(session, partner_id, customer.id)
+    rows = []
+    for sku in fees.DELIVERABLE_SKUS:
+        product = PRODUCTS_BY_SKU[sku]
+        wallet = ledger.find_wallet(session, partner_id, customer.id, sku)
+        balance = wallet.balance if wallet else ledger.ZERO
+        hold = held.get(sku, ledger.Holds())
+        blocked = hold.soft + hold.hard
+        real = balance - blocked
+        rows.append(
+            {
+                "sku": sku,
+                "product_id": product.product_id,
+                "product_name": product.name,
+                "balance": balance,
+                "blocked": blocked,
+                "real_balance": real,
+                "deliverable_amount": max(int(real.to_integral_value(rounding=ROUND_FLOOR)), 0),
+            }
+        )
+    return rows
+
+
+def calculate(session: Session, feed: PriceFeed, partner_id: int, body: DeliveryCalculateRequest) -> fees.Fee:
+    """The fee a delivery would cost; when a customer is named it must be the partner's."""
+    if body.customer_external_id is not None:
+        customer_or_404(session, partner_id, body.customer_external_id)
+    return fees.quote(body.sku, body.amount, body.currency_code, feed.fx)
+
+
+def create(
+    session: Session, rng: Rng, feed: PriceFeed, partner_id: int, body: DeliveryCreateRequest, now: datetime
+) -> Order:
+    """Delivery Create: a Delivery order holding the grams (and, paid with cash, the fee).
+
+    Cash: flow `delivery-cash`, Created. Card: flow `delivery-card`, Pending with a `new` payment of the
+    fee whose redirect_url is the 3-D Secure page (card rules and the payment: sandbox/partner/payments).
+    """
+    payments.check_request(body.payment_type, body.payment, 1)
+    by_card = payments.is_card(body.payment_type)
+    card = payments.entered_card(body.payment, now) if by_card and body.payment.card_token is None else None
+    request = _open_request(session, partner_id, body.external_id, "delivery", now)
+    customer = customer_or_404(session, partner_id, body.customer.external_id)
+    if customer.kyc_status != "approved":
+        raise SandboxError("kyc_required")
+    if by_card:
+        card = card or payments.stored_card(session, partner_id, customer, body.payment, now)
+    fee = fees.quote(body.sku, body.amount, body.currency_code, feed.fx)
+    ledger.require_available(session, partner_id, customer.id, body.sku, fee.amount)
+    if not by_card:
+        ledger.require_available(session, partner_id, customer.id, body.currency_code, fee.total)
+    spot = feed.quote(body.sku, now, body.currency_code).spot
+    line = Line(PRODUCTS_BY_SKU[body.sku], fee.amount, spot, fee.per_gram)
+    flow = FLOWS["delivery-card" if by_card else "delivery-cash"]
+    order = _order(session, rng, partner_id, customer.id, request, flow, fee.currency, line, now)
+    # documented: `description` is for digital orders only; a new delivery is not synced to the courier.
+    order.description = None
+    order.sync_status = False
+    session.add(order)
+    session.add_all(address_rows(order.id, body.address))
+    session.flush()
+    if card is not None:
+        payments.open_payment(session, rng, order, card, now)
+    return order

@@ -1,0 +1,22 @@
+"""Partner Legal: the partner's legal texts (sandbox decision, REFERENCE.md §2 row 32)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from sandbox.core.envelope import ok
+from sandbox.partner.deps import PartnerDep, SandboxDep
+from sandbox.partner.legal import service
+from sandbox.partner.legal.schemas import LegalDocument, LegalRequest
+from sandbox.partner.openapi import route
+from sandbox.partner.schemas import Envelope
+
+router = APIRouter(tags=["Legal"])
+
+
+@router.post("/partner/legal", **route("sandbox-decision", 413, 415, model=Envelope[LegalDocument]))
+def partner_legal(body: LegalRequest, partner: PartnerDep, sandbox: SandboxDep) -> Response:
+    """Partner Legal: a legal text (KVKK notice, agreements, forms) in the request's language."""
+    legal_dir = sandbox.settings.fixtures_dir / "legal"
+    return ok(service.legal_document(legal_dir, body.type, partner.locale))

@@ -1,0 +1,381 @@
+"""Card Payment Buy (documented, api-4434391): `payment_type: creditcard` with the card or a stored card's
+token. The order starts Pending with a `new` 3-D payment, moves no cash and credits nothing until the
+cardholder answers; every refused request writes nothing.
+
+The card helpers at the top are shared by the magic-card and 3-D Secure page tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from sandbox.store.models import Payment
+from sandbox.testing.server import SandboxServer
+from tests.api.helpers import ok_data
+from tests.api.trading_helpers import (
+    BUY,
+    FROZEN_AT,
+    add_customer,
+    balance,
+    customer_block,
+    customer_row,
+    dec,
+    dedicated_server,
+    fix_price,
+    new_id,
+    order_data,
+    partner_client,
+    refusal,
+    snapshot,
+    token_row,
+)
+from tests.conftest import DEMO
+
+# -- card helpers (shared) ------------------------------------------------------------------------------
+
+TEST_CARD = "4048095010857528"  # documented test card: 404809******7528, Visa
+MASTERCARD = "5400610000004581"  # BIN 540061, Garanti BBVA: installments 1–12
+TROY_DEBIT = "9792040000001007"  # BIN 979204, Ziraat debit: one installment
+AMEX = "374245455400126"  # BIN 374245: one installment, 4-digit CVV
+GAU_HALF = [{"sku": "GAU", "amount": 0.5}]
+
+
+def card(number: str = TEST_CARD, **change: Any) -> dict[str, Any]:
+    """A `payment` block with the card itself (valid on the frozen clock, March 2025)."""
+    cvv = "1234" if number.startswith(("34", "37")) else "000"
+    block = {"card_holder": "John Due", "card_number": number, "card_expiry": "05/28", "card_cvv": cvv}
+    return {**block, "customer_ip": "127.0.0.1", **change}
+
+
+def card_body(
+    http: httpx.Client, payment: dict[str, Any] | None, items: list[dict[str, Any]] = GAU_HALF, **body: Any
+) -> dict[str, Any]:
+    """A card buy with a fresh price token and external_id (`payment` left out when None)."""
+    payload = {
+        "price_token": fix_price(http)["token"],
+        "external_id": new_id("CARD"),
+        "payment_type": "creditcard",
+        "items": items,
+        **body,
+    }
+    return payload if payment is None else {**payload, "payment": payment}
+
+
+def card_buy(http: httpx.Client, payment: dict[str, Any] | None = None, **body: Any) -> dict[str, Any]:
+    """A card buy that must succeed; the validated Order Response data."""
+    return order_data(http.post(BUY, json=card_body(http, card() if payment is None else payment, **body)))
+
+
+def answer(redirect_url: str, action: str) -> httpx.Response:
+    """The cardholder's form post on the 3-D Secure page (a browser: no Digest, form-encoded)."""
+    return httpx.post(redirect_url, data={"action": action})
+
+
+def get_order(http: httpx.Client, guid: str) -> dict[str, Any]:
+    return ok_data(http.get(f"/partner/order/{guid}"))
+
+
+def violations(http: httpx.Client) -> list[dict[str, Any]]:
+    return ok_data(http.get("/_sandbox/invariants"))["violations"]
+
+
+def payment_count(server: SandboxServer) -> int:
+    with server.sandbox.store.session() as session:
+        return session.exec(select(func.count()).select_from(Payment)).one()
+
+
+def save_card(http: httpx.Client, customer: str, number: str = TEST_CARD) -> str:
+    """Store a card for the customer through Card Storage Add; its card_token."""
+    body = {"customer_external_id": customer, **card(number)}
+    del body["customer_ip"]
+    return ok_data(http.post("/partner/card/storage/save", json=body))["card_token"]
+
+
+# -- fixtures -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with dedicated_server(tmp_path_factory, "card-buy") as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def at_frozen_instant(trading: SandboxServer) -> None:
+    trading.sandbox.clock.freeze(FROZEN_AT)
+
+
+@pytest.fixture
+def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
+    with partner_client(trading, DEMO) as http:
+        yield http
+
+
+# -- happy paths ----------------------------------------------------------------------------------------
+
+
+def test_card_buy_b2b_starts_pending_with_a_new_3d_payment(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    data = card_buy(demo)
+
+    order, payment = data["orders"][0], data["payment"]
+    assert (order["status_name"], order["payment_type"], order["customer"]) == (
+        "Pending",
+        "credit-card",
+        None,
+    )
+    assert (payment["state"], payment["is_3d"], payment["auth_mode"]) == ("new", True, "3d")
+    assert re.fullmatch(r"[A-Za-z0-9]{32}", payment["token"])
+    assert payment["redirect_url"] == f"{trading.url}/pay/{payment['token']}"
+    assert payment["details"] == {
+        "card_holder": "John Due",
+        "card_number": "404809******7528",
+        "card_expiry": "05/28",
+        "card_cvv": "***",
+        "card_association": "Visa",
+        "customer_ip": "127.0.0.1",
+    }
+    assert (payment["transaction_id"], payment["error_code"], payment["order_reference"]) == (
+        None,
+        None,
+        order["external_id"],
+    )
+
+
+def test_card_buy_response_adds_the_payment_after_orders(demo: httpx.Client) -> None:
+    data = card_buy(demo)
+
+    assert list(data) == ["order_code", "guid", "price", "tax", "total", "order_at", "orders", "payment"]
+    assert data["payment"] == data["orders"][0]["payment"]
+
+
+def test_card_buy_credit_card_spelling_is_accepted(demo: httpx.Client) -> None:
+    data = card_buy(demo, payment_type="credit-card")
+
+    assert data["orders"][0]["payment_type"] == "credit-card"
+
+
+def test_card_buy_moves_no_cash_and_credits_no_metal_while_pending(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    cash, gold = balance(trading, asset="TRY"), balance(trading, asset="GAU")
+
+    card_buy(demo)
+
+    assert (balance(trading, asset="TRY"), balance(trading, asset="GAU")) == (cash, gold)
+    assert violations(demo) == []
+
+
+def test_card_buy_amount_is_order_total_and_payment_cost_the_commission(demo: httpx.Client) -> None:
+    data = card_buy(demo, card(MASTERCARD, installment=6))
+
+    order, payment = data["orders"][0], data["payment"]
+    assert dec(payment["amount"]) == dec(order["total"])
+    assert dec(payment["total"]) == dec(payment["amount"]) + dec(payment["comission"])
+    assert dec(order["payment_cost"]) == dec(payment["comission"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("number", "installment"), [(TEST_CARD, 1), (TEST_CARD, 12), (MASTERCARD, 3), (TROY_DEBIT, 1), (AMEX, 1)]
+)
+def test_card_buy_commission_equals_the_bin_query_row(
+    demo: httpx.Client, number: str, installment: int
+) -> None:
+    payment = card_buy(demo, card(number, installment=installment))["payment"]
+
+    rows = ok_data(demo.post("/partner/payment/bin", json={"bin": number[:8], "total": payment["amount"]}))
+    row = next(row for row in rows["installments"] if row["installment"] == installment)
+    assert (payment["comission"], payment["total"]) == (row["comission"], row["total"])
+
+
+def test_card_buy_masks_a_15_digit_amex_with_five_stars(demo: httpx.Client) -> None:
+    details = card_buy(demo, card(AMEX))["payment"]["details"]
+
+    assert (details["card_number"], details["card_association"]) == ("374245*****0126", "Amex")
+
+
+def test_card_buy_number_with_spaces_and_current_month_expiry_succeeds(demo: httpx.Client) -> None:
+    payment = card_buy(demo, card("4048 0950 1085 7528", card_expiry="03/25"))["payment"]
+
+    assert (payment["details"]["card_number"], payment["details"]["card_expiry"]) == (
+        "404809******7528",
+        "03/25",
+    )
+
+
+def test_card_buy_from_total_price_pays_the_topup(demo: httpx.Client) -> None:
+    data = card_buy(demo, items=[{"sku": "GAG", "topup": {"price": 500}}])
+
+    assert 499 < data["payment"]["amount"] <= 500
+
+
+def test_card_buy_keeps_no_full_card_number_anywhere(demo: httpx.Client, trading: SandboxServer) -> None:
+    card_buy(demo, card("4000000000000002"))
+
+    with trading.sandbox.store.engine.connect() as connection:
+        dump = "\n".join(connection.connection.iterdump())
+    assert "4000000000000002" not in dump
+    assert "400000******0002" in dump
+
+
+def test_card_buy_new_customer_is_created_from_the_block(demo: httpx.Client, trading: SandboxServer) -> None:
+    customer = new_id("NCC")
+
+    data = card_buy(demo, customer=customer_block(customer))
+
+    assert data["orders"][0]["customer"]["external_id"] == customer
+    assert customer_row(trading, customer) is not None
+    assert balance(trading, customer_external_id=customer, asset="TRY") == 0
+
+
+def test_card_buy_with_stored_card_token_charges_that_card(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    customer = new_id("TOK")
+    add_customer(trading, customer)
+    token = save_card(demo, customer, MASTERCARD)
+
+    payment = card_buy(
+        demo, {"card_token": token, "card_cvv": "123", "installment": 2}, customer={"external_id": customer}
+    )["payment"]
+
+    assert payment["details"]["card_number"] == "540061******4581"
+    assert (payment["details"]["card_association"], payment["details"]["card_holder"]) == (
+        "Mastercard",
+        "John Due",
+    )
+    assert payment["state"] == "new"
+
+
+# -- refusals ---------------------------------------------------------------------------------------------
+
+NO_CVV = {k: v for k, v in card().items() if k != "card_cvv"}
+INVALID: dict[str, tuple[dict[str, Any], str]] = {
+    # case: (changes to a valid card buy, the one field data.errors names); all 422 validation_failed
+    "bad-luhn": ({"payment": card("4048095010857529")}, "payment.card_number"),
+    "letters": ({"payment": card("4048O95010857528")}, "payment.card_number"),
+    "12-digits": ({"payment": card("404809501085")}, "payment.card_number"),
+    "no-documented-network": ({"payment": card("6011000000000004")}, "payment.card_number"),
+    "past-expiry": ({"payment": card(card_expiry="02/25")}, "payment.card_expiry"),
+    "month-13": ({"payment": card(card_expiry="13/28")}, "payment.card_expiry"),
+    "expiry-no-slash": ({"payment": card(card_expiry="0528")}, "payment.card_expiry"),
+    "visa-4-digit-cvv": ({"payment": card(card_cvv="1234")}, "payment.card_cvv"),
+    "amex-3-digit-cvv": ({"payment": card(AMEX, card_cvv="123")}, "payment.card_cvv"),
+    "cvv-letters": ({"payment": card(card_cvv="12a")}, "payment.card_cvv"),
+    "no-cvv": ({"payment": NO_CVV}, "payment.card_cvv"),
+    "several-items": ({"items": [*GAU_HALF, {"sku": "GAG", "amount": 1}]}, "items"),
+    "no-payment": ({"payment": None}, "payment"),
+    "card-and-token": ({"payment": card(card_token="x" * 32)}, "payment"),
+    "neither-card-nor-token": ({"payment": {"card_cvv": "000"}}, "payment"),
+    "no-holder": ({"payment": card(card_holder=None)}, "payment.card_holder"),
+    "installment-not-offered": ({"payment": card(installment=4)}, "payment.installment"),
+    "installment-13": ({"payment": card(installment=13)}, "payment.installment"),
+    "debit-card-installments": ({"payment": card(TROY_DEBIT, installment=2)}, "payment.installment"),
+    "amex-installments": ({"payment": card(AMEX, installment=3)}, "payment.installment"),
+    "bad-customer-ip": ({"payment": card(customer_ip="localhost")}, "payment.customer_ip"),
+    "payment-with-cash": ({"payment_type": "cash", "payment": card()}, "payment"),
+    "unknown-payment-type": ({"payment_type": "paypal"}, "payment_type"),
+}
+
+
+def refused_body(demo: httpx.Client, change: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in {**card_body(demo, card()), **change}.items() if v is not None}
+
+
+@pytest.mark.parametrize("case", list(INVALID))
+def test_card_buy_invalid_returns_422_on_its_field_and_writes_nothing(
+    demo: httpx.Client, trading: SandboxServer, case: str
+) -> None:
+    change, field = INVALID[case]
+    body = refused_body(demo, change)
+    before, payments = snapshot(trading), payment_count(trading)
+
+    data = refusal(demo.post(BUY, json=body), 422, "validation_failed")
+
+    assert list(data["errors"]) == [field]
+    assert (snapshot(trading), payment_count(trading)) == (before, payments)
+    assert token_row(trading, body["price_token"]).used_at is None
+
+
+def test_card_buy_several_items_message_in_english(demo: httpx.Client) -> None:
+    body = card_body(demo, card(), items=[*GAU_HALF, *GAU_HALF])
+
+    data = refusal(demo.post(BUY, json=body, headers={"Accept-Language": "en"}), 422, "validation_failed")
+
+    assert data["errors"] == {"items": ["A card payment pays for one item per request."]}
+
+
+def test_card_buy_names_every_broken_card_field_at_once(demo: httpx.Client) -> None:
+    body = card_body(demo, card(AMEX, installment=3, card_expiry="01/25", card_cvv="12"))
+
+    data = refusal(demo.post(BUY, json=body, headers={"Accept-Language": "en"}), 422, "validation_failed")
+
+    assert data["errors"] == {
+        "payment.card_expiry": ["The card has expired."],
+        "payment.card_cvv": ["Must be 3 or 4 digits."],
+        "payment.installment": ["Installments available for this card: 1."],
+    }
+
+
+def test_card_buy_token_for_b2b_returns_404_and_writes_nothing(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    """Stored cards belong to customers: a B2B request has no customer whose card could be found."""
+    body = card_body(demo, {"card_token": "x" * 32, "card_cvv": "000"})
+    before, payments = snapshot(trading), payment_count(trading)
+
+    refusal(demo.post(BUY, json=body), 404, "card_token_not_found")
+
+    assert (snapshot(trading), payment_count(trading)) == (before, payments)
+
+
+def test_card_buy_token_of_another_customer_returns_404(demo: httpx.Client, trading: SandboxServer) -> None:
+    owner, other = new_id("OWN"), new_id("OTH")
+    add_customer(trading, owner)
+    add_customer(trading, other)
+    token = save_card(demo, owner)
+    body = card_body(demo, {"card_token": token, "card_cvv": "000"}, customer={"external_id": other})
+    before, payments = snapshot(trading), payment_count(trading)
+
+    refusal(demo.post(BUY, json=body), 404, "card_token_not_found")
+
+    assert (snapshot(trading), payment_count(trading)) == (before, payments)
+
+
+def test_card_buy_unknown_token_returns_404(demo: httpx.Client, trading: SandboxServer) -> None:
+    customer = new_id("UNK")
+    add_customer(trading, customer)
+    body = card_body(demo, {"card_token": "Z" * 32, "card_cvv": "000"}, customer={"external_id": customer})
+
+    refusal(demo.post(BUY, json=body), 404, "card_token_not_found")
+
+
+def test_card_buy_token_with_wrong_cvv_length_returns_422(demo: httpx.Client, trading: SandboxServer) -> None:
+    customer = new_id("CVV")
+    add_customer(trading, customer)
+    body = card_body(
+        demo,
+        {"card_token": save_card(demo, customer), "card_cvv": "0000"},
+        customer={"external_id": customer},
+    )
+
+    assert sorted(refusal(demo.post(BUY, json=body), 422, "validation_failed")["errors"]) == [
+        "payment.card_cvv"
+    ]
+
+
+def test_card_buy_refused_then_corrected_with_same_token_and_external_id_succeeds(demo: httpx.Client) -> None:
+    body = card_body(demo, card(card_expiry="02/25"))
+    refusal(demo.post(BUY, json=body), 422, "validation_failed")
+
+    data = order_data(demo.post(BUY, json={**body, "payment": card()}))
+
+    assert data["orders"][0]["external_id"] == body["external_id"]
