@@ -18,6 +18,13 @@ TAGS = [
     {"name": "Trading", "description": "Buy and sell, B2B and B2B2C, one order per item."},
     {"name": "Customers", "description": "Customers (person and business) and their KYC."},
     {"name": "Balances", "description": "Wallet balances read from the ledger, cash top-ups, stats."},
+    {
+        "name": "Card payments",
+        "description": "Payment types, BIN query; card buys answer through 3-D Secure.",
+    },
+    {"name": "Card storage", "description": "A customer's saved cards (masked; never the number or CVV)."},
+    {"name": "Delivery", "description": "Physical delivery of GAU, GAG and GPT: wallets, fees, orders."},
+    {"name": "Legal", "description": "The partner's legal texts in Turkish and English."},
     {"name": "Sandbox control", "description": "The sandbox's own API (never under /partner): no Digest."},
 ]
 

@@ -34,6 +34,7 @@ from sandbox.partner.balances import ledger
 from sandbox.store.models import Order, OrderItem, Payment
 
 CARGO_URL = "https://kargo.example.com/takip/{number}"
+SYNCED = frozenset({"Preparing", "Packed", "Shipped", "Completed"})
 
 
 def status_of(order: Order) -> str:
@@ -110,8 +111,8 @@ def _effect(session: Session, flow: Flow, order: Order, status: str, now: dateti
             payment.error_message = payment.error_message or "İşlem iptal edildi / Transaction cancelled"
             payment.redirect_url = None
             session.add(payment)
-    if flow.type == "Delivery":
-        order.sync_status = status not in ("Created", "Pending")
+    if flow.type == "Delivery" and status in SYNCED:
+        order.sync_status = True  # handed to the warehouse; a cancel before this never syncs
         session.add(order)
 
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from sandbox.core.clock import Clock
+from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.customers.schemas import CustomerRecord, CustomerRemoved
 from sandbox.partner.schemas import Envelope
-from sandbox.partner.trading.service import find_customer
 from sandbox.testing.server import SandboxServer
 from tests.api.customer_support import (
     COMPANY_TAX_NUMBER,

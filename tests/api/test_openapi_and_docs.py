@@ -33,6 +33,15 @@ FIDELITY = {
     ("patch", "/partner/balance/customer/{customer_external_id}"): "sandbox-decision",
     ("post", "/partner/balance/stats"): "sandbox-decision",
     ("get", "/partner/balance/customer/{customer_external_id}/stats"): "sandbox-decision",
+    ("get", "/partner/payment/types"): "sandbox-decision",
+    ("post", "/partner/payment/bin"): "sandbox-decision",
+    ("post", "/partner/card/storage/save"): "sandbox-decision",
+    ("post", "/partner/card/storage/list"): "sandbox-decision",
+    ("delete", "/partner/card/storage"): "sandbox-decision",
+    ("post", "/partner/delivery/wallets"): "sandbox-decision",
+    ("post", "/partner/delivery/calculate"): "sandbox-decision",
+    ("post", "/partner/delivery/create"): "documented",
+    ("post", "/partner/legal"): "sandbox-decision",
 }
 ERROR_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 ASSET = re.compile(r'(?:href|src)="([^"]+)"')

@@ -30,8 +30,8 @@ from sandbox.core.clock import ISTANBUL
 from sandbox.core.errors import SandboxError, ValidationFailed
 from sandbox.core.money import money
 from sandbox.partner.balances import ledger
+from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.prices.feed import PriceFeed
-from sandbox.partner.trading.service import find_customer
 from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet
 
 CASH_NAMES = {"TRY": "Türk Lirası", "USD": "ABD Doları", "EUR": "Euro", "GBP": "İngiliz Sterlini"}

@@ -22,8 +22,8 @@ from sandbox.core import dates
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed
 from sandbox.core.ids import Rng
 from sandbox.partner.cards.schemas import CardSave
+from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.payments import cards
-from sandbox.partner.trading.service import find_customer
 from sandbox.store.models import Customer, StoredCard
 
 _TOKEN_LENGTH = 32

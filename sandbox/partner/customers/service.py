@@ -25,8 +25,8 @@ from sandbox.core import dates, i18n
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed, field_errors
 from sandbox.lifecycle.flows import OPEN_STATUSES
 from sandbox.partner.balances.service import customer_wallets
+from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.customers.schemas import CustomerCreate, CustomerUpdate, KycUpsert, identity_problem
-from sandbox.partner.trading.service import find_customer
 from sandbox.store.models import Customer, Order, Wallet
 
 # sandbox decision: `user_id` is the partner platform's user row, offset from the customer's id.

@@ -20,12 +20,13 @@ from sandbox.core.errors import SandboxError
 from sandbox.core.ids import Rng
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.balances import ledger
+from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.delivery import fees
 from sandbox.partner.delivery.addresses import address_rows
 from sandbox.partner.delivery.schemas import DeliveryCalculateRequest, DeliveryCreateRequest
+from sandbox.partner.orders.factory import Line, new_order, open_request
 from sandbox.partner.payments import service as payments
 from sandbox.partner.prices.feed import PriceFeed
-from sandbox.partner.trading.service import Line, _open_request, _order, find_customer
 from sandbox.store.models import Customer, Order
 
 
@@ -83,7 +84,7 @@ def create(
     payments.check_request(body.payment_type, body.payment, 1)
     by_card = payments.is_card(body.payment_type)
     card = payments.entered_card(body.payment, now) if by_card and body.payment.card_token is None else None
-    request = _open_request(session, partner_id, body.external_id, "delivery", now)
+    request = open_request(session, partner_id, body.external_id, "delivery", now)
     customer = customer_or_404(session, partner_id, body.customer.external_id)
     if customer.kyc_status != "approved":
         raise SandboxError("kyc_required")
@@ -96,7 +97,7 @@ def create(
     spot = feed.quote(body.sku, now, body.currency_code).spot
     line = Line(PRODUCTS_BY_SKU[body.sku], fee.amount, spot, fee.per_gram)
     flow = FLOWS["delivery-card" if by_card else "delivery-cash"]
-    order = _order(session, rng, partner_id, customer.id, request, flow, fee.currency, line, now)
+    order = new_order(session, rng, partner_id, customer.id, request, flow, fee.currency, line, now)
     # documented: `description` is for digital orders only; a new delivery is not synced to the courier.
     order.description = None
     order.sync_status = False

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed
 from sandbox.core.ids import Rng
 from sandbox.lifecycle import engine
+from sandbox.partner.cards.service import find_card
 from sandbox.partner.payments import cards
 from sandbox.partner.payments.schemas import CardPayment
 from sandbox.store.models import Customer, Order, Payment
@@ -128,9 +129,6 @@ def stored_card(
 ) -> Card:
     """The customer's stored card named by `card_token`. Cards belong to customers: a B2B request (no
     customer) or another customer's token finds nothing, 404 `card_token_not_found`."""
-    # Imported here: cards.service imports trading.service (find_customer), which imports this module.
-    from sandbox.partner.cards.service import find_card
-
     if customer is None:
         raise SandboxError("card_token_not_found")
     card = find_card(session, partner_id, customer.id, block.card_token or "")

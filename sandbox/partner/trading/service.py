@@ -9,48 +9,35 @@ cash: its order waits Pending for the 3-D Secure answer (sandbox/partner/payment
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from sandbox.catalog import PRODUCTS_BY_SKU, ProductInfo
 from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
 from sandbox.core.ids import Rng
-from sandbox.core.money import money
 from sandbox.lifecycle import engine
-from sandbox.lifecycle.flows import FLOWS, Flow
+from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.balances import ledger
+from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomer
+from sandbox.partner.orders.factory import Line, new_order, open_request
 from sandbox.partner.payments import service as payments
 from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.service import claim_token, fixed_prices, grams_for
 from sandbox.partner.trading.schemas import BuyItem, BuyRequest, ProductRef, SellRequest
-from sandbox.store.models import Customer, Order, OrderItem, OrderRequest, PriceFix
+from sandbox.store.models import Customer, Order, PriceFix
 
 PRODUCTS_BY_ID = {product.product_id: product for product in PRODUCTS_BY_SKU.values()}
-
-
-@dataclass(frozen=True)
-class Line:
-    product: ProductInfo
-    amount: Decimal
-    spot: Decimal
-    price: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return money(self.price * self.amount)
 
 
 def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: datetime) -> list[Order]:
     payments.check_request(body.payment_type, body.payment, len(body.items))
     if payments.is_card(body.payment_type):
         return [_buy_by_card(session, rng, partner_id, body, body.payment, now)]
-    request = _open_request(session, partner_id, body.external_id, "buy", now)
+    request = open_request(session, partner_id, body.external_id, "buy", now)
     customer = _buyer(session, partner_id, body.customer, now)
     fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
     prices = fixed_prices(fix)
@@ -64,7 +51,7 @@ def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: date
     ledger.require_available(
         session, partner_id, owner, fix.currency, sum((line.total for line in lines), Decimal(0))
     )
-    orders = [_order(session, rng, partner_id, owner, request, FLOWS["buy-cash"], fix.currency, line, now)
+    orders = [new_order(session, rng, partner_id, owner, request, FLOWS["buy-cash"], fix.currency, line, now)
               for line in lines]  # fmt: skip
     for order in orders:
         engine.advance(session, order, now, rng, to="Completed")
@@ -81,7 +68,7 @@ def _buy_by_card(
     An unknown B2B2C customer is created from the block, as for cash.
     """
     card = payments.entered_card(block, now) if block.card_token is None else None
-    request = _open_request(session, partner_id, body.external_id, "buy", now)
+    request = open_request(session, partner_id, body.external_id, "buy", now)
     customer = _buyer(session, partner_id, body.customer, now)
     card = card or payments.stored_card(session, partner_id, customer, block, now)
     fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
@@ -91,13 +78,13 @@ def _buy_by_card(
     amount = item.amount if item.amount is not None else _topup_grams(item, price.buy, 0)
     line = Line(product, amount, price.spot, price.buy)
     owner = customer.id if customer else None
-    order = _order(session, rng, partner_id, owner, request, FLOWS["buy-card"], fix.currency, line, now)
+    order = new_order(session, rng, partner_id, owner, request, FLOWS["buy-card"], fix.currency, line, now)
     payments.open_payment(session, rng, order, card, now)
     return order
 
 
 def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: datetime) -> list[Order]:
-    request = _open_request(session, partner_id, body.external_id, "sell", now)
+    request = open_request(session, partner_id, body.external_id, "sell", now)
     customer = _known_customer(session, partner_id, body.customer)
     if customer is not None and customer.kyc_status != "approved":
         raise SandboxError("kyc_required")
@@ -114,29 +101,11 @@ def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: da
         grams[line.product.sku] += line.amount
     for sku, needed in grams.items():
         ledger.require_available(session, partner_id, owner, sku, needed)
-    orders = [_order(session, rng, partner_id, owner, request, FLOWS["sell"], fix.currency, line, now)
+    orders = [new_order(session, rng, partner_id, owner, request, FLOWS["sell"], fix.currency, line, now)
               for line in lines]  # fmt: skip
     for order in orders:
         engine.advance(session, order, now, rng, to="Completed")
     return orders
-
-
-def _open_request(
-    session: Session, partner_id: int, external_id: str, kind: str, now: datetime
-) -> OrderRequest:
-    """documented idempotency key: the partner's external_id makes one order request, ever."""
-    taken = select(OrderRequest.id).where(
-        OrderRequest.partner_id == partner_id, OrderRequest.external_id == external_id
-    )
-    if session.exec(taken).first() is not None:
-        raise SandboxError("duplicate_external_id")
-    request = OrderRequest(partner_id=partner_id, external_id=external_id, kind=kind, created_at=now)
-    session.add(request)
-    try:
-        session.flush()
-    except IntegrityError:  # a concurrent request won the race on the unique index
-        raise SandboxError("duplicate_external_id") from None
-    return request
 
 
 def _claim(
@@ -194,16 +163,6 @@ def _known_customer(session: Session, partner_id: int, block: OrderCustomer | No
     return customer
 
 
-def find_customer(session: Session, partner_id: int, external_id: str) -> Customer | None:
-    """The partner's live customer with this external_id (a removed customer is unknown)."""
-    query = select(Customer).where(
-        Customer.partner_id == partner_id,
-        Customer.external_id == external_id,
-        col(Customer.deleted_at).is_(None),
-    )
-    return session.exec(query).first()
-
-
 def _product(item: ProductRef, index: int) -> ProductInfo:
     by_sku = PRODUCTS_BY_SKU.get(item.sku) if item.sku else None
     by_id = PRODUCTS_BY_ID.get(item.product_id) if item.product_id is not None else None
@@ -223,65 +182,6 @@ def _topup_grams(item: BuyItem, price: Decimal, index: int) -> Decimal:
     if amount <= 0:
         raise ValidationFailed(errors={f"items.{index}.topup.price": [("amount_too_small", {})]})
     return amount
-
-
-def _order(
-    session: Session,
-    rng: Rng,
-    partner_id: int,
-    customer_id: int | None,
-    request: OrderRequest,
-    flow: Flow,
-    currency: str,
-    line: Line,
-    now: datetime,
-) -> Order:
-    """A digital order in its flow's first status (the caller moves it on)."""
-    order = Order(
-        partner_id=partner_id,
-        customer_id=customer_id,
-        request_id=request.id,
-        guid=_unique(session, Order.guid, rng.guid),
-        order_code=_unique(session, Order.order_code, rng.order_code),
-        external_id=request.external_id,
-        type=flow.type,
-        flow=flow.name,
-        status_id=0,
-        payment_type=flow.payment_type,
-        currency_code=currency,
-        price=line.total,
-        tax=Decimal(0),
-        total=line.total,
-        payment_cost=Decimal(0),
-        description=f"{format(line.amount.normalize(), 'f')}gr - #{line.product.sku}",
-        order_at=now,
-        updated_at=now,
-    )
-    session.add(order)
-    session.flush()
-    session.add(
-        OrderItem(
-            order_id=order.id,
-            product_id=line.product.product_id,
-            sku=line.product.sku,
-            product_name=line.product.name,
-            spot_price=line.spot,
-            price=line.price,
-            tax_rate=Decimal(0),
-            tax=Decimal(0),
-            amount=line.amount,
-            total=line.total,
-        )
-    )
-    engine.start(session, order, now)
-    return order
-
-
-def _unique(session: Session, column, make) -> str:
-    value = make()
-    while session.exec(select(column).where(column == value)).first() is not None:
-        value = make()
-    return value
 
 
 _SKUS = ", ".join(PRODUCTS_BY_SKU)

@@ -205,7 +205,7 @@ class OrderBuilder:
             "description": None if flow.type == "Delivery" else f"{_grams_text(amount)}gr - #{sku}",
             "push_hook": False, "cargo_tracking_number": tracking,
             "cargo_tracking_url": f"https://kargo.example.com/takip/{tracking}" if tracking else None,
-            "sync_status": (plan.status not in ("Created", "Pending")) if flow.type == "Delivery" else None,
+            "sync_status": "Preparing" in flow.path_to(plan.status) if flow.type == "Delivery" else None,
             "order_at": plan.at, "updated_at": plan.at,
         })  # fmt: skip
         batch.items.append({
