@@ -51,6 +51,17 @@ def refund_order(
     """Refund a completed card order: Refunding, then (by default) Refunded with the metal taken back."""
     order = _order(session, order_ref)
     target = "Refunded" if body.complete else "Refunding"
+    current = engine.status_of(order)
+    if current not in ("Completed", "Refunding") and not engine.flow_of(order).is_final(current):
+        # A refund gives back a completed payment; it never walks an unpaid order through Completed.
+        raise SandboxError(
+            "transition_not_allowed",
+            params={
+                "current": current,
+                "target": target,
+                "allowed": ", ".join(engine.flow_of(order).transitions[current]),
+            },
+        )
     entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=target)
     return _moved(session, order, entered, request)
 

@@ -41,6 +41,10 @@ def status_of(order: Order) -> str:
     return STATUS_NAMES[order.status_id]
 
 
+def flow_of(order: Order) -> Flow:
+    return FLOWS[order.flow]
+
+
 def start(session: Session, order: Order, now: datetime) -> None:
     """A new order enters its flow's first status."""
     transitions.enter(session, order, FLOWS[order.flow].initial, now)
