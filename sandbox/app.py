@@ -14,7 +14,11 @@ from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
 from sandbox.auth.nonces import NonceManager
 from sandbox.config import Settings
+from sandbox.control import traffic
+from sandbox.control.lifecycle_router import router as lifecycle_router
 from sandbox.control.router import router as control_router
+from sandbox.control.traffic_router import router as traffic_router
+from sandbox.control.world_router import router as world_router
 from sandbox.core.clock import Clock
 from sandbox.core.ids import SystemRandom
 from sandbox.partner.balances.router import router as balances_router
@@ -28,6 +32,8 @@ from sandbox.partner.payments.router import router as payments_router
 from sandbox.partner.prices.router import router as prices_router
 from sandbox.partner.trading.router import router as trading_router
 from sandbox.runtime import Sandbox
+from sandbox.webhooks.router import router as webhooks_router
+from sandbox.webhooks.worker import WebhookWorker
 
 DESCRIPTION = """A local, offline, stateful sandbox of the Minted Connect partner API.
 
@@ -42,10 +48,14 @@ def create_app(
     settings = settings or Settings()
     sandbox = Sandbox(settings, clock=clock, nonce_clock=nonce_clock)
 
+    worker = WebhookWorker(sandbox)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(sandbox.ensure_world)
+        worker.start()
         yield
+        worker.stop()
         sandbox.close()
 
     app = FastAPI(
@@ -57,6 +67,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.sandbox = sandbox
+    app.state.webhook_worker = worker
     app.include_router(orders_router)
     app.include_router(prices_router)
     app.include_router(trading_router)
@@ -68,11 +79,16 @@ def create_app(
     app.include_router(cards_router)
     app.include_router(legal_router)
     app.include_router(control_router)
+    app.include_router(world_router)
+    app.include_router(lifecycle_router)
+    app.include_router(traffic_router)
+    app.include_router(webhooks_router)
     handlers.install(app)
     docs.install(app)
     app.add_middleware(
         RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes
     )
+    traffic.install(app, sandbox)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

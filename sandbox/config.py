@@ -61,6 +61,22 @@ class Settings(BaseSettings):
         description="Folder of fixtures/ (the golden example order, later legal texts and scenarios).",
     )
 
+    journal_size: int = Field(1000, ge=0, le=1_000_000, description="Partner requests kept in the journal.")
+    control_token: str = Field(
+        "", description="Bearer token the /_sandbox control API and dashboard require (empty = open)."
+    )
+    webhook_url: str = Field(
+        "", description="Webhook endpoint for every partner (PUT /_sandbox/webhooks overrides)."
+    )
+    webhook_secret: str = Field(
+        "", description="Signing secret for webhook_url (empty = generated per partner)."
+    )
+    webhook_max_attempts: int = Field(6, ge=1, le=50, description="Delivery attempts before an event fails.")
+    webhook_backoff_seconds: int = Field(
+        30, ge=1, le=86_400, description="First retry delay; doubles per attempt, on the sandbox clock."
+    )
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=120, description="How long one delivery may take.")
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sandbox.config import Settings
+from sandbox.control.journal import Journal
 from sandbox.core.clock import Clock
 from sandbox.core.ids import Ids
 from sandbox.partner.prices.feed import PriceFeed
@@ -30,6 +31,7 @@ class Sandbox:
         self.rng = self.ids.stream("runtime")
         self.store = Store(settings.database_url)
         self.feed = PriceFeed(settings.seed, settings.buy_spread, settings.sell_spread)
+        self.journal = Journal(settings.journal_size)
         self._partner_ids: dict[str, int] = {}
 
     @property
@@ -65,6 +67,10 @@ class Sandbox:
                 partner = session.exec(select(Partner).where(Partner.username == username)).one()
             self._partner_ids[username] = partner.id
         return self._partner_ids[username]
+
+    def tick(self) -> None:
+        """Let time-driven work catch up with the clock (timed order progression); called after the
+        clock moves and by the background worker."""
 
     def close(self) -> None:
         self.store.dispose()

@@ -179,6 +179,41 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Bilinmeyen yasal metin türü; geçerli türler: {types}.",
         "Unknown legal document type; valid types: {types}.",
     ),
+    # Sandbox controls
+    "fault_injected": (
+        500,
+        "Sandbox hata kuralı bu isteği yanıtladı.",
+        "A sandbox fault rule answered this request.",
+    ),
+    "rate_limited": (
+        429,
+        "Çok fazla istek; biraz sonra tekrar deneyin.",
+        "Too many requests; retry shortly.",
+    ),
+    "service_unavailable": (
+        503,
+        "Hizmet geçici olarak kullanılamıyor.",
+        "The service is temporarily unavailable.",
+    ),
+    "gateway_timeout": (504, "İstek zaman aşımına uğradı.", "The request timed out."),
+    "control_token_required": (
+        401,
+        "Sandbox kontrol API'si için Bearer anahtarı gereklidir.",
+        "The sandbox control API needs a Bearer token.",
+    ),
+    "control_token_invalid": (
+        403,
+        "Sandbox kontrol anahtarı geçersiz.",
+        "The sandbox control token is invalid.",
+    ),
+    "scenario_unknown": (
+        422,
+        "Bilinmeyen senaryo; geçerli senaryolar: {scenarios}.",
+        "Unknown scenario; valid scenarios: {scenarios}.",
+    ),
+    "fault_rule_not_found": (404, "Hata kuralı bulunamadı.", "Fault rule not found."),
+    "webhook_delivery_not_found": (404, "Webhook teslimatı bulunamadı.", "Webhook delivery not found."),
+    "partner_not_found": (404, "İş ortağı bulunamadı.", "Partner not found."),
     "order_identifiers_conflict": (
         422,
         "Gönderilen tanımlayıcılar farklı siparişleri gösteriyor.",
