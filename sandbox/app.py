@@ -21,6 +21,7 @@ from sandbox.control.traffic_router import router as traffic_router
 from sandbox.control.world_router import router as world_router
 from sandbox.core.clock import Clock
 from sandbox.core.ids import SystemRandom
+from sandbox.lifecycle.ticker import Ticker
 from sandbox.partner.balances.router import router as balances_router
 from sandbox.partner.cards.router import router as cards_router
 from sandbox.partner.customers.router import router as customers_router
@@ -49,12 +50,15 @@ def create_app(
     sandbox = Sandbox(settings, clock=clock, nonce_clock=nonce_clock)
 
     worker = WebhookWorker(sandbox)
+    ticker = Ticker(sandbox)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(sandbox.ensure_world)
         worker.start()
+        ticker.start()
         yield
+        ticker.stop()
         worker.stop()
         sandbox.close()
 

@@ -68,9 +68,16 @@ class Sandbox:
             self._partner_ids[username] = partner.id
         return self._partner_ids[username]
 
-    def tick(self) -> None:
+    def tick(self) -> int:
         """Let time-driven work catch up with the clock (timed order progression); called after the
-        clock moves and by the background worker."""
+        clock moves and by the background ticker. Returns the status steps taken."""
+        from sandbox.lifecycle.progression import modes, progress_due
+
+        with self.store.session() as session:
+            if all(mode.mode != "timed" for mode in modes(session).values()):
+                return 0  # the common case: no write lock taken
+        with self.store.session(write=True) as session:
+            return progress_due(session, self.clock.now(), self.rng)
 
     def close(self) -> None:
         self.store.dispose()

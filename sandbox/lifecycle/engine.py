@@ -2,21 +2,9 @@
 
 Every status change goes through `advance`: it checks the move against the flow (sandbox/lifecycle/
 flows.py), enters each status on the way (history + outbox, see transitions.py) and applies that
-status's effect in the same transaction. The effects are the only place an order moves money or
-metal once it exists:
-
-| flow | entering | effect |
-|---|---|---|
-| buy-cash | Completed | cash − total, metal + grams |
-| buy-card | Payment Confirmed | payment `success` |
-| buy-card | Completed | metal + grams |
-| buy-card | Refunded | metal − grams, payment `refunded` |
-| sell | Completed | metal − grams, cash + total |
-| delivery-cash | Shipped | metal − grams, cash − fee, cargo tracking |
-| delivery-card | Payment Confirmed / Shipped | payment `success` / metal − grams, cargo tracking |
-| card flows | Cancelled | a new payment `fail`s, a paid one is `refunded` |
-
-Open orders move nothing: they hold (Flow.held), and Cancelled releases the hold by leaving it.
+status's effect (EFFECTS, below) in the same transaction. The effects are the only place an order
+moves money or metal once it exists. Open orders move nothing: they hold (Flow.held), and Cancelled
+releases the hold by leaving it.
 """
 
 from __future__ import annotations
@@ -34,6 +22,21 @@ from sandbox.partner.balances import ledger
 from sandbox.store.models import Order, OrderItem, Payment
 
 CARGO_URL = "https://kargo.example.com/takip/{number}"
+# (flow, status) → what entering it does; published at GET /_sandbox/lifecycles (same as _effect below).
+EFFECTS: dict[tuple[str, str], str] = {
+    ("buy-cash", "Completed"): "cash − total, metal + grams",
+    ("buy-card", "Payment Confirmed"): "payment success",
+    ("buy-card", "Completed"): "metal + grams",
+    ("buy-card", "Refunded"): "metal − grams, payment refunded",
+    ("buy-card", "Cancelled"): "payment fail",
+    ("sell", "Completed"): "metal − grams, cash + total",
+    ("delivery-cash", "Preparing"): "synced to the warehouse",
+    ("delivery-cash", "Shipped"): "metal − grams, cash − fee, cargo tracking number and URL",
+    ("delivery-card", "Payment Confirmed"): "payment success",
+    ("delivery-card", "Preparing"): "synced to the warehouse",
+    ("delivery-card", "Shipped"): "metal − grams, cargo tracking number and URL",
+    ("delivery-card", "Cancelled"): "a new payment fails, a paid one is refunded",
+}
 SYNCED = frozenset({"Preparing", "Packed", "Shipped", "Completed"})
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, te
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Amount(TypeDecorator):
@@ -325,19 +325,52 @@ class OrderStatusHistory(SQLModel, table=True):
 
 
 class WebhookEvent(SQLModel, table=True):
-    """Outbox: written in the same transaction as the change it announces; a sender delivers it."""
+    """Outbox: written in the same transaction as the change it announces; a sender delivers it.
+
+    `next_attempt_at` and `delivered_at` are on the sandbox clock; `claimed_until` is a real-time lease
+    taken by the sender for the one attempt in flight (sandbox/webhooks/sender.py).
+    """
 
     __tablename__ = "webhook_event"
 
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id", index=True)
-    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
     event: str  # order.status_changed | order.pushed
     status_id: int | None = None  # the order's status when the event happened
-    state: str = "pending"  # pending | delivered | failed
-    attempts: int = 0
+    state: str = Field(default="pending", index=True)  # pending | delivered | failed
+    attempts: int = 0  # attempts since the event was (re)queued
     created_at: datetime = utc_column()
     next_attempt_at: datetime | None = utc_column(nullable=True)
+    claimed_until: datetime | None = utc_column(nullable=True)
+    delivered_at: datetime | None = utc_column(nullable=True)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One attempt to deliver an outbox event: where it went and what came back (body cut at 2 KiB)."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="webhook_event.id", index=True)
+    attempt: int  # 1, 2, ... over the event's whole life (a redelivery continues the count)
+    url: str
+    started_at: datetime = utc_column()
+    status_code: int | None = None  # null: no HTTP answer (timeout, connection error, interrupted)
+    error: str | None = None
+    duration_ms: int | None = None
+    response_body: str | None = None
+
+
+class LifecycleMode(SQLModel, table=True):
+    """How orders of one flow move on by themselves: immediate, manual, or timed (a step every N s)."""
+
+    __tablename__ = "lifecycle_mode"
+
+    flow: str = Field(primary_key=True)
+    mode: str  # immediate | manual | timed
+    step_seconds: int | None = None
+    updated_at: datetime = utc_column()
 
 
 class WorldMeta(SQLModel, table=True):

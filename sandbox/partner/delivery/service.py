@@ -18,6 +18,7 @@ from sqlmodel import Session
 from sandbox.catalog import PRODUCTS_BY_SKU
 from sandbox.core.errors import SandboxError
 from sandbox.core.ids import Rng
+from sandbox.lifecycle import progression
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.balances import ledger
 from sandbox.partner.customers.lookup import find_customer
@@ -106,4 +107,6 @@ def create(
     session.flush()
     if card is not None:
         payments.open_payment(session, rng, order, card, now)
+    else:
+        progression.settle(session, order, now, rng)  # manual by default: it waits for the courier
     return order

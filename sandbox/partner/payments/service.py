@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed
 from sandbox.core.ids import Rng
-from sandbox.lifecycle import engine
+from sandbox.lifecycle import engine, progression
 from sandbox.partner.cards.service import find_card
 from sandbox.partner.payments import cards
 from sandbox.partner.payments.schemas import CardPayment
@@ -204,12 +204,6 @@ def open_payment(session: Session, rng: Rng, order: Order, card: Card, now: date
     return payment
 
 
-def paid_status(order: Order) -> str:
-    """Where an approved payment takes the order: a buy is done (Completed, metal credited), a delivery
-    goes on to be prepared from Payment Confirmed."""
-    return "Completed" if order.type == "Buy" else "Payment Confirmed"
-
-
 def settle(
     session: Session, rng: Rng, order: Order, payment: Payment, now: datetime, *, approved: bool
 ) -> None:
@@ -217,7 +211,10 @@ def settle(
     scenario declines it; a decline keeps its error on the payment and cancels the order."""
     outcome = cards.scenario(payment.scenario)
     if approved and outcome.approves:
-        engine.advance(session, order, now, rng, to=paid_status(order))
+        # Payment Confirmed; then the flow's progression mode decides (a buy completes at once by
+        # default, a delivery waits to be prepared).
+        engine.advance(session, order, now, rng, to="Payment Confirmed")
+        progression.settle(session, order, now, rng)
         return
     code, message = (outcome.error_code, outcome.error_message) if approved else cards.DECLINED_BY_CARDHOLDER
     payment.error_code, payment.error_message = code, message

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from sandbox.catalog import PRODUCTS_BY_SKU, ProductInfo
 from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
 from sandbox.core.ids import Rng
-from sandbox.lifecycle import engine
+from sandbox.lifecycle import progression
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.balances import ledger
 from sandbox.partner.customers.lookup import find_customer
@@ -54,7 +54,7 @@ def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: date
     orders = [new_order(session, rng, partner_id, owner, request, FLOWS["buy-cash"], fix.currency, line, now)
               for line in lines]  # fmt: skip
     for order in orders:
-        engine.advance(session, order, now, rng, to="Completed")
+        progression.settle(session, order, now, rng)
     return orders
 
 
@@ -104,7 +104,7 @@ def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: da
     orders = [new_order(session, rng, partner_id, owner, request, FLOWS["sell"], fix.currency, line, now)
               for line in lines]  # fmt: skip
     for order in orders:
-        engine.advance(session, order, now, rng, to="Completed")
+        progression.settle(session, order, now, rng)
     return orders
 
 
