@@ -1,29 +1,32 @@
-"""Delivery Create paid with cash (POST /partner/delivery/create): the order it makes, what it writes, its
-addresses, and its refusals (customer, KYC, idempotency, each address field). Balance refusals are in
-test_delivery_lifecycle.py, sku/amount rules in test_delivery_fees.py; both use the builders below."""
+"""Delivery Create paid with cash (POST /partner/delivery/create): the order it makes, what it writes, and
+its refusals (customer, KYC, idempotency). Address acceptance and each address field's refusal are in
+test_delivery_addresses.py, balance refusals in test_delivery_lifecycle.py, sku/amount rules in
+test_delivery_fees.py; all use the builders in delivery_support.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import select
 
-from sandbox.partner.delivery.schemas import DeliveryOrderResponse
-from sandbox.partner.schemas import Envelope
 from sandbox.store.models import OrderAddress, OrderItem
 from sandbox.testing.server import SandboxServer
-from tests.api.helpers import field_errors, ok_data
+from tests.api.delivery_support import (
+    CREATE,
+    ENGLISH,
+    billing_address,
+    create_body,
+    deliverable_customer,
+    delivery_data,
+    shipping_address,
+)
 from tests.api.trading_helpers import (
     FROZEN_AT,
-    add_customer,
     dedicated_server,
-    fund,
     ledger_lines,
-    new_id,
     order_rows,
     partner_client,
     refusal,
@@ -33,68 +36,7 @@ from tests.api.trading_helpers import (
 )
 from tests.conftest import ACME, DEMO
 
-CREATE = "/partner/delivery/create"
 FROZEN_ISO = "2025-03-10T12:30:15+03:00"
-ENGLISH = {"Accept-Language": "en"}
-COMPANY_TAX_NUMBER = "1234567793"
-PERSON_ID = "10000000146"  # passes the T.C. kimlik no checksum
-
-# -- builders (shared with the lifecycle tests) ------------------------------------------------------
-
-
-def shipping_address(**overrides: Any) -> dict[str, Any]:
-    body = {
-        "external_id": "ADR-SHIP-1", "fullname": "Ayşe Yılmaz", "phone": "+90 532 280 80 35",
-        "city": "İstanbul", "county": "Kadıköy", "district": "Caferağa Mah.",
-        "address": "Moda Cad. No:12 D:3", "zipcode": "34710", "street": "Moda Cad.",
-    }  # fmt: skip
-    return body | overrides
-
-
-def billing_address(**overrides: Any) -> dict[str, Any]:
-    """An Individual invoice to the same person and address."""
-    body = shipping_address(external_id="ADR-BILL-1", invoice_type="Individual", email="ayse@example.com")
-    return body | overrides
-
-
-def corporate_billing(**overrides: Any) -> dict[str, Any]:
-    company = {"company_name": "Test AŞ", "tax_office": "Ümraniye", "tax_number": COMPANY_TAX_NUMBER}
-    return billing_address(invoice_type="Corporate", **company) | overrides
-
-
-def create_body(customer: str, **overrides: Any) -> dict[str, Any]:
-    """A Delivery Create body shaped like the documented one: 5 g of gold paid with cash."""
-    body = {
-        "customer": {"external_id": customer, "firstname": "Ayşe", "lastname": "Yılmaz"},
-        "external_id": new_id("DLV"),
-        "sku": "GAU",
-        "amount": 5,
-        "address": {"billing": billing_address(), "shipping": shipping_address()},
-    }
-    return body | overrides
-
-
-def deliverable_customer(
-    server: SandboxServer,
-    *,
-    metal: tuple[str, Decimal] = ("GAU", Decimal(10)),
-    cash: tuple[str, Decimal] = ("TRY", Decimal(1_000)),
-    kyc_status: str = "approved",
-) -> str:
-    """A new demo customer (KYC `kyc_status`) holding `metal` grams and `cash`; returns its external_id."""
-    customer = new_id("DCUS")
-    add_customer(server, customer, kyc_status=kyc_status)
-    for asset, amount in (metal, cash):
-        if amount:
-            fund(server, customer_external_id=customer, asset=asset, amount=amount)
-    return customer
-
-
-def delivery_data(response: httpx.Response) -> dict[str, Any]:
-    data = ok_data(response)
-    Envelope[DeliveryOrderResponse].model_validate(response.json())
-    return data
-
 
 # -- fixtures ----------------------------------------------------------------------------------------
 
@@ -218,46 +160,6 @@ def test_create_in_usd_prices_the_fee_in_usd(demo: httpx.Client, world: SandboxS
     assert (Decimal(str(item["price"])), Decimal(str(data["total"]))) == (per_gram, per_gram * 10)
 
 
-def test_create_stores_city_and_county_in_their_canonical_spelling(
-    demo: httpx.Client, world: SandboxServer
-) -> None:
-    shipping = shipping_address(city="ISTANBUL", county="KADIKÖY")
-    billing = billing_address(city="izmir", county="karşıyaka")
-    body = create_body(deliverable_customer(world), address={"billing": billing, "shipping": shipping})
-
-    address = delivery_data(demo.post(CREATE, json=body))["orders"][0]["address"]
-
-    assert (address["shipping"]["city"], address["shipping"]["county"]) == ("İstanbul", "Kadıköy")
-    assert (address["billing"]["city"], address["billing"]["county"]) == ("İzmir", "Karşıyaka")
-
-
-def test_create_accepts_any_county_of_a_province_without_a_district_list(
-    demo: httpx.Client, world: SandboxServer
-) -> None:
-    shipping = shipping_address(city="rize", county="Çayeli", zipcode="53200")
-    address = {"billing": billing_address(), "shipping": shipping}
-    body = create_body(deliverable_customer(world), address=address)
-
-    rendered = delivery_data(demo.post(CREATE, json=body))["orders"][0]["address"]
-
-    assert (rendered["shipping"]["city"], rendered["shipping"]["county"]) == ("Rize", "Çayeli")
-
-
-def test_create_with_corporate_billing_keeps_company_and_tax_fields(
-    demo: httpx.Client, world: SandboxServer
-) -> None:
-    address = {"billing": corporate_billing(), "shipping": shipping_address(tax_number=PERSON_ID)}
-    body = create_body(deliverable_customer(world), address=address)
-
-    rendered = delivery_data(demo.post(CREATE, json=body))["orders"][0]["address"]
-
-    billing = rendered["billing"]
-    assert [billing[key] for key in ("invoice_type", "company_name", "tax_office", "tax_number")] == [
-        "Corporate", "Test AŞ", "Ümraniye", COMPANY_TAX_NUMBER,
-    ]  # fmt: skip
-    assert rendered["shipping"]["tax_number"] == PERSON_ID
-
-
 # -- refusals: nothing is written --------------------------------------------------------------------
 
 
@@ -300,118 +202,3 @@ def test_create_reusing_an_external_id_returns_409_and_writes_nothing(
 
     assert snapshot(world) == before
     assert len(order_rows(world, body["external_id"])) == 1
-
-
-# -- addresses -----------------------------------------------------------------------------------------
-
-MISSING = object()
-TOO_SHORT, TOO_LONG = "Must have at least {} characters.", "Must have at most {} characters."
-REQUIRED, NOT_ALLOWED = "This field is required.", "This field is not allowed."
-# (field, value, message) checked on both addresses; MISSING leaves the field out.
-COMMON_CASES = [
-    ("fullname", MISSING, REQUIRED), ("fullname", "Al", TOO_SHORT.format(3)),
-    ("fullname", "A" * 81, TOO_LONG.format(80)),
-    ("phone", MISSING, REQUIRED), ("phone", "call me", "Must be a valid phone number."),
-    ("city", MISSING, REQUIRED), ("city", "Gotham", "Must be a province of Türkiye."),
-    ("city", "", "Must be a province of Türkiye."), ("city", 34, "Must be a string."),
-    ("county", MISSING, REQUIRED), ("county", "Narnia", "Must be a district of İstanbul."),
-    ("county", "K", TOO_SHORT.format(2)),
-    ("district", MISSING, REQUIRED), ("district", "M", TOO_SHORT.format(2)),
-    ("district", "M" * 61, TOO_LONG.format(60)),
-    ("address", MISSING, REQUIRED), ("address", "No:12", TOO_SHORT.format(10)),
-    ("address", "A" * 251, TOO_LONG.format(250)),
-    ("zipcode", MISSING, REQUIRED), ("zipcode", "3471", "Must be a 5-digit postal code."),
-    ("zipcode", "347100", "Must be a 5-digit postal code."),
-    ("zipcode", "34a10", "Must be a 5-digit postal code."),
-    ("zipcode", 34710, "Must be a string."),
-    ("street", "M", TOO_SHORT.format(2)), ("street", "M" * 121, TOO_LONG.format(120)),
-    ("external_id", "A" * 65, TOO_LONG.format(64)),
-    ("tax_number", "123", "Must be a 10-digit tax number."),
-    ("tax_number", "12345677938", "Must be a valid Turkish identity number (11 digits with checksum)."),
-    ("id", 5, NOT_ALLOWED),
-]  # fmt: skip
-BILLING_CASES = [
-    ("invoice_type", MISSING, REQUIRED),
-    ("invoice_type", "Personal", "Must be one of: 'Individual' or 'Corporate'."),
-    ("email", MISSING, REQUIRED), ("email", "ayse@", "Must be a valid email address."),
-    ("company_name", "X", TOO_SHORT.format(2)), ("tax_office", "X", TOO_SHORT.format(2)),
-]  # fmt: skip
-CORPORATE_CASES = [
-    ("company_name", MISSING, "Required for a Corporate invoice."),
-    ("company_name", " ", "Required for a Corporate invoice."),
-    ("tax_office", MISSING, "Required for a Corporate invoice."),
-    ("tax_number", MISSING, "Required for a Corporate invoice."),
-    ("tax_number", "123456779", "Must be a 10-digit tax number."),
-    ("tax_number", PERSON_ID, "Must be a 10-digit tax number."),
-    ("tax_number", "12345 67793", "Must be a 10-digit tax number."),
-]
-
-
-def _changed(address: dict[str, Any], field: str, value: object) -> dict[str, Any]:
-    changed = dict(address)
-    changed.pop(field, None)
-    return changed if value is MISSING else changed | {field: value}
-
-
-def _address_refusal(demo: httpx.Client, world: SandboxServer, billing: dict, shipping: dict) -> dict:
-    """Addresses are checked before the customer is looked up: an unknown one makes no difference."""
-    body = create_body("NOBODY-404", address={"billing": billing, "shipping": shipping})
-    before = snapshot(world)
-    errors = field_errors(demo.post(CREATE, json=body))
-    assert snapshot(world) == before
-    return errors
-
-
-@pytest.mark.parametrize(("field", "value", "message"), COMMON_CASES + BILLING_CASES)
-def test_create_with_an_invalid_billing_field_returns_422_naming_it(
-    demo: httpx.Client, world: SandboxServer, field: str, value: object, message: str
-) -> None:
-    billing = _changed(billing_address(), field, value)
-
-    errors = _address_refusal(demo, world, billing, shipping_address())
-
-    assert errors == {f"address.billing.{field}": [message]}
-
-
-@pytest.mark.parametrize(("field", "value", "message"), [*COMMON_CASES, ("email", "a@b.co", NOT_ALLOWED)])
-def test_create_with_an_invalid_shipping_field_returns_422_naming_it(
-    demo: httpx.Client, world: SandboxServer, field: str, value: object, message: str
-) -> None:
-    shipping = _changed(shipping_address(), field, value)
-
-    errors = _address_refusal(demo, world, billing_address(), shipping)
-
-    assert errors == {f"address.shipping.{field}": [message]}
-
-
-@pytest.mark.parametrize(("field", "value", "message"), CORPORATE_CASES)
-def test_create_corporate_billing_without_company_fields_returns_422(
-    demo: httpx.Client, world: SandboxServer, field: str, value: object, message: str
-) -> None:
-    billing = _changed(corporate_billing(), field, value)
-
-    errors = _address_refusal(demo, world, billing, shipping_address())
-
-    assert errors == {f"address.billing.{field}": [message]}
-
-
-def test_create_corporate_billing_names_every_missing_company_field(
-    demo: httpx.Client, world: SandboxServer
-) -> None:
-    billing = billing_address(invoice_type="Corporate")
-
-    errors = _address_refusal(demo, world, billing, shipping_address())
-
-    assert errors == {
-        f"address.billing.{field}": ["Required for a Corporate invoice."]
-        for field in ("company_name", "tax_office", "tax_number")
-    }
-
-
-def test_create_without_addresses_names_both(demo: httpx.Client, world: SandboxServer) -> None:
-    body = create_body("NOBODY-404", address={})
-
-    assert field_errors(demo.post(CREATE, json=body)) == {
-        "address.billing": [REQUIRED],
-        "address.shipping": [REQUIRED],
-    }

@@ -19,8 +19,8 @@ from sandbox.partner.delivery.schemas import DeliveryCalculateResponse
 from sandbox.partner.schemas import Envelope
 from sandbox.store.models import Customer, Order, OrderItem, Partner, Payment
 from sandbox.testing.server import SandboxServer
+from tests.api.delivery_support import CREATE, create_body
 from tests.api.helpers import field_errors, ok_data
-from tests.api.test_delivery_create import CREATE, create_body
 from tests.api.trading_helpers import refusal, snapshot
 
 CALCULATE = "/partner/delivery/calculate"

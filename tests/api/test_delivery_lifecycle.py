@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
+from tests.api.delivery_support import CREATE, create_body, deliverable_customer, delivery_data
 from tests.api.helpers import error_body, field_errors, ok_data
-from tests.api.test_delivery_create import CREATE, create_body, deliverable_customer, delivery_data
 from tests.api.trading_helpers import (
     FROZEN_AT,
     dedicated_server,

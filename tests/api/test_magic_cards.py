@@ -17,7 +17,7 @@ import pytest
 from sandbox.catalog import STATUS_IDS
 from sandbox.partner.payments import cards
 from sandbox.testing.server import SandboxServer
-from tests.api.test_card_buy import TEST_CARD, answer, card, card_buy, get_order, save_card, violations
+from tests.api.card_helpers import TEST_CARD, answer, card, card_buy, get_order, save_card, violations
 from tests.api.trading_helpers import (
     FROZEN_AT,
     add_customer,

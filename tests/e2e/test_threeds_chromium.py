@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from sandbox.testing.server import SandboxServer
-from tests.api.test_card_buy import card_buy, get_order, violations
+from tests.api.card_helpers import card_buy, get_order, violations
 from tests.api.trading_helpers import FROZEN_AT, balance, dedicated_server, partner_client
 from tests.conftest import DEMO
 

@@ -15,7 +15,7 @@ import pytest
 
 from sandbox.catalog import STATUS_IDS
 from sandbox.testing.server import SandboxServer
-from tests.api.test_card_buy import answer, card, card_buy, get_order, violations
+from tests.api.card_helpers import answer, card, card_buy, get_order, violations
 from tests.api.trading_helpers import (
     FROZEN_AT,
     balance,
