@@ -1,8 +1,9 @@
 """`make bench`: the figures the README and closing notes quote, measured the way users run the sandbox.
 
 Measures seeding time (default world and 100k orders), start-to-first-200 of `minted-sandbox serve`
-(fresh database and existing one), sequential Get Order latency through a real Digest session, and
-the server's peak RSS. Writes bench/RESULTS.md. A full load harness (wrk, peers) comes later.
+(fresh database and existing one), sequential Get Order latency through a real Digest session, the
+server's peak RSS, and `POST /_sandbox/reset` on both worlds. Writes bench/RESULTS.md
+(`python bench/run.py reset` re-measures only the reset rows). A full load harness comes later.
 """
 
 from __future__ import annotations
@@ -127,7 +128,58 @@ def scripted_flow(url: str, orders: int = 1000) -> tuple[float, int]:
     return time.perf_counter() - started, sent
 
 
+def reset_times(url: str, count: int = 20) -> tuple[float, float]:
+    """`count` resets through POST /_sandbox/reset: (median round trip, median server-measured copy), ms."""
+    trips, copies = [], []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = requests.post(f"{url}/_sandbox/reset", timeout=60)
+        trips.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+        copies.append(response.json()["data"]["milliseconds"])
+    return statistics.median(trips), statistics.median(copies)
+
+
+def reset_rows(tmpdir: Path) -> list[tuple[str, str]]:
+    """Reset time of the default world and of a 100k-order world (median of 20 each)."""
+    rows = []
+    for label, name, orders in (("default world (400 orders)", "default.db", 400),
+                                ("100,000 orders", "big.db", 100_000)):  # fmt: skip
+        if not (tmpdir / name).exists():
+            seed_seconds(tmpdir / name, orders)
+        process, url, _ = start_server(tmpdir / name, orders)
+        try:
+            trip, copy = reset_times(url)
+        finally:
+            process.terminate()
+            process.wait()
+        rows.append((f"POST /_sandbox/reset, {label}: median of 20, round trip / server copy",
+                     f"{trip:.1f} ms / {copy:.1f} ms"))  # fmt: skip
+    return rows
+
+
+def write_results(rows: list[tuple[str, str]], *, merge: bool) -> str:
+    """Write bench/RESULTS.md; with `merge`, keep the rows already there and replace those re-measured."""
+    path = ROOT / "bench" / "RESULTS.md"
+    merged: dict[str, str] = {}
+    if merge and path.exists():
+        for line in path.read_text().splitlines():
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if line.startswith("| ") and len(cells) == 2 and cells != ["measure", "value"]:
+                merged[cells[0]] = cells[1]
+    merged.update(rows)
+    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    table = "\n".join(f"| {name} | {value} |" for name, value in merged.items())
+    report = f"# Benchmark results\n\nMachine: {machine}\n\n| measure | value |\n|---|---|\n{table}\n"
+    path.write_text(report)
+    return report
+
+
 def main() -> None:
+    if sys.argv[1:] == ["reset"]:  # `python bench/run.py reset`: only the reset rows, merged in
+        with tempfile.TemporaryDirectory() as tmp:
+            print(write_results(reset_rows(Path(tmp)), merge=True))
+        return
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -157,11 +209,8 @@ def main() -> None:
         rows.append(("server peak RSS, 100k-order world", f"{peak_rss_mb(process.pid):.0f} MB"))
         process.terminate()
         process.wait()
-    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
-    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
-    report = f"# Benchmark results\n\nMachine: {machine}\n\n| measure | value |\n|---|---|\n{table}\n"
-    (ROOT / "bench" / "RESULTS.md").write_text(report)
-    print(report)
+        rows.extend(reset_rows(tmpdir))
+    print(write_results(rows, merge=False))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from sandbox.auth.nonces import NonceManager
 from sandbox.config import Settings
 from sandbox.control import traffic
 from sandbox.control.lifecycle_router import router as lifecycle_router
+from sandbox.control.protection import ControlGate
 from sandbox.control.router import router as control_router
 from sandbox.control.traffic_router import router as traffic_router
 from sandbox.control.world_router import router as world_router
@@ -93,12 +94,13 @@ def create_app(
         RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes
     )
     traffic.install(app, sandbox)
+    app.add_middleware(ControlGate, token=settings.control_token)  # outermost but CORS
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["WWW-Authenticate", "Authentication-Info"],
+        expose_headers=["WWW-Authenticate", "Authentication-Info", "Retry-After", "X-Sandbox-Fault-Applied"],
     )
     return app
 

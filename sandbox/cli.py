@@ -7,6 +7,7 @@ wins over the environment.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -96,6 +97,18 @@ def _seed_with_progress(settings: Settings, *, force: bool) -> None:
         sandbox.close()
 
 
+def _warn_if_exposed(settings: Settings) -> None:
+    from sandbox.control.protection import is_loopback
+
+    if not settings.control_token and not is_loopback(settings.host):
+        logging.getLogger("sandbox").warning(
+            "WARNING: serving on %s without SANDBOX_CONTROL_TOKEN: anyone who can reach this port can "
+            "reset, reseed and reconfigure the sandbox through /_sandbox. Set --control-token (or "
+            "SANDBOX_CONTROL_TOKEN) or bind 127.0.0.1.",
+            settings.host,
+        )
+
+
 def serve(settings: Settings, workers: int, log_level: str) -> None:
     import uvicorn
 
@@ -103,6 +116,7 @@ def serve(settings: Settings, workers: int, log_level: str) -> None:
         raise ValueError("--workers must be at least 1")
     if settings.in_memory and workers > 1:
         raise ValueError("an in-memory database cannot be shared by several workers; use a file database")
+    _warn_if_exposed(settings)
     if not settings.in_memory:
         _seed_with_progress(settings, force=False)
     if workers == 1:

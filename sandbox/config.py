@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         400, ge=0, le=1_000_000, description="Orders in the seeded world (spread over the partners)."
     )
     customers: int = Field(50, ge=1, le=100_000, description="Customers per partner in the seeded world.")
+    scenario: str = Field(
+        "default",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
+        description="Named world from fixtures/scenarios/ (default, empty, every-status, busy); "
+        "`default` takes ORDERS and CUSTOMERS, the others carry their own sizes.",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `serve` binds (0 = any free port).")
     partners: Annotated[dict[str, str], NoDecode] = Field(

@@ -1,20 +1,26 @@
 """The sandbox backend: one object that owns the store, clocks, ids and price feed.
 
-The HTTP app, the CLI and (later) the pytest fixture all drive the same `Sandbox`, so there is one
-way to build the world and one place state lives (the moto "backend" idea).
+The HTTP app, the CLI and the pytest fixture all drive the same `Sandbox`, so there is one way to
+build the world, one reset, and one place state lives (the moto "backend" idea).
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from sandbox.config import Settings
 from sandbox.control.journal import Journal
 from sandbox.core.clock import Clock
+from sandbox.core.errors import SandboxError
 from sandbox.core.ids import Ids
 from sandbox.partner.prices.feed import PriceFeed
 from sandbox.store.db import Store
-from sandbox.store.seed import WorldSpec, build_world, world_is_current
+from sandbox.store.seed import WorldSpec, census, scenarios, template, world_is_current
 
 
 class Sandbox:
@@ -25,37 +31,165 @@ class Sandbox:
         self.clock = clock or Clock()
         # Digest nonces age on real time even when the business clock is frozen (DIGEST.md §4.1).
         self.nonce_clock = nonce_clock or Clock()
-        self.ids = Ids(settings.seed)
-        # Ids the running sandbox makes (tokens, guids, order codes): seeded, so the same requests
-        # against the same seed get the same ids.
-        self.rng = self.ids.stream("runtime")
+        # The world the store holds. Settings are frozen, so a reseed changes this, never them.
+        self.world = self._spec(settings.scenario)
+        self._follow_seed()
         self.store = Store(settings.database_url)
-        self.feed = PriceFeed(settings.seed, settings.buy_spread, settings.sell_spread)
         self.journal = Journal(settings.journal_size)
+        # The pristine seeded world a reset copies back (set by ensure_world / rebuild_world).
+        self.template: sqlite3.Connection | None = None
         self._partner_ids: dict[str, int] = {}
+        self._world_lock = threading.Lock()  # one reset or reseed at a time
 
     @property
     def world_spec(self) -> WorldSpec:
+        return self.world
+
+    @property
+    def seed(self) -> int:
+        """The seed of the world the store holds (a reseed may have changed it from `settings.seed`)."""
+        return self.world.seed
+
+    def ensure_world(self, progress: Callable[[int], None] | None = None) -> bool:
+        """Build the seeded world unless the database already holds exactly this one. True if built.
+
+        Either way the reset template is ready afterwards: the saved one when it matches, else rebuilt."""
+        if not world_is_current(self.store, self.world):
+            self.rebuild_world(progress)
+            return True
+        if self.template is None:
+            path = template.template_path(self.store)
+            saved = template.open_saved(path, self.world)
+            if saved is None:
+                saved = template.save(template.build(self.world, self.settings.fixtures_dir, progress), path)
+            self.template = saved
+        return False
+
+    def rebuild_world(self, progress: Callable[[int], None] | None = None) -> None:
+        """Build the world (Faker) into a new template and copy it over the database; config is kept."""
+        with self._world_lock:
+            self._install(self.world, progress)
+
+    def reset(self, everything: bool = False) -> dict[str, Any]:
+        """Copy the template over the database (no Faker). The user's configuration (webhooks, fault
+        rules, lifecycle modes) and the clock stay, unless `everything`; ids restart from the seed."""
+        if self.template is None:
+            self.ensure_world()
+        with self._world_lock:
+            started = time.perf_counter()
+            template.restore(self.store, self.template, keep=not everything)
+            self._restart_runtime()
+            if everything:
+                self.clock.unfreeze()
+            milliseconds = round((time.perf_counter() - started) * 1000, 1)
+        self.tick()
+        with self.store.session() as session:
+            return {"reset": True, "milliseconds": milliseconds, "orders": census.order_count(session)}
+
+    def reseed(
+        self,
+        *,
+        seed: int | None = None,
+        scenario: str = scenarios.DEFAULT,
+        orders: int | None = None,
+        customers: int | None = None,
+    ) -> dict[str, Any]:
+        """Build another world (seed, scenario, sizes) and make it the new template; config is kept.
+
+        An omitted seed keeps the current one; omitted sizes are the scenario's."""
+        try:
+            spec = self._spec(
+                scenario, seed=self.world.seed if seed is None else seed, orders=orders, customers=customers
+            )
+        except scenarios.UnknownScenario as error:
+            raise SandboxError("scenario_unknown", params={"scenarios": ", ".join(error.known)}) from None
+        except scenarios.WorldTooSmall:
+            raise SandboxError(
+                "validation_failed", errors={"customers": [("greater_than_equal", {"ge": 1})]}
+            ) from None
+        with self._world_lock:
+            started = time.perf_counter()
+            self._install(spec, None)
+            milliseconds = round((time.perf_counter() - started) * 1000, 1)
+        self.tick()
+        with self.store.session() as session:
+            held = census.per_partner(session)
+            count = census.order_count(session)
+        return {
+            "seed": spec.seed,
+            "scenario": spec.scenario,
+            "orders": count,
+            "customers": sum(partner["customers"] for partner in held),
+            "milliseconds": milliseconds,
+        }
+
+    def move_clock(
+        self, *, mode: str | None = None, at: datetime | None = None, advance: float | None = None
+    ) -> None:
+        """Freeze (at `at`, or now), go back to real time, and/or move forward; then timed work catches
+        up. The Digest nonce clock never moves: nonces age on real time."""
+        if at is not None:
+            self.clock.freeze(at)
+        elif mode == "frozen":
+            self.clock.freeze()
+        elif mode == "real":
+            self.clock.unfreeze()
+        if advance:
+            if advance < 0:
+                raise ValueError("the clock only moves forward")
+            self.clock.advance(advance)
+        self.tick()
+
+    def state(self) -> dict[str, Any]:
+        """Counts per partner, order type and status, for dashboards and assertions."""
+        with self.store.session() as session:
+            return {
+                "seed": self.world.seed,
+                "scenario": self.world.scenario,
+                "partners": census.per_partner(session),
+                "webhooks_pending": census.webhooks_pending(session),
+            }
+
+    def _install(self, spec: WorldSpec, progress: Callable[[int], None] | None) -> None:
+        """Build `spec` into a scratch template, save it, and restore it over the live database: the
+        live database switches worlds in one step, never half-built."""
+        built = template.build(spec, self.settings.fixtures_dir, progress)
+        previous, self.template = self.template, template.save(built, template.template_path(self.store))
+        if previous is not self.template:
+            template.close(previous)
+        self.world = spec
+        self._follow_seed()
+        template.restore(self.store, self.template)
+        self._restart_runtime()
+
+    def _spec(self, scenario: str, **overrides: int | None) -> WorldSpec:
         s = self.settings
-        return WorldSpec(
+        base = scenarios.Sizes(
             seed=s.seed,
             partners=dict(s.partners),
-            customers_per_partner=s.customers,
             orders=s.orders,
+            customers=s.customers,
             buy_spread=s.buy_spread,
             sell_spread=s.sell_spread,
         )
+        return scenarios.spec_for(scenarios.find(s.fixtures_dir, scenario), base, **overrides)
 
-    def ensure_world(self, progress: Callable[[int], None] | None = None) -> bool:
-        """Build the seeded world unless the database already holds exactly this one. True if built."""
-        if world_is_current(self.store, self.world_spec):
-            return False
-        self.rebuild_world(progress)
-        return True
+    def _follow_seed(self) -> None:
+        """Everything seed-derived follows the world's seed: ids and the price feed."""
+        self.ids = Ids(self.world.seed)
+        # Ids the running sandbox makes (tokens, guids, order codes): seeded, so the same requests
+        # against the same seed get the same ids.
+        self.rng = self.ids.stream("runtime")
+        self.feed = PriceFeed(self.world.seed, self.world.buy_spread, self.world.sell_spread)
 
-    def rebuild_world(self, progress: Callable[[int], None] | None = None) -> None:
-        build_world(self.store, self.world_spec, self.settings.fixtures_dir, progress)
+    def _restart_runtime(self) -> None:
+        """After the store changed under us: ids restart, caches and the request journal empty."""
+        from sandbox.webhooks.config import apply_defaults
+
+        self.rng = self.ids.stream("runtime")
         self._partner_ids.clear()
+        self.journal.clear()
+        apply_defaults(self)  # SANDBOX_WEBHOOK_URL comes back after `reset?everything=true`
 
     def partner_id(self, username: str) -> int:
         if username not in self._partner_ids:
@@ -80,4 +214,6 @@ class Sandbox:
             return progress_due(session, self.clock.now(), self.rng)
 
     def close(self) -> None:
+        template.close(self.template)
+        self.template = None
         self.store.dispose()

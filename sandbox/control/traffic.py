@@ -1,11 +1,274 @@
-"""Request journal and fault injection middleware: being written."""
+"""Partner traffic: the request journal (outside the Digest gate) and fault injection (inside it).
+
+The journal sits outside the gate so it also keeps the requests Digest refuses, and reads the partner
+the gate put in `scope["state"]` once the response is complete. Faults sit inside the gate (the
+innermost user middleware), because a rule can match on the authenticated partner and on the body the
+gate has already buffered; they answer before any handler runs, so a fault never lands half-way
+through a write. Both only ever look at `/partner/` requests.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import logging
+import string
+import time
+from typing import Any
 
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.control import faults
+from sandbox.control.journal import BODY_LIMIT, body_text, redact
+from sandbox.core import i18n
+from sandbox.core.envelope import JSON_MEDIA_TYPE, fail
+from sandbox.core.errors import SandboxError
 from sandbox.runtime import Sandbox
+
+log = logging.getLogger("sandbox.faults")
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# What a malformed answer sends: a success envelope cut off mid-string (not parseable JSON).
+MALFORMED_BODY = b'{"data":{"guid":"'
+# A dropped answer promises this many body bytes and sends none, so every client sees a short read.
+DROP_CONTENT_LENGTH = b"512"
+_FAULT_HEADER = faults.HEADER.lower().encode("latin-1")
 
 
 def install(app: FastAPI, sandbox: Sandbox) -> None:
-    """Add the journal and fault middleware to `app` (outside the Digest gate)."""
+    """Add the journal (outside the Digest gate) and the fault middleware (inside it) to `app`."""
+    book = faults.FaultBook(sandbox)
+    app.state.fault_book = book
+    # Innermost user middleware, whatever was added before or after: it runs after the gate.
+    app.user_middleware.append(Middleware(FaultMiddleware, book=book))
+    if sandbox.settings.journal_size > 0:
+        app.add_middleware(JournalMiddleware, sandbox=sandbox)
+
+
+def _is_partner(scope: Scope) -> bool:
+    return scope["type"] == "http" and scope["path"].startswith(faults.PARTNER_PREFIX)
+
+
+def _locale(scope: Scope) -> str:
+    return i18n.pick_locale(_header(scope, b"accept-language"))
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == name), None)
+
+
+# -- the journal -------------------------------------------------------------------------------------
+
+
+class _Capture:
+    """Copies what passes through receive and send, bodies bounded to just past the journal's limit."""
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self._receive, self._send = receive, send
+        self._pending: list[Message] = []
+        self.request_body = bytearray()
+        self.response_body = bytearray()
+        self.status: int | None = None
+        self.response_headers: list[tuple[str, str]] = []
+
+    async def prefetch(self) -> None:
+        """Read the start of the body now, so the journal has it even when the gate refuses the request
+        without reading it (a 401 Digest challenge). The application gets the same messages after."""
+        while len(self.request_body) <= BODY_LIMIT:
+            message = await self._receive()
+            self._pending.append(message)
+            self._keep(self.request_body, message)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+
+    async def receive(self) -> Message:
+        if self._pending:
+            return self._pending.pop(0)
+        message = await self._receive()
+        self._keep(self.request_body, message)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.response_headers = [
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+            ]
+        elif message["type"] == "http.response.body":
+            self._keep(self.response_body, message)
+        await self._send(message)
+
+    @staticmethod
+    def _keep(buffer: bytearray, message: Message) -> None:
+        room = BODY_LIMIT + 1 - len(buffer)  # one byte past the limit marks the text as truncated
+        if room > 0 and message["type"] in ("http.request", "http.response.body"):
+            buffer.extend(message.get("body", b"")[:room])
+
+
+class JournalMiddleware:
+    """Records every /partner/ request with its response once the response is complete (or broken)."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app, self.sandbox = app, sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _is_partner(scope):
+            await self.app(scope, receive, send)
+            return
+        at = self.sandbox.clock.now()  # when the request arrived, on the sandbox clock
+        started = time.monotonic()
+        capture = _Capture(receive, send)
+        try:
+            if scope["method"] in BODY_METHODS:
+                await capture.prefetch()
+            await self.app(scope, capture.receive, capture.send)
+        finally:
+            self.sandbox.journal.record(
+                at,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                partner=(scope.get("state") or {}).get("partner"),
+                # No response at all: the app raised, and the server answers 500.
+                status=capture.status or 500,
+                latency_ms=round((time.monotonic() - started) * 1000, 3),
+                request_headers=redact(
+                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+                ),
+                request_body=body_text(bytes(capture.request_body)),
+                response_headers=redact(capture.response_headers),
+                response_body=body_text(bytes(capture.response_body)),
+            )
+
+
+# -- faults ------------------------------------------------------------------------------------------
+
+
+class FaultMiddleware:
+    """Applies the X-Sandbox-Fault header or the matching fault rules before the handler runs."""
+
+    def __init__(self, app: ASGIApp, book: faults.FaultBook) -> None:
+        self.app, self.book = app, book
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _is_partner(scope) or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        header = _header(scope, _FAULT_HEADER)
+        if header is not None:
+            # Explicit beats ambient: a request that names its fault is not matched against the rules.
+            try:
+                fired = [faults.Fired(None, faults.parse_header(header))]
+            except ValueError:
+                await fail(faults.header_error(), _locale(scope))(scope, receive, send)
+                return
+        else:
+            fired, receive = await self._fire_rules(scope, receive)
+        if not fired:
+            await self.app(scope, receive, send)
+            return
+        applied = "; ".join(
+            describe(f.effect) + ("" if f.rule_id is None else f" (rule {f.rule_id})") for f in fired
+        )
+        send = _with_header(send, b"x-sandbox-fault-applied", applied.encode("latin-1"))
+        latency = sum(f.effect.latency_ms for f in fired if f.effect.type == "latency")
+        if latency:
+            await asyncio.sleep(latency / 1000)
+        final = fired[-1].effect
+        if final.type == "latency":
+            await self.app(scope, receive, send)
+            return
+        log.info("fault on %s %s: %s", scope["method"], scope["path"], applied)
+        await _answer(final, _locale(scope), scope, receive, send)
+
+    async def _fire_rules(self, scope: Scope, receive: Receive) -> tuple[list[faults.Fired], Receive]:
+        rules = self.book.cached()
+        if rules is None:
+            rules = await run_in_threadpool(self.book.load)
+        if not rules:
+            return [], receive
+        partner = (scope.get("state") or {}).get("partner")
+        candidates = [rule for rule in rules if rule.matches(scope["method"], scope["path"], partner)]
+        if any(rule.external_id is not None for rule in candidates):
+            # Only now is the body read (the gate has buffered it): no rule, no parsing.
+            body, receive = await _peek_body(scope, receive)
+            external_id = faults.external_id_of(body)
+            candidates = [r for r in candidates if r.external_id in (None, external_id)]
+        if not candidates:
+            return [], receive
+        return await run_in_threadpool(self.book.fire, candidates), receive
+
+
+async def _peek_body(scope: Scope, receive: Receive) -> tuple[bytes, Receive]:
+    if scope["method"] not in BODY_METHODS:
+        return b"", receive
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return body, replay
+
+
+def _with_header(send: Send, name: bytes, value: bytes) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (name, value)]}
+        await send(message)
+
+    return sending
+
+
+async def _answer(effect: Any, locale: str, scope: Scope, receive: Receive, send: Send) -> None:
+    """The response a terminal effect gives instead of the handler's."""
+    match effect:
+        case faults.ErrorEffect():
+            await fail(error_for(effect), locale)(scope, receive, send)
+        case faults.TimeoutEffect():
+            await asyncio.sleep(effect.timeout_ms / 1000)
+            await fail(SandboxError("gateway_timeout"), locale)(scope, receive, send)
+        case faults.MalformedEffect():
+            await _raw(send, 200, MALFORMED_BODY, more_body=False)
+        case faults.DropEffect():
+            # Headers out, then return without finishing: uvicorn logs "ASGI callable returned without
+            # completing response" and closes the transport, so the client sees a broken connection.
+            await _raw(send, 200, b"", more_body=True, length=DROP_CONTENT_LENGTH)
+
+
+async def _raw(send: Send, status: int, body: bytes, *, more_body: bool, length: bytes | None = None) -> None:
+    headers = [
+        (b"content-type", JSON_MEDIA_TYPE.encode()),
+        (b"content-length", length or str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    if not more_body:
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def describe(effect: Any) -> str:
+    """An effect in the header's own syntax: what `X-Sandbox-Fault-Applied` and the logs show."""
+    match effect:
+        case faults.ErrorEffect():
+            return f"error={effect.status}:{effect.error}"
+        case faults.LatencyEffect():
+            return f"latency={effect.latency_ms}"
+        case faults.TimeoutEffect():
+            return f"timeout={effect.timeout_ms}"
+    return effect.type
+
+
+def error_for(effect: faults.ErrorEffect) -> SandboxError:
+    """The error an `error` effect answers with. A borrowed key's message placeholders show their names
+    ("Insufficient balance (asset).") since there is no real value to put there."""
+    key = effect.error or faults.DEFAULT_ERRORS.get(effect.status, "fault_injected")
+    texts = i18n.MESSAGES[key][1:]
+    names = {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
+    headers = [("Retry-After", "1")] if effect.status in (429, 503) else []
+    return SandboxError(key, status_code=effect.status, params={n: n for n in names}, headers=headers)

@@ -330,6 +330,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_county": ("{city} iline ait bir ilçe olmalıdır.", "Must be a district of {city}."),
     "invalid_zipcode": ("5 haneli bir posta kodu olmalıdır.", "Must be a 5-digit postal code."),
     "corporate_field_required": ("Kurumsal fatura için zorunludur.", "Required for a Corporate invoice."),
+    "union_tag_invalid": ("Şunlardan biri olmalıdır: {expected_tags}.", "Must be one of: {expected_tags}."),
     "invalid_day": (
         "1900–2999 arasında, YYYY-MM-DD veya DD-MM-YYYY biçiminde bir tarih olmalıdır.",
         "Must be a date between 1900 and 2999 as YYYY-MM-DD or DD-MM-YYYY.",

@@ -98,6 +98,10 @@ class Store:
             raw = self.engine.raw_connection()
             try:
                 template.backup(raw.driver_connection)
+                if not self.in_memory:
+                    # The copy lands in the WAL, which no commit checkpoints: without this every restore
+                    # would leave a WAL the size of the whole database behind.
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 raw.close()
 

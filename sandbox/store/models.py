@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, te
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class Amount(TypeDecorator):
@@ -371,6 +371,31 @@ class LifecycleMode(SQLModel, table=True):
     mode: str  # immediate | manual | timed
     step_seconds: int | None = None
     updated_at: datetime = utc_column()
+
+
+class FaultRule(SQLModel, table=True):
+    """A sandbox fault rule: which partner requests it matches and what happens to them instead.
+
+    In the database (not one process's memory) so every worker applies it; `fired` counts up in a write
+    transaction, so a rule with `times` fires exactly that often across workers.
+    """
+
+    __tablename__ = "fault_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    method: str = "*"  # "*" or an upper-case HTTP method
+    path: str = "*"  # glob on the request path; * matches any run of characters, / included
+    partner: str | None = None  # Digest username; null = any partner
+    external_id: str | None = None  # the JSON body's top-level external_id; null = any body
+    effect: str  # error | latency | drop | malformed | timeout
+    status: int | None = None  # error: the HTTP status
+    error: str | None = None  # error: the catalogue key
+    latency_ms: int | None = None  # latency: the delay before the request runs
+    timeout_ms: int | None = None  # timeout: the delay before the 504
+    probability: float = 1.0  # not money: a chance, drawn from the seeded "faults" stream
+    times: int | None = None  # null: until removed
+    fired: int = 0
+    created_at: datetime = utc_column()
 
 
 class WorldMeta(SQLModel, table=True):

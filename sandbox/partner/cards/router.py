@@ -31,7 +31,7 @@ def card_storage_add(
 ) -> Response:
     """Card Storage Add: save a card for a customer; the same card saved again keeps its token."""
     card, customer = service.save_card(
-        session, partner.partner_id, body, sandbox.clock.now(), sandbox.rng, sandbox.settings.seed
+        session, partner.partner_id, body, sandbox.clock.now(), sandbox.rng, sandbox.seed
     )
     return ok(service.render(card, customer))
 

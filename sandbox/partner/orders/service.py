@@ -72,7 +72,13 @@ def request_push(session: Session, order: Order, now: datetime) -> None:
     order.push_hook = True
     session.add(order)
     session.add(
-        WebhookEvent(partner_id=order.partner_id, order_id=order.id, event="order.pushed", created_at=now)
+        WebhookEvent(
+            partner_id=order.partner_id,
+            order_id=order.id,
+            event="order.pushed",
+            status_id=order.status_id,
+            created_at=now,
+        )
     )
 
 

@@ -26,15 +26,29 @@ class WorldSpec:
     orders: int
     buy_spread: Decimal = Decimal("0.0423")
     sell_spread: Decimal = Decimal("0.0150")
+    # The named scenario this world was built from (fixtures/scenarios/<name>.json).
+    scenario: str = "default"
+    # Coverage: each partner gets at least one order in every flow × reachable status.
+    coverage: bool = True
+
+    @property
+    def has_orders(self) -> bool:
+        """A world with orders also holds the documented golden order (for `demo`); an empty one does not."""
+        return self.coverage or self.orders > 0
+
+    def coverage_per_partner(self) -> int:
+        return sum(len(flow.reachable()) for flow in FLOWS.values()) if self.coverage else 0
+
+    def order_shares(self) -> list[int]:
+        """Random orders per partner (in partner order): `orders` spread as evenly as it goes."""
+        count = len(self.partners)
+        return [self.orders // count + (1 if n < self.orders % count else 0) for n in range(count)]
 
     def planned_orders(self) -> int:
         """Orders the world will hold: the requested count, at least full coverage, plus the golden one."""
-        coverage = sum(len(flow.reachable()) for flow in FLOWS.values())
-        per_partner = [
-            self.orders // len(self.partners) + (1 if n < self.orders % len(self.partners) else 0)
-            for n in range(len(self.partners))
-        ]
-        return sum(max(share, coverage) for share in per_partner) + ("demo" in self.partners)
+        coverage = self.coverage_per_partner()
+        golden = self.has_orders and "demo" in self.partners
+        return sum(max(share, coverage) for share in self.order_shares()) + golden
 
     def signature(self) -> dict[str, str]:
         return {
@@ -44,6 +58,8 @@ class WorldSpec:
             "customers": str(self.customers_per_partner),
             "orders": str(self.orders),
             "spreads": f"{self.buy_spread}/{self.sell_spread}",
+            "scenario": self.scenario,
+            "coverage": str(self.coverage).lower(),
         }
 
 

@@ -104,14 +104,12 @@ class OrderBuilder:
 
     def _plans(self) -> list[_Plan]:
         rng = self.rng_orders
-        partner_count = len(self.spec.partners)
         plans: list[_Plan] = []
         span = int((WORLD_END - self.start).total_seconds())
-        for partner_id in range(1, partner_count + 1):
-            share = self.spec.orders // partner_count + (
-                1 if partner_id <= self.spec.orders % partner_count else 0
-            )
-            coverage = [(flow, status) for flow in FLOWS.values() for status in flow.reachable()]
+        coverage = [(flow, status) for flow in FLOWS.values() for status in flow.reachable()]
+        if not self.spec.coverage:
+            coverage = []
+        for partner_id, share in enumerate(self.spec.order_shares(), start=1):
             for index in range(max(share, len(coverage))):
                 if index < len(coverage):
                     flow, status = coverage[index]

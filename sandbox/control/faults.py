@@ -1,0 +1,414 @@
+"""Fault rules: what they match, what they do, and the cached list the traffic middleware reads.
+
+sandbox decision (WireMock faults, Toxiproxy toxics): a rule matches partner requests by method, a path
+glob, the Digest partner and the JSON body's top-level `external_id`, and answers them with an error
+envelope, extra latency, a dropped connection, a malformed JSON body or a gateway timeout. Rules live in
+the database so every worker applies them; each process caches the list (`FaultBook`) and reloads it
+when this process changes a rule, or at most a second after another worker did.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, or_, select, update
+
+from sandbox.core import i18n
+from sandbox.core.errors import SandboxError, ValidationFailed
+from sandbox.core.ids import Rng
+from sandbox.partner.schemas import WireModel
+from sandbox.store.models import FaultRule
+
+if TYPE_CHECKING:
+    from sandbox.runtime import Sandbox
+
+log = logging.getLogger("sandbox.faults")
+PARTNER_PREFIX = "/partner/"
+HEADER = "X-Sandbox-Fault"
+HEADER_FORMS = "error=<status>[:<key>], latency=<ms>, drop, malformed, timeout[=<ms>]"
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DEFAULT_ERRORS = {429: "rate_limited", 503: "service_unavailable", 504: "gateway_timeout"}
+DEFAULT_TIMEOUT_MS = 30_000
+REFRESH_SECONDS = 1.0
+
+
+# -- wire models -------------------------------------------------------------------------------------
+
+
+class ErrorEffect(WireModel):
+    """Answer with the partner's error envelope: this status and catalogue key, localized."""
+
+    type: Literal["error"]
+    status: int = Field(ge=400, le=599, description="HTTP status, 400–599")
+    error: str | None = Field(
+        None,
+        description="Catalogue key (`data.error`); default by status: 429 rate_limited, "
+        "503 service_unavailable, 504 gateway_timeout, else fault_injected",
+    )
+
+    @model_validator(mode="after")
+    def _known_key(self) -> ErrorEffect:
+        if self.error is None:
+            self.error = DEFAULT_ERRORS.get(self.status, "fault_injected")
+        elif self.error not in i18n.MESSAGES:
+            raise PydanticCustomError(
+                "value_error", "{error}", {"error": f"unknown error key {self.error!r}"}
+            )
+        return self
+
+
+class LatencyEffect(WireModel):
+    """Wait, then run the request normally."""
+
+    type: Literal["latency"]
+    latency_ms: int = Field(ge=1, le=60_000)
+
+
+class DropEffect(WireModel):
+    """Start a 200 response, then close the connection before any body byte."""
+
+    type: Literal["drop"]
+
+
+class MalformedEffect(WireModel):
+    """200 with `Content-Type: application/json` and a truncated JSON body."""
+
+    type: Literal["malformed"]
+
+
+class TimeoutEffect(WireModel):
+    """Wait `timeout_ms`, then 504 `gateway_timeout` (the handler never runs)."""
+
+    type: Literal["timeout"]
+    timeout_ms: int = Field(DEFAULT_TIMEOUT_MS, ge=1, le=120_000)
+
+
+Effect = Annotated[
+    ErrorEffect | LatencyEffect | DropEffect | MalformedEffect | TimeoutEffect, Field(discriminator="type")
+]
+EFFECT = TypeAdapter(Effect)
+EFFECT_TYPES = ("error", "latency", "drop", "malformed", "timeout")
+
+
+class FaultMatch(WireModel):
+    method: str = Field("*", description='"*" or one HTTP method')
+    path: str = Field(
+        "*", description='Glob on the request path: * matches any run of characters ("/partner/order/*")'
+    )
+    partner: str | None = Field(None, description="Digest username; omit for every partner")
+    external_id: str | None = Field(
+        None, min_length=1, description="The JSON body's top-level external_id; omit for any body"
+    )
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value != "*" and value not in METHODS:
+            raise PydanticCustomError("literal_error", "", {"expected": ", ".join(("*", *METHODS))})
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        literal = value.split("*", 1)[0]
+        if not value or not (PARTNER_PREFIX.startswith(literal) or literal.startswith(PARTNER_PREFIX)):
+            # Faults only ever touch /partner/ requests: a pattern that cannot match one is a mistake.
+            raise PydanticCustomError(
+                "value_error", "{error}", {"error": "must match /partner/ paths (start with /partner/ or *)"}
+            )
+        return value
+
+
+class FaultRuleCreate(WireModel):
+    match: FaultMatch = Field(default_factory=FaultMatch, description="Omitted: every partner request")
+    effect: Effect
+    probability: float = Field(1.0, ge=0, le=1, description="Chance a matching request fires (seeded)")
+    times: int | None = Field(None, ge=1, description="Fires this often, then stops; null = until removed")
+
+    @field_validator("effect", mode="before")
+    @classmethod
+    def _effect_type(cls, value: object) -> object:
+        if isinstance(value, dict) and value.get("type") not in EFFECT_TYPES:
+            raise PydanticCustomError("literal_error", "", {"expected": ", ".join(EFFECT_TYPES)})
+        return value
+
+
+# -- the service the routes call ---------------------------------------------------------------------
+
+
+def create(session: Session, body: FaultRuleCreate, now: datetime, partners: Iterable[str]) -> FaultRule:
+    if body.match.partner is not None and body.match.partner not in set(partners):
+        raise ValidationFailed(errors={"match.partner": [("partner_not_found", {})]})
+    effect = body.effect
+    row = FaultRule(
+        method=body.match.method,
+        path=body.match.path,
+        partner=body.match.partner,
+        external_id=body.match.external_id,
+        effect=effect.type,
+        status=getattr(effect, "status", None),
+        error=getattr(effect, "error", None),
+        latency_ms=getattr(effect, "latency_ms", None),
+        timeout_ms=getattr(effect, "timeout_ms", None),
+        probability=body.probability,
+        times=body.times,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def all_rules(session: Session) -> list[FaultRule]:
+    return list(session.exec(select(FaultRule).order_by(col(FaultRule.id))))
+
+
+def remove(session: Session, rule_id: int) -> FaultRule:
+    row = session.get(FaultRule, rule_id)
+    if row is None:
+        raise SandboxError("fault_rule_not_found")
+    session.delete(row)
+    return row
+
+
+def remove_all(session: Session) -> int:
+    count = session.exec(select(func.count()).select_from(FaultRule)).one()
+    for row in session.exec(select(FaultRule)):
+        session.delete(row)
+    return count
+
+
+def render(row: FaultRule) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "match": {
+            "method": row.method,
+            "path": row.path,
+            "partner": row.partner,
+            "external_id": row.external_id,
+        },
+        "effect": effect_of(row).model_dump(),
+        "probability": row.probability,
+        "times": row.times,
+        "fired": row.fired,
+        "created_at": row.created_at.isoformat(timespec="milliseconds"),
+    }
+
+
+def effect_of(row: FaultRule) -> Any:
+    fields = {
+        "status": row.status,
+        "error": row.error,
+        "latency_ms": row.latency_ms,
+        "timeout_ms": row.timeout_ms,
+    }
+    return EFFECT.validate_python({"type": row.effect, **{k: v for k, v in fields.items() if v is not None}})
+
+
+# -- the per-request header --------------------------------------------------------------------------
+
+
+def parse_header(value: str) -> Any:
+    """`error=503`, `error=422:insufficient_balance`, `latency=250`, `drop`, `malformed`, `timeout=1500`.
+
+    Raises ValueError on anything else (the caller answers 422 naming the header)."""
+    name, has_argument, argument = value.strip().partition("=")
+    name, argument = name.strip().lower(), argument.strip()
+    data: dict[str, Any]
+    if name == "error" and argument:
+        status, _, key = argument.partition(":")
+        data = {"type": "error", "status": _integer(status), "error": key.strip() or None}
+    elif name == "latency" and argument:
+        data = {"type": "latency", "latency_ms": _integer(argument)}
+    elif name == "timeout":
+        data = {"type": "timeout", **({"timeout_ms": _integer(argument)} if has_argument else {})}
+    elif name in ("drop", "malformed") and not has_argument:
+        data = {"type": name}
+    else:
+        raise ValueError(f"unknown fault {value!r}")
+    try:
+        return EFFECT.validate_python(data)
+    except ValidationError as error:
+        raise ValueError(str(error)) from None
+
+
+def _integer(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit():
+        raise ValueError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+# -- matching ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(
+        "".join(".*" if part == "*" else re.escape(part) for part in re.split(r"(\*)", pattern))
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the middleware sees it: matched in memory, fired through the database."""
+
+    id: int
+    method: str
+    path: str
+    partner: str | None
+    external_id: str | None
+    effect: Any
+    probability: float
+    times: int | None
+
+    @classmethod
+    def of(cls, row: FaultRule) -> Rule:
+        return cls(
+            row.id,
+            row.method,
+            row.path,
+            row.partner,
+            row.external_id,
+            effect_of(row),
+            row.probability,
+            row.times,
+        )
+
+    def matches(self, method: str, path: str, partner: str | None) -> bool:
+        return (
+            self.method in ("*", method)
+            and (self.partner is None or self.partner == partner)
+            and _glob(self.path).fullmatch(path) is not None
+        )
+
+
+def external_id_of(body: bytes) -> str | None:
+    """The JSON body's top-level external_id as text, or None (no body, not JSON, not an object)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    value = payload.get("external_id") if isinstance(payload, dict) else None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Fired:
+    rule_id: int | None  # None: the X-Sandbox-Fault header
+    effect: Any
+
+
+class FaultBook:
+    """This process's view of the fault rules: a cached list, the seeded draws, and atomic firing."""
+
+    def __init__(self, sandbox: Sandbox, refresh_seconds: float = REFRESH_SECONDS) -> None:
+        self._sandbox = sandbox
+        self.refresh_seconds = refresh_seconds
+        self._rules: tuple[Rule, ...] = ()
+        self._loaded_at: float | None = None
+        self._generation = 0
+        self._epoch: object = None
+        self._rng: Rng | None = None
+
+    def cached(self) -> tuple[Rule, ...] | None:
+        """The live rules if loaded less than `refresh_seconds` ago, else None (call `load`)."""
+        # A reset or reseed restarts the runtime's seeded streams (it replaces `sandbox.rng`): the
+        # probability stream restarts with them, and the rules may have changed under us.
+        if self._sandbox.rng is not self._epoch:
+            self._epoch, self._rng = self._sandbox.rng, self._sandbox.ids.stream("faults")
+            self.invalidate()
+        loaded = self._loaded_at
+        if loaded is None or time.monotonic() - loaded >= self.refresh_seconds:
+            return None
+        return self._rules
+
+    def invalidate(self) -> None:
+        """A rule changed (through this process's API or a reset): reload before the next request."""
+        self._generation += 1
+        self._loaded_at = None
+
+    def load(self) -> tuple[Rule, ...]:
+        """Read the rules that can still fire, oldest first (blocking: run it off the event loop)."""
+        generation = self._generation
+        query = (
+            select(FaultRule)
+            .where(or_(col(FaultRule.times).is_(None), col(FaultRule.fired) < col(FaultRule.times)))
+            .order_by(col(FaultRule.id))
+        )
+        with self._sandbox.store.session() as session:
+            rules = tuple(Rule.of(row) for row in session.exec(query))
+        if generation == self._generation:  # not invalidated while we read: the list is current
+            self._rules, self._loaded_at = rules, time.monotonic()
+        return rules
+
+    def fire(self, candidates: Sequence[Rule]) -> list[Fired]:
+        """Draw and claim matching rules, oldest first: latencies add up, and the first other effect
+        that fires ends the search (one answer per request). Blocking: run it off the event loop."""
+        fired: list[Fired] = []
+        counted = False
+        try:
+            with ExitStack() as stack:
+                session: Session | None = None
+                for rule in candidates:
+                    if not self._draw(rule.probability):
+                        continue
+                    if session is None:  # the write transaction only once something fires
+                        session = stack.enter_context(self._sandbox.store.session(write=True))
+                    claimed = self._claim(session, rule)
+                    counted = counted or not claimed or rule.times is not None
+                    if not claimed:
+                        continue  # used up meanwhile (by another request or worker)
+                    fired.append(Fired(rule.id, rule.effect))
+                    if rule.effect.type != "latency":
+                        break
+        except OperationalError:
+            # The store stayed busy past its timeout: nothing was counted, so nothing fires.
+            log.warning("fault rules not fired: the store is busy")
+            fired = []
+        if counted:
+            self.invalidate()  # a count moved towards `times`: matching must see it
+        return fired
+
+    def _draw(self, probability: float) -> bool:
+        # Only real chances draw, so always/never rules do not shift the seeded pattern of the others.
+        if probability >= 1:
+            return True
+        if probability <= 0:
+            return False
+        rng = self._rng or self._sandbox.ids.stream("faults")
+        self._rng = rng
+        return rng.random() < probability
+
+    @staticmethod
+    def _claim(session: Session, rule: Rule) -> bool:
+        """Count one firing, atomically: the condition and the increment are one UPDATE."""
+        result = session.exec(
+            update(FaultRule)
+            .where(
+                col(FaultRule.id) == rule.id,
+                or_(col(FaultRule.times).is_(None), col(FaultRule.fired) < col(FaultRule.times)),
+            )
+            .values(fired=col(FaultRule.fired) + 1)
+        )
+        return result.rowcount == 1
+
+
+def header_error() -> ValidationFailed:
+    """422 naming the header: its value is not one of the effects."""
+    params = {"header": HEADER, "allowed": HEADER_FORMS}
+    return ValidationFailed("invalid_header", params=params, errors={HEADER: [("invalid_header", params)]})
