@@ -53,3 +53,8 @@ def test_endpoint_table_lists_every_partner_route_with_its_openapi_fidelity(open
         for method, operation in operations.items()
     }
     assert in_readme == in_spec
+
+
+def test_readme_documents_every_setting_as_an_environment_variable() -> None:
+    missing = [name for name in Settings.model_fields if f"SANDBOX_{name.upper()}" not in README]
+    assert missing == []
