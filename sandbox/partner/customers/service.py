@@ -27,6 +27,7 @@ from sandbox.lifecycle.flows import OPEN_STATUSES
 from sandbox.partner.balances.service import customer_wallets
 from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.customers.schemas import CustomerCreate, CustomerUpdate, KycUpsert, identity_problem
+from sandbox.partner.orders.render import fullname, render_customer
 from sandbox.store.models import Customer, Order, Wallet
 
 # sandbox decision: `user_id` is the partner platform's user row, offset from the customer's id.
@@ -141,11 +142,6 @@ def remove_customer(session: Session, partner_id: int, external_id: str, now: da
     return external_id
 
 
-def fullname(customer: Customer) -> str:
-    names = (customer.firstname, customer.middlename, customer.lastname)
-    return " ".join(name for name in names if name)
-
-
 def render_record(customer: Customer) -> dict[str, Any]:
     """Create / Update Customer response (sandbox decision on the shape)."""
     return {
@@ -171,18 +167,9 @@ def render_record(customer: Customer) -> dict[str, Any]:
 
 
 def render_detail(session: Session, customer: Customer) -> dict[str, Any]:
-    """Get Customer: the documented keys in their order, the sandbox additions, then `wallets`."""
-    return {
-        "external_id": customer.external_id,
-        "firstname": customer.firstname,
-        "middlename": customer.middlename,
-        "lastname": customer.lastname,
-        "fullname": fullname(customer),
-        "email": customer.email,
-        "phone": customer.phone,
-        "gender": customer.gender,
-        "identity_number": customer.identity_number,
-        "birthdate": _day(customer),
+    """Get Customer: the documented keys (those of an order's customer) in their order, the sandbox
+    additions, then `wallets`."""
+    return render_customer(customer) | {
         "account_type": customer.account_type,
         "tax_office": customer.tax_office,
         "kyc_status": customer.kyc_status,

@@ -100,14 +100,18 @@ def render_order(
     return data
 
 
+def fullname(customer: Customer) -> str:
+    names = (customer.firstname, customer.middlename, customer.lastname)
+    return " ".join(name for name in names if name)
+
+
 def render_customer(customer: Customer) -> dict[str, Any]:
-    names = [customer.firstname, customer.middlename, customer.lastname]
     return {
         "external_id": customer.external_id,
         "firstname": customer.firstname,
         "middlename": customer.middlename,
         "lastname": customer.lastname,
-        "fullname": " ".join(name for name in names if name),
+        "fullname": fullname(customer),
         "email": customer.email,
         "phone": customer.phone,
         "gender": customer.gender,
