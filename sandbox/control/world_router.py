@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
@@ -126,8 +125,11 @@ def state(sandbox: SandboxDep) -> Response:
 def clock_view(clock: Clock) -> dict[str, object]:
     now = clock.now()
     # The Digest nonce clock is separate and always real; this is the business clock only.
-    offset = round(now.timestamp() - time.time(), 3) + 0.0
-    return {"mode": clock.mode, "now": now.astimezone(ISTANBUL).isoformat(), "offset_seconds": offset}
+    return {
+        "mode": clock.mode,
+        "now": now.astimezone(ISTANBUL).isoformat(),
+        "offset_seconds": clock.offset_seconds(),
+    }
 
 
 def state_view(sandbox: Sandbox) -> dict[str, object]:

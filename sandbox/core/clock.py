@@ -36,6 +36,10 @@ class Clock:
                 return self._frozen.timestamp()
             return time.time() + self._offset.total_seconds()
 
+    def offset_seconds(self) -> float:
+        """How far this clock is from real time (positive: ahead)."""
+        return round(self.timestamp() - time.time(), 3) + 0.0
+
     def freeze(self, at: datetime | None = None) -> None:
         instant = _utc(at) if at else self.now()
         with self._lock:
