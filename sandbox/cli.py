@@ -1,7 +1,9 @@
-"""`minted-sandbox`: serve the sandbox, or (re)build its seeded world.
+"""`minted-sandbox`: serve the sandbox, (re)build or reset its seeded world, move an order, export the
+world as JSON fixtures, or check that a running sandbox answers (for a container HEALTHCHECK).
 
-Every flag is a `Settings` field: `--orders 100000` is the same as `SANDBOX_ORDERS=100000`, and a flag
-wins over the environment.
+Every settings flag is a `Settings` field: `--orders 100000` is the same as `SANDBOX_ORDERS=100000`, and
+a flag wins over the environment. `reset`, `advance` and `export-fixtures` act on the database directly
+through the same `Sandbox` services the HTTP API uses (no HTTP); `healthcheck` only uses the stdlib.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from sandbox.config import Settings
+from sandbox.core import i18n
+from sandbox.core.errors import SandboxError
 
 SERVE_ONLY = {"host", "port"}
 ALIASES = {"database_url": ["--db"]}
@@ -61,6 +66,46 @@ def build_parser() -> argparse.ArgumentParser:
         description="Drop what the database holds and build the world for SEED with ORDERS orders.",
     )
     _add_settings_flags(seed, serve=False)
+    reset = commands.add_parser(
+        "reset",
+        help="restore the seeded world from its template (building it first if needed)",
+        description="Copy the pristine seeded world over the database. Webhooks, fault rules and "
+        "lifecycle modes stay unless --everything.",
+    )
+    reset.add_argument(
+        "--everything", action="store_true", help="also drop the configuration (webhooks, faults, modes)"
+    )
+    _add_settings_flags(reset, serve=False)
+    advance = commands.add_parser(
+        "advance",
+        help="move an order one step, or to STATUS, along its flow",
+        description="Move ORDER (its guid or order_code) one step along its flow, or along the allowed "
+        "path to STATUS; prints the statuses entered.",
+    )
+    advance.add_argument("order", metavar="ORDER", help="the order's guid or order_code")
+    advance.add_argument("--to", metavar="STATUS", help='target status, e.g. "Completed"')
+    _add_settings_flags(advance, serve=False)
+    export = commands.add_parser(
+        "export-fixtures",
+        help="write the seeded world's orders and customers as JSON files",
+        description="Write DIR/PARTNER/orders.json (as Get Order renders them) and "
+        "DIR/PARTNER/customers.json (as Create Customer renders them) for the seeded world; the same "
+        "seed gives byte-identical files.",
+    )
+    export.add_argument(
+        "--out", metavar="DIR", type=Path, default=Path("fixtures/export"), help="[default fixtures/export]"
+    )
+    export.add_argument("--partner", default="demo", help="partner username [default demo]")
+    _add_settings_flags(export, serve=False)
+    health = commands.add_parser(
+        "healthcheck",
+        help="exit 0 when a running sandbox answers, else 1 (for a container HEALTHCHECK)",
+        description="GET URL/openapi.json; exit 0 on a 200 within the timeout, else print why and exit 1.",
+    )
+    health.add_argument(
+        "--url", help="base URL of the sandbox [default http://127.0.0.1:PORT, PORT from SANDBOX_PORT]"
+    )
+    health.add_argument("--timeout", type=float, default=3.0, metavar="S", help="seconds [default 3]")
     return parser
 
 
@@ -146,14 +191,104 @@ def serve(settings: Settings, workers: int, log_level: str) -> None:
     )
 
 
+def reset(settings: Settings, everything: bool) -> None:
+    from sandbox.runtime import Sandbox
+
+    sandbox = Sandbox(settings)
+    try:
+        result = sandbox.reset(everything)
+    finally:
+        sandbox.close()
+    print(f"reset in {result['milliseconds']:g} ms, {result['orders']} orders")
+
+
+def advance(settings: Settings, ref: str, to: str | None) -> None:
+    from sqlmodel import or_, select
+
+    from sandbox.lifecycle import engine
+    from sandbox.runtime import Sandbox
+    from sandbox.store.models import Order
+
+    sandbox = Sandbox(settings)
+    try:
+        sandbox.ensure_world()
+        with sandbox.store.session(write=True) as session:
+            # Like the control API: an order is named by its guid or order_code (unique across partners).
+            order = session.exec(
+                select(Order).where(or_(Order.guid == ref.upper(), Order.order_code == ref.upper()))
+            ).first()
+            if order is None:
+                raise SandboxError("order_not_found")
+            before = engine.status_of(order)
+            entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=to)
+            code = order.order_code
+    finally:
+        sandbox.close()
+    print(f"{code}: {' -> '.join([before, *entered])}")
+
+
+def export_fixtures(settings: Settings, out: Path, partner: str) -> None:
+    from sandbox.control.export import export_fixtures as export
+    from sandbox.runtime import Sandbox
+
+    sandbox = Sandbox(settings)
+    try:
+        written = export(sandbox, out, partner)
+    finally:
+        sandbox.close()
+    for name, (path, count) in written.items():
+        print(f"wrote {count} {name} to {path}")
+
+
+def healthcheck(url: str | None, timeout: float) -> int:
+    """Stdlib only (no FastAPI import): this runs every few seconds inside the container."""
+    import urllib.error
+    import urllib.request
+
+    if timeout <= 0:
+        raise ValueError("--timeout must be positive")
+    base = (url or f"http://127.0.0.1:{Settings().port}").rstrip("/")
+    target = f"{base}/openapi.json"
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(target, timeout=timeout) as response:
+            status = response.status
+            response.read()
+    except urllib.error.HTTPError as error:
+        reason = f"HTTP {error.code}"
+    except urllib.error.URLError as error:
+        cause = error.reason
+        reason = f"no answer within {timeout:g} s" if isinstance(cause, TimeoutError) else str(cause)
+    except TimeoutError:
+        reason = f"no answer within {timeout:g} s"
+    except (OSError, ValueError) as error:
+        reason = str(error) or type(error).__name__
+    else:
+        elapsed = time.perf_counter() - started
+        if status == 200 and elapsed <= timeout:
+            print(f"healthy: {target} answered 200 in {elapsed * 1000:.0f} ms")
+            return 0
+        reason = f"HTTP {status}" if status != 200 else f"answered after {elapsed:.1f} s"
+    print(f"minted-sandbox: unhealthy: {target}: {reason}", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "healthcheck":
+            return healthcheck(args.url, args.timeout)
         settings = _settings(args)
         if args.command == "serve":
             serve(settings, args.workers, args.log_level)
         elif args.command == "seed":
             _seed_with_progress(settings, force=True)
+        elif args.command == "reset":
+            reset(settings, args.everything)
+        elif args.command == "advance":
+            advance(settings, args.order, args.to)
+        elif args.command == "export-fixtures":
+            export_fixtures(settings, args.out, args.partner)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
@@ -162,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (ValueError, OSError) as error:
         print(f"minted-sandbox: error: {error}", file=sys.stderr)
+        return 2
+    except SandboxError as error:  # the API's own message, in English
+        print(f"minted-sandbox: error: {i18n.message(error.key, 'en', error.params)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,149 @@
+"""`minted-sandbox reset | advance | export-fixtures | healthcheck` as users run them: real processes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox.config import Settings
+from sandbox.testing.server import SandboxServer
+
+CLI = [sys.executable, "-m", "sandbox"]
+# An open Delivery order of the default world (seed 42, 400 orders): Packed → Shipped → Completed.
+OPEN_ORDER = ("OQ9B4PG4", "D47EC462-CD99-4FEB-A5F7-022F2468949D")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60)
+
+
+def status_of(db: Path, order_code: str) -> int:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "select status_id from orders where order_code = ?", (order_code,)
+        ).fetchone()[0]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+@pytest.mark.parametrize("command", ["reset", "advance", "export-fixtures", "healthcheck"])
+def test_every_command_has_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"usage: minted-sandbox {command}")
+
+
+def test_reset_builds_then_restores_the_seeded_world(db: Path) -> None:
+    first = run("reset", "--db", f"sqlite:///{db}")  # nothing there yet: built first, then reset
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("reset in ") and first.stdout.rstrip().endswith(" ms, 401 orders")
+    moved = run("advance", OPEN_ORDER[0], "--db", f"sqlite:///{db}")
+    assert moved.returncode == 0, moved.stderr
+    before = status_of(db, OPEN_ORDER[0])
+    again = run("reset", "--everything", "--db", f"sqlite:///{db}")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.rstrip().endswith(" ms, 401 orders")
+    assert status_of(db, OPEN_ORDER[0]) != before  # back to the seeded status
+
+
+def test_reset_with_bad_settings_exits_2_with_one_line() -> None:
+    result = run("reset", "--db", "sqlite://", "--customers", "0")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "minted-sandbox: error: customers: Input should be greater than or equal to 1"
+    ]
+
+
+def test_advance_moves_one_step_then_to_a_status_by_guid_or_order_code(db: Path) -> None:
+    url = f"sqlite:///{db}"
+    one = run("advance", OPEN_ORDER[0].lower(), "--db", url)
+    assert (one.returncode, one.stdout) == (0, f"{OPEN_ORDER[0]}: Packed -> Shipped\n"), one.stderr
+    to = run("advance", OPEN_ORDER[1], "--to", "Completed", "--db", url)
+    assert (to.returncode, to.stdout) == (0, f"{OPEN_ORDER[0]}: Shipped -> Completed\n"), to.stderr
+
+
+def test_advance_refuses_a_forbidden_move_and_an_unknown_order(db: Path) -> None:
+    url = f"sqlite:///{db}"
+    backwards = run("advance", OPEN_ORDER[0], "--to", "Preparing", "--db", url)
+    assert backwards.returncode == 2
+    assert backwards.stderr.splitlines() == [
+        "minted-sandbox: error: An order cannot move from Packed to Preparing; "
+        "allowed next: Shipped, Cancelled."
+    ]
+    assert backwards.stdout == ""
+    unknown = run("advance", "NOSUCHORDER", "--db", url)
+    assert (unknown.returncode, unknown.stderr) == (2, "minted-sandbox: error: Order not found.\n")
+
+
+def export(out: Path, db: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return run("export-fixtures", "--out", str(out), "--db", f"sqlite:///{db}", "--orders", "60", *flags)
+
+
+def test_export_fixtures_is_byte_identical_for_a_seed_and_differs_for_another(tmp_path: Path) -> None:
+    first = export(tmp_path / "a", tmp_path / "a.db")
+    assert first.returncode == 0, first.stderr
+    orders, customers = tmp_path / "a/demo/orders.json", tmp_path / "a/demo/customers.json"
+    assert first.stdout.splitlines() == [
+        f"wrote {len(json.loads(orders.read_text('utf-8')))} orders to {orders}",
+        f"wrote 50 customers to {customers}",
+    ]
+    rendered = json.loads(orders.read_text("utf-8"))
+    assert list(rendered[0])[:4] == ["guid", "order_code", "external_id", "type"]  # documented order
+    record = json.loads(customers.read_text("utf-8"))[0]
+    assert list(record)[:4] == ["id", "company_id", "user_id", "external_id"]
+    assert orders.read_bytes().startswith(b"[\n  {\n") and orders.read_bytes().endswith(b"]\n")
+
+    second = export(tmp_path / "b", tmp_path / "b.db")
+    assert second.returncode == 0, second.stderr
+    for name in ("orders.json", "customers.json"):
+        assert (tmp_path / "a/demo" / name).read_bytes() == (tmp_path / "b/demo" / name).read_bytes()
+
+    other = export(tmp_path / "c", tmp_path / "c.db", "--seed", "7")
+    assert other.returncode == 0, other.stderr
+    for name in ("orders.json", "customers.json"):
+        assert (tmp_path / "a/demo" / name).read_bytes() != (tmp_path / "c/demo" / name).read_bytes()
+
+
+def test_export_fixtures_for_an_unknown_partner_exits_2(tmp_path: Path) -> None:
+    result = export(tmp_path / "out", tmp_path / "x.db", "--partner", "nobody")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "minted-sandbox: error: unknown partner 'nobody'; the seeded world has: demo, acme\n"
+    )
+    assert not (tmp_path / "out/nobody").exists()
+
+
+def test_healthcheck_exits_0_against_a_running_sandbox() -> None:
+    with SandboxServer(Settings(database_url="sqlite://", orders=10, customers=2)) as server:
+        result = run("healthcheck", "--url", server.url, "--timeout", "5")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"healthy: {server.url}/openapi.json answered 200 in ")
+
+
+def test_healthcheck_exits_1_against_a_closed_port() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run("healthcheck", "--url", f"http://127.0.0.1:{port}", "--timeout", "1")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"minted-sandbox: unhealthy: http://127.0.0.1:{port}/openapi.json: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_healthcheck_does_not_import_fastapi() -> None:
+    code = (
+        "import sys; from sandbox.cli import main; "
+        "main(['healthcheck', '--url', 'http://127.0.0.1:9', '--timeout', '0.5']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette', 'sqlmodel')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert result.stdout.strip() == "[]", result.stderr
