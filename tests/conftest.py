@@ -13,6 +13,9 @@ from sandbox.config import Settings
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 
+# pytester drives the plugin's consumer suites (tests/plugin); it must be enabled at the top level.
+pytest_plugins = ["pytester"]
+
 DEMO = ("demo", "demo-secret")
 ACME = ("acme", "acme-secret")
 PARTNER_HEADERS = {"x-client-id": "web"}

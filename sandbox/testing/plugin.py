@@ -1,0 +1,382 @@
+"""pytest plugin: a clean Minted Connect sandbox for every test (entry point `pytest11: minted_sandbox`).
+
+One sandbox per test session (uvicorn in a daemon thread on port 0, SQLite file in a temp dir), and a
+function-scoped `minted_sandbox` handle that copies the seeded world back before each test. With
+`--minted-sandbox-url` (ini `minted_sandbox_url`) the handles drive an external sandbox (a container)
+instead. Every control call goes over HTTP to `/_sandbox`, whichever server is behind it.
+
+Importing this module imports neither FastAPI, uvicorn nor SQLModel: pytest loads it in every suite
+of an environment where the sandbox is installed, so the app is only built when a fixture runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import httpx
+    import requests.auth
+
+    from sandbox.testing.server import SandboxServer
+
+DEMO = ("demo", "demo-secret")
+PARTNER_HEADERS = {"x-client-id": "web"}
+ASGI_BASE_URL = "http://minted-sandbox"
+MARKER_KEYS = frozenset({"seed", "scenario", "orders", "customers"})
+
+
+class MintedSandboxError(Exception):
+    """A `/_sandbox` control call the sandbox refused: status and the partner-style error body."""
+
+    def __init__(self, method: str, path: str, status: int, body: str) -> None:
+        super().__init__(f"{method} {path} answered {status}: {body[:500]}")
+        self.status = status
+        self.body = body
+
+
+@dataclass(frozen=True)
+class World:
+    """Which seeded world the sandbox holds; None sizes are the scenario's own."""
+
+    seed: int
+    scenario: str
+    orders: int | None = None
+    customers: int | None = None
+
+
+# -- control: the /_sandbox API, one code path for every server ----------------------------------------
+
+
+class Control:
+    """`/_sandbox` over an `httpx.Client` (a socket for a server, starlette's TestClient for ASGI).
+
+    Methods answer the `data` of the sandbox's envelope and raise `MintedSandboxError` on a refusal."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+        self.clock = ClockControl(self)
+        self.webhooks = WebhookControl(self)
+        state = self.call("GET", "/state")
+        self.baseline = World(state["seed"], state["scenario"])  # what unmarked tests get
+        self.world = self.baseline
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, "/_sandbox" + path, **kwargs)
+        if response.status_code >= 400:
+            raise MintedSandboxError(method, "/_sandbox" + path, response.status_code, response.text)
+        return response.json()["data"]
+
+    def reset(self, everything: bool = False) -> dict[str, Any]:
+        """Copy the seeded world back (milliseconds). `everything` also drops webhook config, fault
+        rules and lifecycle modes and unfreezes the clock (the fixtures reset this way)."""
+        return self.call("POST", "/reset", params={"everything": str(everything).lower()})
+
+    def seed(
+        self,
+        seed: int | None = None,
+        scenario: str = "default",
+        *,
+        orders: int | None = None,
+        customers: int | None = None,
+    ) -> dict[str, Any]:
+        """Build another world and make it the one resets go back to (omitted seed: the current one)."""
+        body = {"seed": seed, "scenario": scenario, "orders": orders, "customers": customers}
+        data = self.call("POST", "/seed", json={k: v for k, v in body.items() if v is not None})
+        self.world = World(data["seed"], data["scenario"], orders, customers)
+        return data
+
+    def state(self) -> dict[str, Any]:
+        """Seed, scenario, clock and order counts per partner, type and status."""
+        return self.call("GET", "/state")
+
+    def advance(self, order_ref: str, to: str | None = None) -> dict[str, Any]:
+        """Move an order (guid or order_code) one step, or along its flow to status `to`."""
+        return self.call("POST", f"/orders/{order_ref}/advance", json={"to": to})
+
+    def set_mode(self, flow: str, mode: str, step_seconds: int | None = None) -> dict[str, Any]:
+        """How a flow's orders move on by themselves: `immediate`, `manual` or `timed` (step_seconds)."""
+        body = {"mode": mode, "step_seconds": step_seconds}
+        return self.call("PUT", f"/lifecycles/{flow}/mode", json=body)
+
+    def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
+        """Add a fault rule, e.g. `{"match": {"path": "/partner/pricefix"}, "effect": {"type": "error",
+        "status": 503}, "times": 1}`; answers the stored rule with its id."""
+        return self.call("POST", "/faults", json=rule)
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self.call("DELETE", "/faults")
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The request journal, oldest first; filters: path (prefix), method, status, since, partner,
+        limit."""
+        return self.call("GET", "/requests", params=filters)["requests"]
+
+
+class ClockControl:
+    def __init__(self, control: Control) -> None:
+        self._control = control
+
+    def freeze(self, at: datetime | str | None = None) -> dict[str, Any]:
+        """Stop the business clock at `at` (an aware datetime or ISO string), or now."""
+        if at is None:
+            return self._move({"mode": "frozen"})
+        return self._move({"at": at.isoformat() if isinstance(at, datetime) else at})
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the business clock forward; timed order progression catches up."""
+        return self._move({"advance": seconds})
+
+    def real(self) -> dict[str, Any]:
+        """Back to wall-clock time."""
+        return self._move({"mode": "real"})
+
+    def now(self) -> dict[str, Any]:
+        """`{"mode", "now", "offset_seconds"}`."""
+        return self._control.call("GET", "/clock")
+
+    def _move(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._control.call("POST", "/clock", json=body)
+
+
+class WebhookControl:
+    def __init__(self, control: Control) -> None:
+        self._control = control
+
+    def configure(self, url: str, partner: str = "demo", secret: str | None = None) -> dict[str, Any]:
+        """Send `partner`'s webhook events to `url`."""
+        body = {"partner": partner, "url": url, **({"secret": secret} if secret else {})}
+        return self._control.call("PUT", "/webhooks", json=body)
+
+    def flush(self, everything: bool = False) -> dict[str, Any]:
+        """Deliver every due event now, synchronously: `{"delivered", "failed", "retrying", "pending"}`."""
+        return self._control.call("POST", "/webhooks/flush", params={"everything": str(everything).lower()})
+
+    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        """Outbox events with their attempts, newest first; filters: partner, state, order, limit."""
+        return self._control.call("GET", "/webhooks/deliveries", params=filters)
+
+
+# -- the handles tests get ------------------------------------------------------------------------------
+
+
+class MintedSandbox:
+    """What `minted_sandbox` gives a test: `.url`, `.auth`, `.requests_auth`, `.client()`, `.control`."""
+
+    def __init__(self, url: str, control: Control, credentials: tuple[str, str] = DEMO) -> None:
+        self.url = url
+        self.control = control
+        self.credentials = credentials
+        self._clients: list[Any] = []
+
+    @property
+    def auth(self) -> httpx.DigestAuth:
+        """httpx Digest auth for the demo partner."""
+        import httpx
+
+        return httpx.DigestAuth(*self.credentials)
+
+    @property
+    def requests_auth(self) -> requests.auth.HTTPDigestAuth:
+        """requests Digest auth for the demo partner."""
+        from requests.auth import HTTPDigestAuth
+
+        return HTTPDigestAuth(*self.credentials)
+
+    def client(self, credentials: tuple[str, str] | None = None, **kwargs: Any) -> httpx.Client:
+        """An httpx.Client with base URL, Digest auth and `x-client-id: web`; closed after the test."""
+        import httpx
+
+        kwargs.setdefault("timeout", 30)
+        http = httpx.Client(
+            base_url=self.url,
+            auth=httpx.DigestAuth(*(credentials or self.credentials)),
+            headers=PARTNER_HEADERS,
+            **kwargs,
+        )
+        self._clients.append(http)
+        return http
+
+    def _close(self) -> None:
+        for http in self._clients:
+            http.close()
+        self._clients.clear()
+
+
+class MintedSandboxAsgi(MintedSandbox):
+    """`minted_sandbox_asgi`: the same handle, but `.client()` is an `httpx.AsyncClient` on the app
+    itself (no socket). Use it as `async with sandbox.client() as http:`; Digest works through it."""
+
+    def __init__(self, app: Any, control: Control, credentials: tuple[str, str] = DEMO) -> None:
+        super().__init__(ASGI_BASE_URL, control, credentials)
+        self.app = app
+
+    def client(self, credentials: tuple[str, str] | None = None, **kwargs: Any) -> httpx.AsyncClient:  # type: ignore[override]
+        import httpx
+
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app),
+            base_url=self.url,
+            auth=httpx.DigestAuth(*(credentials or self.credentials)),
+            headers=PARTNER_HEADERS,
+            **kwargs,
+        )
+
+
+# -- options, marker ------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("minted_sandbox", "Minted Connect sandbox")
+    group.addoption(
+        "--minted-sandbox-url",
+        dest="minted_sandbox_url",
+        default=None,
+        help="Drive an already running sandbox (e.g. a container) instead of starting one.",
+    )
+    group.addoption(
+        "--minted-sandbox-token",
+        dest="minted_sandbox_token",
+        default=None,
+        help="Bearer token for /_sandbox when that sandbox sets SANDBOX_CONTROL_TOKEN.",
+    )
+    parser.addini("minted_sandbox_url", "Base URL of an external sandbox (as --minted-sandbox-url).")
+    parser.addini("minted_sandbox_token", "Bearer token of the external sandbox's /_sandbox API.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "minted_sandbox(seed=None, scenario=None, orders=None, customers=None): run the test in "
+        "another seeded world of the Minted sandbox (reseeded before it, and back for the next test).",
+    )
+
+
+def _setting(config: pytest.Config, name: str) -> str | None:
+    return config.getoption(name) or config.getini(name) or None
+
+
+# -- fixtures ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def minted_sandbox_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SandboxServer]:
+    """The session's sandbox: uvicorn in a daemon thread on a free port, SQLite file in a temp dir.
+
+    Skips the test under `--minted-sandbox-url`: then the sandbox is not in this process."""
+    if _setting(request.config, "minted_sandbox_url"):
+        pytest.skip("the sandbox is external (--minted-sandbox-url): no in-process server")
+    from sandbox.config import Settings
+    from sandbox.testing.server import SandboxServer
+
+    folder = tmp_path_factory.mktemp("minted-sandbox")
+    with SandboxServer(Settings(database_url=f"sqlite:///{folder}/sandbox.db")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _minted_sandbox_backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Control]]:
+    """(base URL, session Control): the external sandbox when configured, else the session server."""
+    import httpx
+
+    url = _setting(request.config, "minted_sandbox_url")
+    if url is None:
+        url = request.getfixturevalue("minted_sandbox_server").url
+    token = _setting(request.config, "minted_sandbox_token")
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=120) as http:
+        yield url.rstrip("/"), Control(http)
+
+
+@pytest.fixture
+def minted_sandbox(
+    request: pytest.FixtureRequest, _minted_sandbox_backend: tuple[str, Control]
+) -> Iterator[MintedSandbox]:
+    """A clean sandbox for this test: the seeded world copied back, config and clock reset."""
+    url, control = _minted_sandbox_backend
+    _prepare(request, control)
+    handle = MintedSandbox(url, control)
+    yield handle
+    handle._close()
+
+
+@pytest.fixture(scope="session")
+def _minted_sandbox_asgi_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Control]]:
+    """(app, Control): the app in this process, its lifespan run in a portal thread (no socket)."""
+    import httpx
+    from anyio.from_thread import start_blocking_portal
+
+    from sandbox.app import create_app
+    from sandbox.config import Settings
+
+    folder = tmp_path_factory.mktemp("minted-sandbox-asgi")
+    app = create_app(Settings(database_url=f"sqlite:///{folder}/sandbox.db"))
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(app.router.lifespan_context(app)),
+    ):
+        transport = _PortalTransport(portal, httpx.ASGITransport(app=app))
+        with httpx.Client(transport=transport, base_url=ASGI_BASE_URL, timeout=120) as http:
+            yield app, Control(http)
+
+
+class _PortalTransport:
+    """A sync httpx transport that runs the ASGI app in the portal's event loop (for control calls)."""
+
+    def __init__(self, portal: Any, asgi: httpx.ASGITransport) -> None:
+        self._portal = portal
+        self._asgi = asgi
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._portal.call(self._send, request)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        import httpx
+
+        response = await self._asgi.handle_async_request(request)
+        body = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _PortalTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+@pytest.fixture
+def minted_sandbox_asgi(
+    request: pytest.FixtureRequest, _minted_sandbox_asgi_backend: tuple[Any, Control]
+) -> MintedSandboxAsgi:
+    """Like `minted_sandbox`, in-process: `.client()` is an `httpx.AsyncClient` on `ASGITransport`."""
+    app, control = _minted_sandbox_asgi_backend
+    _prepare(request, control)
+    return MintedSandboxAsgi(app, control)
+
+
+def _prepare(request: pytest.FixtureRequest, control: Control) -> None:
+    """Reseed when the test's marker asks for another world than the sandbox holds, then reset."""
+    marker = request.node.get_closest_marker("minted_sandbox")
+    options = dict(marker.kwargs) if marker else {}
+    unknown = set(options) - MARKER_KEYS
+    if unknown or (marker and marker.args):
+        pytest.fail(f"@pytest.mark.minted_sandbox takes keywords {sorted(MARKER_KEYS)}, not {marker}")
+    wanted = World(
+        seed=options.get("seed", control.baseline.seed),
+        scenario=options.get("scenario", control.baseline.scenario),
+        orders=options.get("orders"),
+        customers=options.get("customers"),
+    )
+    if wanted != control.world:
+        control.seed(wanted.seed, wanted.scenario, orders=wanted.orders, customers=wanted.customers)
+    # everything=True: a fault rule, webhook endpoint or frozen clock of one test never leaks into the next.
+    control.reset(everything=True)
