@@ -10,6 +10,7 @@ import pytest
 
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import all_orders, page_texts
+from tests.api.trading_helpers import FROZEN_AT, partner_client
 from tests.conftest import ACME, DEMO, PARTNER_HEADERS
 
 
@@ -44,3 +45,25 @@ def demo_orders(server: SandboxServer) -> list[dict[str, Any]]:
 def acme_orders(server: SandboxServer) -> list[dict[str, Any]]:
     with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*ACME), headers=PARTNER_HEADERS) as http:
         return all_orders(http)
+
+
+# -- modules with their own `trading` server (prices, buy, sell, cards) -------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _trading_clock_frozen(request: pytest.FixtureRequest) -> None:
+    """A module that runs its own `trading` server starts every test at FROZEN_AT."""
+    if "trading" in request.fixturenames:
+        request.getfixturevalue("trading").sandbox.clock.freeze(FROZEN_AT)
+
+
+@pytest.fixture
+def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
+    with partner_client(trading, DEMO) as http:
+        yield http
+
+
+@pytest.fixture
+def acme(trading: SandboxServer) -> Iterator[httpx.Client]:
+    with partner_client(trading, ACME) as http:
+        yield http

@@ -34,14 +34,12 @@ from tests.api.trading_helpers import (
     order_data,
     order_rows,
     outbox,
-    partner_client,
     request_rows,
     row_of,
     status_history,
     token_row,
     wallets_match_ledger,
 )
-from tests.conftest import DEMO
 
 GUID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$")
 ORDER_CODE = re.compile(r"^[A-Z0-9]{8}$")
@@ -53,17 +51,6 @@ CREATED, PROCESSING, COMPLETED = 1, 3, 5
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with dedicated_server(tmp_path_factory, "buy") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 # -- B2B, from amount --------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from sandbox.testing.server import SandboxServer
 from tests.api.helpers import error_body, ok_data
 from tests.api.trading_helpers import (
     BUY,
-    FROZEN_AT,
     balance,
     buy,
     customer_block,
@@ -25,10 +24,8 @@ from tests.api.trading_helpers import (
     fix_price,
     funded_customer,
     new_id,
-    partner_client,
     snapshot,
 )
-from tests.conftest import DEMO
 
 ITEMS = [{"sku": "GAU", "amount": 0.5}, {"sku": "GAG", "amount": 10}, {"sku": "GPT", "amount": 0.25}]
 
@@ -37,17 +34,6 @@ ITEMS = [{"sku": "GAU", "amount": 0.5}, {"sku": "GAG", "amount": 10}, {"sku": "G
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with dedicated_server(tmp_path_factory, "buy-b2b2c") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 # -- B2B2C -------------------------------------------------------------------------------------------

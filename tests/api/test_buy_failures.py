@@ -19,7 +19,6 @@ import pytest
 from sandbox.testing.server import SandboxServer
 from tests.api.trading_helpers import (
     BUY,
-    FROZEN_AT,
     add_customer,
     balance,
     buy,
@@ -32,14 +31,12 @@ from tests.api.trading_helpers import (
     funded_customer,
     new_id,
     order_data,
-    partner_client,
     race,
     refusal,
     row_of,
     snapshot,
     token_row,
 )
-from tests.conftest import DEMO
 
 
 @pytest.fixture(scope="module")
@@ -47,17 +44,6 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
     with dedicated_server(tmp_path_factory, "buy-failures") as running:
         fund(running, amount=Decimal(1_000_000))
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 @dataclass

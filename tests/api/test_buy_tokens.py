@@ -13,7 +13,6 @@ import pytest
 from sandbox.testing.server import SandboxServer
 from tests.api.trading_helpers import (
     BUY,
-    FROZEN_AT,
     balance,
     dec,
     dedicated_server,
@@ -22,14 +21,12 @@ from tests.api.trading_helpers import (
     new_id,
     order_data,
     order_rows,
-    partner_client,
     race,
     refusal,
     request_rows,
     snapshot,
     token_row,
 )
-from tests.conftest import ACME, DEMO
 
 GAU = [{"sku": "GAU", "amount": 0.1}]
 
@@ -40,23 +37,6 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
         fund(running, amount=Decimal(1_000_000))
         fund(running, partner="acme", amount=Decimal(1_000_000))
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
-
-
-@pytest.fixture
-def acme(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, ACME) as http:
-        yield http
 
 
 def order_body(

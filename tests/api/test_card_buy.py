@@ -29,7 +29,6 @@ from tests.api.card_helpers import (
 from tests.api.helpers import ok_data
 from tests.api.trading_helpers import (
     BUY,
-    FROZEN_AT,
     add_customer,
     balance,
     customer_block,
@@ -38,12 +37,10 @@ from tests.api.trading_helpers import (
     dedicated_server,
     new_id,
     order_data,
-    partner_client,
     refusal,
     snapshot,
     token_row,
 )
-from tests.conftest import DEMO
 
 # -- fixtures -------------------------------------------------------------------------------------------
 
@@ -52,17 +49,6 @@ from tests.conftest import DEMO
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with dedicated_server(tmp_path_factory, "card-buy") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 # -- happy paths ----------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from sandbox.partner.payments import cards
 from sandbox.testing.server import SandboxServer
 from tests.api.card_helpers import TEST_CARD, answer, card, card_buy, get_order, save_card, violations
 from tests.api.trading_helpers import (
-    FROZEN_AT,
     add_customer,
     balance,
     customer_block,
@@ -27,10 +26,8 @@ from tests.api.trading_helpers import (
     dedicated_server,
     ledger_lines,
     new_id,
-    partner_client,
     status_history,
 )
-from tests.conftest import DEMO
 
 DECLINES = {
     "4000000000009995": ("51", "Yetersiz bakiye / Insufficient funds"),
@@ -49,17 +46,6 @@ CANCELLED = [STATUS_IDS["Pending"], STATUS_IDS["Cancelled"]]
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with dedicated_server(tmp_path_factory, "magic-cards") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 def test_magic_cards_all_pass_luhn_and_name_a_documented_network() -> None:

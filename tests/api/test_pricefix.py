@@ -26,12 +26,10 @@ from tests.api.trading_helpers import (
     fix_price,
     grams_bought,
     new_id,
-    partner_client,
     row_of,
     snapshot,
     token_row,
 )
-from tests.conftest import DEMO
 
 FIX_KEYS = ["token", "total", "expires_at", "expire_ttl", "is_total_price", "prices", "currency"]
 ROW_KEYS = ["currency_id", "product_id", "spot_price", "buy_price", "sell_price", "buy_amount", "sku"]
@@ -51,17 +49,6 @@ TOKEN = re.compile(r"^[A-Za-z0-9]{32}$")
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with dedicated_server(tmp_path_factory, "pricefix") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 def prices_of(fix: dict[str, Any]) -> list[tuple[str, float, float, float]]:

@@ -15,7 +15,6 @@ from tests.api.helpers import field_errors
 from tests.api.trading_helpers import (
     BUY,
     CALCULATE,
-    FROZEN_AT,
     SKUS,
     calculate_data,
     cents,
@@ -26,36 +25,17 @@ from tests.api.trading_helpers import (
     grams_bought,
     new_id,
     order_data,
-    partner_client,
     refusal,
     row_of,
     snapshot,
     token_row,
 )
-from tests.conftest import ACME, DEMO
 
 
 @pytest.fixture(scope="module")
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with dedicated_server(tmp_path_factory, "calculate") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
-
-
-@pytest.fixture
-def acme(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, ACME) as http:
-        yield http
 
 
 def calculate(http: httpx.Client, token: str, sku: str = "GAU", **body: Any) -> httpx.Response:

@@ -29,14 +29,12 @@ from tests.api.trading_helpers import (
     new_id,
     order_data,
     outbox,
-    partner_client,
     request_rows,
     row_of,
     status_history,
     token_row,
     wallets_match_ledger,
 )
-from tests.conftest import DEMO
 
 CREATED, PROCESSING, COMPLETED, TRANSFERRING = 1, 3, 5, 9
 
@@ -45,17 +43,6 @@ CREATED, PROCESSING, COMPLETED, TRANSFERRING = 1, 3, 5, 9
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with dedicated_server(tmp_path_factory, "sell") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 def sell(

@@ -15,7 +15,6 @@ import pytest
 from sandbox.testing.server import SandboxServer
 from tests.api.trading_helpers import (
     BUY,
-    FROZEN_AT,
     SELL,
     add_customer,
     available,
@@ -27,14 +26,12 @@ from tests.api.trading_helpers import (
     funded_customer,
     new_id,
     order_data,
-    partner_client,
     race,
     refusal,
     set_kyc,
     snapshot,
     token_row,
 )
-from tests.conftest import DEMO
 
 ONE_GRAM = [{"sku": "GAU", "amount": 1}]
 
@@ -45,17 +42,6 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
         fund(running, asset="GAU", amount=Decimal(1_000))
         fund(running, amount=Decimal(1_000_000))
         yield running
-
-
-@pytest.fixture(autouse=True)
-def at_frozen_instant(trading: SandboxServer) -> None:
-    trading.sandbox.clock.freeze(FROZEN_AT)
-
-
-@pytest.fixture
-def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(trading, DEMO) as http:
-        yield http
 
 
 @dataclass
