@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from sandbox.core import dates
 from sandbox.core.identity import is_valid_identity_number
+from sandbox.partner.orders.schemas import OrderCustomer as OrderCustomerView
 from sandbox.partner.schemas import WireModel
 
 _EMAIL = re.compile(r"^[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z]{2,}$")
@@ -212,19 +213,10 @@ class CustomerWallet(WireModel):
     real_balance: float
 
 
-class CustomerDetail(WireModel):
-    """Get Customer: the documented keys, then (sandbox additions) account_type, tax_office, kyc_status."""
+class CustomerDetail(OrderCustomerView):
+    """Get Customer: the documented keys (an order's customer), then (sandbox additions) account_type,
+    tax_office, kyc_status and wallets."""
 
-    external_id: str
-    firstname: str
-    middlename: str | None
-    lastname: str | None
-    fullname: str
-    email: str | None
-    phone: str | None
-    gender: Literal["M", "F"] | None
-    identity_number: str | None
-    birthdate: str | None = Field(description="YYYY-MM-DD")
     account_type: Literal["person", "company"]
     tax_office: str | None
     kyc_status: KycStatus
