@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-plugin-door lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ run: $(STAMP) ## serve the seeded world on http://127.0.0.1:8000
 
 test: $(STAMP) ## the whole suite
 	$(BIN)/pytest
+
+test-plugin-door: $(STAMP) ## tests/api again, its shared server served by the pytest plugin's fixtures
+	$(BIN)/pytest tests/api --through-plugin -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from sandbox import docs, handlers
+from sandbox.auth.cors import SandboxCORS
 from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
 from sandbox.auth.nonces import NonceManager
@@ -95,13 +95,7 @@ def create_app(
     )
     traffic.install(app, sandbox)
     app.add_middleware(ControlGate, token=settings.control_token)  # outermost but CORS
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.cors_origins),
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["WWW-Authenticate", "Authentication-Info", "Retry-After", "X-Sandbox-Fault-Applied"],
-    )
+    app.add_middleware(SandboxCORS, origins=settings.cors_origins)
     return app
 
 

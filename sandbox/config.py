@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     sell_spread: Decimal = Field(Decimal("0.0150"), description="Discount of the sell price under spot.")
 
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
-        ("*",), description="Origins browsers may call the sandbox from (`*` = any), comma separated."
+        (),
+        description="Origins browsers may call the sandbox from, comma separated (`*` = any; empty = none).",
     )
     fixtures_dir: Path = Field(
         default_factory=lambda: Path(__file__).resolve().parents[1] / "fixtures",

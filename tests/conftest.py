@@ -28,12 +28,38 @@ def make_settings(tmp_dir, **overrides) -> Settings:
     return Settings(**values)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--through-plugin",
+        action="store_true",
+        help="Serve the shared `server` through the pytest plugin's door (minted_sandbox_server, reset "
+        "by minted_sandbox before every test that uses it), as an integrator's suite would.",
+    )
+
+
+def through_plugin(config: pytest.Config) -> bool:
+    return bool(config.getoption("through_plugin"))
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SandboxServer]:
     """The default seeded world (seed 42) behind a real uvicorn on a free port. Treat it as read-only."""
+    if through_plugin(request.config):
+        yield request.getfixturevalue("minted_sandbox_server")
+        return
     settings = make_settings(tmp_path_factory.mktemp("world"))
     with SandboxServer(settings, nonce_clock=Clock()) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _reset_through_plugin(request: pytest.FixtureRequest) -> None:
+    """Through the plugin's door, every test on the shared server starts from a fresh reset, as
+    `minted_sandbox` gives an integrator's tests."""
+    if through_plugin(request.config) and "server" in request.fixturenames:
+        request.getfixturevalue("minted_sandbox")
 
 
 @pytest.fixture

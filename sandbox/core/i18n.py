@@ -206,6 +206,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Sandbox kontrol anahtarı geçersiz.",
         "The sandbox control token is invalid.",
     ),
+    "cors_preflight_refused": (
+        403,
+        "Bu tarayıcı isteğine CORS izni yok ({failures}); SANDBOX_CORS_ORIGINS ayarına bakın.",
+        "CORS preflight refused ({failures}); allow the origin with SANDBOX_CORS_ORIGINS.",
+    ),
     "scenario_unknown": (
         422,
         "Bilinmeyen senaryo; geçerli senaryolar: {scenarios}.",

@@ -259,20 +259,7 @@ def test_docs_literal_example_header_401_with_challenge(server: SandboxServer) -
     assert_fresh_challenge(response, previous_nonce="2")
 
 
-# --- row 26: CORS preflight ------------------------------------------------------------------------
-
-
-def test_cors_preflight_without_auth_2xx_no_challenge(server: SandboxServer) -> None:
-    preflight = [
-        ("Origin", "http://localhost:3000"),
-        ("Access-Control-Request-Method", "POST"),
-        ("Access-Control-Request-Headers", "authorization, content-type, x-client-id"),
-    ]
-    response = send(server, "OPTIONS", ORDER, preflight, partner_headers=False)
-    assert 200 <= response.status < 300
-    assert response.header("Access-Control-Allow-Origin") in ("*", "http://localhost:3000")
-    assert "POST" in (response.header("Access-Control-Allow-Methods") or "")
-    assert response.header_all("WWW-Authenticate") == []
+# Row 26 (CORS preflight without auth) lives in test_cors.py, with a server that allows an origin.
 
 
 # --- row 27: malformed JSON ------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""CORS (DIGEST.md §6 row 26): preflights are answered without auth, only for SANDBOX_CORS_ORIGINS.
+
+Browsers send a preflight without credentials, so the answer comes before the Digest gate and the
+control token; the default allows no origin at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.testing.server import SandboxServer
+from tests.conftest import GOLDEN_GUID
+from tests.e2e.digest_helpers import ORDER, STATUSES, RawResponse, dedicated_server, send
+
+FRONTEND = "http://localhost:3000"
+PREFLIGHT_POST = [
+    ("Access-Control-Request-Method", "POST"),
+    ("Access-Control-Request-Headers", "authorization, content-type, x-client-id"),
+]
+
+
+@pytest.fixture(scope="module")
+def open_to_frontend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    folder = tmp_path_factory.mktemp("cors-frontend")
+    with dedicated_server(folder, cors_origins=(FRONTEND,), control_token="ctl") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with dedicated_server(tmp_path_factory.mktemp("cors-default")) as running:
+        yield running
+
+
+def preflight(server: SandboxServer, origin: str, target: str = ORDER, locale: str = "en"):
+    headers = [("Origin", origin), ("Accept-Language", locale), *PREFLIGHT_POST]
+    return send(server, "OPTIONS", target, headers, partner_headers=False)
+
+
+def assert_refused(response: RawResponse, message: str) -> None:
+    assert response.status == 403
+    assert response.header("Content-Type") == "application/json"
+    assert response.json == {
+        "data": {"error": "cors_preflight_refused"},
+        "success": False,
+        "code": 403,
+        "message": message,
+    }
+    assert response.header("Access-Control-Allow-Origin") is None
+    assert response.header_all("WWW-Authenticate") == []
+
+
+def test_preflight_from_allowed_origin_2xx_without_auth_or_challenge(open_to_frontend: SandboxServer) -> None:
+    response = preflight(open_to_frontend, FRONTEND)
+    assert response.status == 200
+    assert response.header("Access-Control-Allow-Origin") == FRONTEND
+    assert "POST" in response.header("Access-Control-Allow-Methods")
+    assert response.header("Access-Control-Allow-Headers") == "authorization, content-type, x-client-id"
+    assert response.header_all("WWW-Authenticate") == []
+
+
+def test_preflight_to_control_api_needs_no_token(open_to_frontend: SandboxServer) -> None:
+    response = preflight(open_to_frontend, FRONTEND, "/_sandbox/reset")
+    assert response.status == 200
+    assert response.header("Access-Control-Allow-Origin") == FRONTEND
+
+
+def test_preflight_from_other_origin_refused_in_envelope(open_to_frontend: SandboxServer) -> None:
+    response = preflight(open_to_frontend, "http://evil.example")
+    assert_refused(response, "CORS preflight refused (origin); allow the origin with SANDBOX_CORS_ORIGINS.")
+
+
+def test_default_allows_no_origin(closed: SandboxServer) -> None:
+    response = preflight(closed, FRONTEND, locale="tr")
+    assert_refused(
+        response, "Bu tarayıcı isteğine CORS izni yok (origin); SANDBOX_CORS_ORIGINS ayarına bakın."
+    )
+
+
+def test_simple_request_from_allowed_origin_exposes_digest_headers(open_to_frontend: SandboxServer) -> None:
+    response = send(open_to_frontend, "GET", STATUSES, [("Origin", FRONTEND)])
+    assert response.status == 401
+    assert response.header("Access-Control-Allow-Origin") == FRONTEND
+    exposed = {name.strip().lower() for name in response.header("Access-Control-Expose-Headers").split(",")}
+    assert {"www-authenticate", "authentication-info", "retry-after"} <= exposed
+
+
+def test_request_from_unlisted_origin_gets_no_cors_headers(closed: SandboxServer) -> None:
+    response = send(closed, "GET", f"{ORDER}?guid={GOLDEN_GUID}", [("Origin", FRONTEND)])
+    assert response.header("Access-Control-Allow-Origin") is None
+
+
+def test_wildcard_allows_any_origin(tmp_path: Path) -> None:
+    with dedicated_server(tmp_path, cors_origins=("*",)) as server:
+        response = preflight(server, "http://anything.test:5173")
+        assert response.status == 200
+        assert response.header("Access-Control-Allow-Origin") == "*"
