@@ -34,6 +34,7 @@ from sandbox.partner.payments.router import router as payments_router
 from sandbox.partner.prices.router import router as prices_router
 from sandbox.partner.trading.router import router as trading_router
 from sandbox.runtime import Sandbox
+from sandbox.ui.router import router as dashboard_router
 from sandbox.webhooks.router import router as webhooks_router
 from sandbox.webhooks.worker import WebhookWorker
 
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(lifecycle_router)
     app.include_router(traffic_router)
     app.include_router(webhooks_router)
+    app.include_router(dashboard_router)  # the demo dashboard, /_sandbox/ui
     handlers.install(app)
     docs.install(app)
     app.add_middleware(

@@ -23,8 +23,9 @@ from sandbox.core.errors import (
 
 log = logging.getLogger("sandbox.auth")
 PROTECTED_PREFIX = "/partner/"
-# The 3-D Secure pages take a browser's HTML form post (application/x-www-form-urlencoded), not JSON.
-FORM_PREFIX = "/pay/"
+# Browser HTML form posts (application/x-www-form-urlencoded), not JSON: the 3-D Secure pages and the
+# demo dashboard.
+FORM_PREFIXES = ("/pay/", "/_sandbox/ui/")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -98,7 +99,7 @@ class RequestGate:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body.strip() and not scope["path"].startswith(FORM_PREFIX):
+        if body.strip() and not scope["path"].startswith(FORM_PREFIXES):
             if not _is_json(_first(headers, "content-type")):
                 raise UnsupportedMediaType()
             try:

@@ -1,0 +1,130 @@
+"""Fault rules: the list with how often each fired, one-click presets, a custom rule form, and delete.
+
+Rules go through the control API's own model (`FaultRuleCreate`) and service (`faults.create`), and
+this process's cached rule list is invalidated afterwards, as `POST /_sandbox/faults` does. A rule has
+no enabled flag in the store: "off" is deleting it (a preset brings it back in one click).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sandbox.control import faults
+from sandbox.control.traffic import describe as describe_effect
+from sandbox.core import dates
+from sandbox.runtime import Sandbox
+from sandbox.ui.common import PREFIX, bad_field, render, sandbox_of, submit
+
+router = APIRouter(include_in_schema=False)  # mounted under PREFIX by sandbox/ui/router.py
+BACK = f"{PREFIX}/faults"
+BUY = "/partner/order/digital/buy"
+PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "pricefix-503": (
+        "503 on the next price fix",
+        {"match": {"method": "POST", "path": "/partner/pricefix"}, "effect": {"type": "error", "status": 503},
+         "times": 1},
+    ),
+    "buy-429": (
+        "429 rate limited on the next 3 buys",
+        {"match": {"method": "POST", "path": BUY}, "effect": {"type": "error", "status": 429}, "times": 3},
+    ),
+    "latency": (
+        "800 ms latency on every partner call",
+        {"match": {"path": "/partner/*"}, "effect": {"type": "latency", "latency_ms": 800}},
+    ),
+    "order-timeout": (
+        "Gateway timeout after 5 s on the next order read",
+        {"match": {"method": "GET", "path": "/partner/order*"},
+         "effect": {"type": "timeout", "timeout_ms": 5000}, "times": 1},
+    ),
+    "buy-drop": (
+        "Dropped connection on the next buy",
+        {"match": {"method": "POST", "path": BUY}, "effect": {"type": "drop"}, "times": 1},
+    ),
+    "order-malformed": (
+        "Malformed JSON on the next Get Order",
+        {"match": {"method": "GET", "path": "/partner/order/*"}, "effect": {"type": "malformed"}, "times": 1},
+    ),
+}  # fmt: skip
+EFFECT_FIELDS = {"error": ("status", "error"), "latency": ("latency_ms",), "timeout": ("timeout_ms",)}
+
+
+@router.get("/faults")
+def fault_rules(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    with sandbox.store.session() as session:
+        rules = [
+            (faults.render(row), describe_effect(faults.effect_of(row)), dates.iso(row.created_at))
+            for row in faults.all_rules(session)
+        ]
+    return render(
+        request,
+        "faults.html",
+        "faults",
+        rules=rules,
+        presets=PRESETS,
+        methods=("*", *faults.METHODS),
+        effects=faults.EFFECT_TYPES,
+        partners=sorted(sandbox.settings.partners),
+    )
+
+
+@router.post("/faults")
+async def add_rule(request: Request) -> Response:
+    """A preset (form field `preset`) or a custom rule (the other fields)."""
+
+    def act(sandbox: Sandbox, form: dict[str, str]) -> str:
+        preset = form.get("preset")
+        if preset:
+            if preset not in PRESETS:
+                raise bad_field("preset", "literal_error", expected=", ".join(PRESETS))
+            fields = PRESETS[preset][1]
+        else:
+            fields = custom_rule(form)
+        body = faults.FaultRuleCreate.model_validate(fields)
+        with sandbox.store.session(write=True) as session:
+            row = faults.create(session, body, sandbox.clock.now(), sandbox.settings.partners)
+            rule_id, effect = row.id, describe_effect(faults.effect_of(row))
+        request.app.state.fault_book.invalidate()  # committed: this process reloads its rules
+        return f"Fault rule {rule_id} added: {effect} on {body.match.method} {body.match.path}."
+
+    return await submit(request, BACK, act)
+
+
+def custom_rule(form: dict[str, str]) -> dict[str, Any]:
+    """The form's fields as a FaultRuleCreate body: empty fields left out, so the model's defaults and
+    its messages apply (an effect only gets the fields its type has)."""
+    kind = form.get("effect", "")
+    match = {name: form[name] for name in ("method", "path", "partner", "external_id") if form.get(name)}
+    effect = {"type": kind} | {name: form[name] for name in EFFECT_FIELDS.get(kind, ()) if form.get(name)}
+    rule: dict[str, Any] = {"match": match, "effect": effect}
+    rule |= {name: form[name] for name in ("probability", "times") if form.get(name)}
+    return rule
+
+
+@router.post("/faults/{fault_id}/delete")
+async def delete_rule(fault_id: str, request: Request) -> Response:
+    def act(sandbox: Sandbox, form: dict[str, str]) -> str:
+        if not fault_id.isascii() or not fault_id.isdigit():
+            raise bad_field("fault_id", "int_parsing")
+        with sandbox.store.session(write=True) as session:
+            row = faults.remove(session, int(fault_id))
+            fired = row.fired
+        request.app.state.fault_book.invalidate()
+        return f"Fault rule {fault_id} deleted (it fired {fired} times)."
+
+    return await submit(request, BACK, act)
+
+
+@router.post("/faults/delete-all")
+async def delete_rules(request: Request) -> Response:
+    def act(sandbox: Sandbox, form: dict[str, str]) -> str:
+        with sandbox.store.session(write=True) as session:
+            count = faults.remove_all(session)
+        request.app.state.fault_book.invalidate()
+        return f"{count} fault rules deleted."
+
+    return await submit(request, BACK, act)

@@ -1,0 +1,195 @@
+"""The dashboard's read queries: lists across partners, which the partner API (one partner at a time)
+has no route for. Rules stay where they are: orders render through the partner's renderer, balances
+through the balance service, flows through the lifecycle engine."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from sandbox.catalog import CURRENCIES, ORDER_TYPES, PRODUCTS, STATUS_IDS, STATUS_NAMES
+from sandbox.core import dates
+from sandbox.core.envelope import dumps
+from sandbox.lifecycle import engine, progression
+from sandbox.partner.orders.render import fullname, render_orders
+from sandbox.store.models import (
+    Customer,
+    Order,
+    OrderItem,
+    OrderStatusHistory,
+    Partner,
+    Payment,
+    Wallet,
+)
+from sandbox.ui.common import PER_PAGE, bad_field
+from sandbox.webhooks import log
+
+ASSET_ORDER = {asset: index for index, asset in enumerate([*CURRENCIES, *(p.sku for p in PRODUCTS)])}
+
+
+def partners(session: Session) -> list[Partner]:
+    return list(session.exec(select(Partner).order_by(col(Partner.id))))
+
+
+def partner_named(session: Session, username: str) -> Partner:
+    found = session.exec(select(Partner).where(Partner.username == username)).first()
+    if found is None:
+        raise bad_field("partner", "partner_not_found")
+    return found
+
+
+def find_order(session: Session, ref: str) -> Order | None:
+    """Like the control API: an order by its guid or order_code (both unique across partners)."""
+    needle = ref.strip().upper()
+    return session.exec(select(Order).where(or_(Order.guid == needle, Order.order_code == needle))).first()
+
+
+# -- orders ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    partner: str = ""
+    type: str = ""
+    status: str = ""
+    customer: str = ""
+    q: str = ""
+
+    def checked(self) -> OrderFilters:
+        if self.type and self.type not in ORDER_TYPES:
+            raise bad_field("type", "literal_error", expected=", ".join(ORDER_TYPES))
+        if self.status and self.status not in STATUS_IDS:
+            raise bad_field("status", "invalid_status")
+        return self
+
+    def as_query(self) -> dict[str, str]:
+        return {name: value for name, value in vars(self).items() if value}
+
+
+def order_rows(session: Session, filters: OrderFilters, page: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of orders, newest first, with partner, customer and item for the table."""
+    query = (
+        select(Order, Partner.username, Customer.external_id)
+        .join(Partner, col(Partner.id) == col(Order.partner_id))
+        .outerjoin(Customer, col(Customer.id) == col(Order.customer_id))
+    )
+    if filters.partner:
+        query = query.where(Order.partner_id == partner_named(session, filters.partner).id)
+    if filters.type:
+        query = query.where(Order.type == filters.type)
+    if filters.status:
+        query = query.where(Order.status_id == STATUS_IDS[filters.status])
+    if filters.customer:
+        query = query.where(Customer.external_id == filters.customer)
+    if filters.q:
+        needle = filters.q.strip()
+        query = query.where(
+            or_(
+                Order.order_code == needle.upper(),
+                Order.guid == needle.upper(),
+                Order.external_id == needle,
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    query = query.order_by(col(Order.order_at).desc(), col(Order.id).desc())
+    rows = session.exec(query.offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    items = _items(session, [order.id for order, *_ in rows])
+    return [
+        {"order": order, "partner": partner, "customer": customer, "item": items.get(order.id)}
+        for order, partner, customer in rows
+    ], total
+
+
+def _items(session: Session, order_ids: list[int | None]) -> dict[int, OrderItem]:
+    if not order_ids:
+        return {}
+    query = select(OrderItem).where(col(OrderItem.order_id).in_(order_ids)).order_by(col(OrderItem.id))
+    found: dict[int, OrderItem] = {}
+    for item in session.exec(query):
+        found.setdefault(item.order_id, item)
+    return found
+
+
+def order_detail(session: Session, order: Order, base_url: str) -> dict[str, Any]:
+    """Everything the order page shows: the partner's rendering, its history, its flow and its events."""
+    flow = engine.flow_of(order)
+    current = engine.status_of(order)
+    history = session.exec(
+        select(OrderStatusHistory)
+        .where(OrderStatusHistory.order_id == order.id)
+        .order_by(col(OrderStatusHistory.at), col(OrderStatusHistory.id))
+    ).all()
+    payment = session.exec(select(Payment).where(Payment.order_id == order.id)).first()
+    partner = session.get(Partner, order.partner_id)
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    rendered = render_orders(session, [order], base_url)[0]
+    return {
+        "order": order,
+        "rendered": rendered,
+        "rendered_json": json.dumps(json.loads(dumps(rendered)), indent=2, ensure_ascii=False),
+        "partner": partner.username if partner else "",
+        "customer": customer,
+        "customer_name": fullname(customer) if customer else None,
+        "status": current,
+        "history": [{"status": STATUS_NAMES[row.status_id], "at": dates.iso(row.at)} for row in history],
+        "flow": flow,
+        "mode": progression.modes(session)[order.flow],
+        "next_step": flow.next_step(current),
+        # Every status the order can still reach, in the flow's breadth-first order.
+        "targets": [status for status in flow.reachable() if flow.path_between(current, status)],
+        "payment": payment,
+        "pending_3d": payment is not None and payment.state == "new" and payment.is_3d,
+        "events": log.list_events(session, order=order.guid, limit=50),
+    }
+
+
+# -- customers ---------------------------------------------------------------------------------------
+
+
+def customer_rows(session: Session, partner: Partner, q: str, page: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of a partner's live customers with every wallet balance they hold."""
+    query = select(Customer).where(Customer.partner_id == partner.id, col(Customer.deleted_at).is_(None))
+    if q:
+        like = f"%{q}%"
+        query = query.where(
+            or_(
+                col(Customer.external_id).ilike(like),
+                col(Customer.firstname).ilike(like),
+                col(Customer.lastname).ilike(like),
+                col(Customer.email).ilike(like),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    customers = session.exec(
+        query.order_by(col(Customer.id)).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    wallets: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    if customers:
+        held = select(Wallet).where(col(Wallet.customer_id).in_([c.id for c in customers]))
+        for wallet in session.exec(held):
+            if wallet.customer_id is not None and (wallet.balance or wallet.asset == "TRY"):
+                wallets[wallet.customer_id].append((wallet.asset, wallet.balance))
+    return [
+        {
+            "customer": customer,
+            "name": fullname(customer),
+            "wallets": sorted(wallets[customer.id or 0], key=lambda pair: ASSET_ORDER.get(pair[0], 99)),
+        }
+        for customer in customers
+    ], total
+
+
+def order_counts(session: Session, partner_id: int, customer_id: int) -> dict[str, int]:
+    query = (
+        select(Order.status_id, func.count())
+        .where(Order.partner_id == partner_id, Order.customer_id == customer_id)
+        .group_by(Order.status_id)
+    )
+    counts = dict(session.exec(query).all())
+    return {name: counts[number] for name, number in STATUS_IDS.items() if number in counts}
