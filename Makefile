@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-plugin-door lint bench clean
+.PHONY: run test test-plugin-door container-smoke lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP) ## the whole suite
 
 test-plugin-door: $(STAMP) ## tests/api again, its shared server served by the pytest plugin's fixtures
 	$(BIN)/pytest tests/api --through-plugin -q
+
+container-smoke: $(STAMP) ## build the image, wait for its HEALTHCHECK, Digest request, compose up with a webhook
+	scripts/container-smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
 """`minted-sandbox`: serve the sandbox, (re)build or reset its seeded world, move an order, export the
-world as JSON fixtures, or check that a running sandbox answers (for a container HEALTHCHECK).
+world as JSON fixtures, check that a running sandbox answers (for a container HEALTHCHECK), or run an
+example webhook receiver.
 
 Every settings flag is a `Settings` field: `--orders 100000` is the same as `SANDBOX_ORDERS=100000`, and
 a flag wins over the environment. `reset`, `advance` and `export-fixtures` act on the database directly
@@ -106,6 +107,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", help="base URL of the sandbox [default http://127.0.0.1:PORT, PORT from SANDBOX_PORT]"
     )
     health.add_argument("--timeout", type=float, default=3.0, metavar="S", help="seconds [default 3]")
+    receiver = commands.add_parser(
+        "webhook-receiver",
+        help="run an example webhook endpoint that logs every delivery as one JSON line",
+        description="Answer 200 to every POST on HOST:PORT and print one JSON line per delivery (event, "
+        "order, whether the X-Minted-Signature verified with SECRET); GET / lists the last deliveries.",
+    )
+    receiver.add_argument("--host", default="127.0.0.1", help="address to bind [default 127.0.0.1]")
+    receiver.add_argument("--port", type=int, default=9000, help="port to bind [default 9000]")
+    receiver.add_argument(
+        "--secret",
+        default=os.environ.get("SANDBOX_WEBHOOK_SECRET", ""),
+        help="signing secret to verify with [env SANDBOX_WEBHOOK_SECRET; default: no check]",
+    )
+    receiver.add_argument(
+        "--tolerance",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="seconds a signature's t may be off this machine's clock [default 300]",
+    )
+    receiver.add_argument(
+        "--keep", type=int, default=100, metavar="N", help="deliveries GET / lists [default 100]"
+    )
     return parser
 
 
@@ -278,6 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "healthcheck":
             return healthcheck(args.url, args.timeout)
+        if args.command == "webhook-receiver":
+            from sandbox.webhooks.receiver import serve as serve_receiver
+
+            serve_receiver(args.host, args.port, args.secret, tolerance=args.tolerance, keep=args.keep)
+            return 0
         settings = _settings(args)
         if args.command == "serve":
             serve(settings, args.workers, args.log_level)
