@@ -1,10 +1,13 @@
-"""Fault rules: what they match, what they do, and the cached list the traffic middleware reads.
+"""Fault rules: the service the routes call, the per-request header, and the cached list the traffic
+middleware reads. The wire models (matches, effects, create and toggle bodies) are in fault_schemas.py.
 
 sandbox decision (WireMock faults, Toxiproxy toxics): a rule matches partner requests by method, a path
 glob, the Digest partner and the JSON body's top-level `external_id`, and answers them with an error
-envelope, extra latency, a dropped connection, a malformed JSON body or a gateway timeout. Rules live in
-the database so every worker applies them; each process caches the list (`FaultBook`) and reloads it
-when this process changes a rule, or at most a second after another worker did.
+envelope, extra latency, a dropped connection, a malformed JSON body or a gateway timeout. A rule can be
+switched off and on (`enabled`) without losing its count: a disabled rule never matches, so it neither
+draws from the seeded stream nor uses its `times`. Rules live in the database so every worker applies
+them; each process caches the list (`FaultBook`) and reloads it when this process changes a rule, or at
+most a second after another worker did.
 """
 
 from __future__ import annotations
@@ -18,133 +21,74 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, TypeAdapter, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import ValidationError
 from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, or_, select, update
 
-from sandbox.core import i18n
+from sandbox.control.fault_schemas import (
+    DEFAULT_ERRORS,
+    DEFAULT_TIMEOUT_MS,
+    EFFECT,
+    EFFECT_TYPES,
+    METHODS,
+    PARTNER_PREFIX,
+    DropEffect,
+    Effect,
+    ErrorEffect,
+    FaultMatch,
+    FaultRuleCreate,
+    FaultRuleToggle,
+    LatencyEffect,
+    MalformedEffect,
+    TimeoutEffect,
+)
 from sandbox.core.errors import SandboxError, ValidationFailed
 from sandbox.core.ids import Rng
-from sandbox.partner.schemas import WireModel
 from sandbox.store.models import FaultRule
 
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
 
+__all__ = [  # the wire models are re-exported: callers use `faults.ErrorEffect`, `faults.METHODS`, ...
+    "DEFAULT_ERRORS",
+    "DEFAULT_TIMEOUT_MS",
+    "EFFECT",
+    "EFFECT_TYPES",
+    "HEADER",
+    "HEADER_FORMS",
+    "METHODS",
+    "PARTNER_PREFIX",
+    "DropEffect",
+    "Effect",
+    "ErrorEffect",
+    "FaultBook",
+    "FaultMatch",
+    "FaultRuleCreate",
+    "FaultRuleToggle",
+    "Fired",
+    "LatencyEffect",
+    "MalformedEffect",
+    "Rule",
+    "TimeoutEffect",
+    "all_rules",
+    "create",
+    "effect_of",
+    "external_id_of",
+    "header_error",
+    "parse_header",
+    "remove",
+    "remove_all",
+    "render",
+    "set_enabled",
+]
+
 log = logging.getLogger("sandbox.faults")
-PARTNER_PREFIX = "/partner/"
 HEADER = "X-Sandbox-Fault"
 HEADER_FORMS = "error=<status>[:<key>], latency=<ms>, drop, malformed, timeout[=<ms>]"
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-DEFAULT_ERRORS = {429: "rate_limited", 503: "service_unavailable", 504: "gateway_timeout"}
-DEFAULT_TIMEOUT_MS = 30_000
 REFRESH_SECONDS = 1.0
-
-
-# -- wire models -------------------------------------------------------------------------------------
-
-
-class ErrorEffect(WireModel):
-    """Answer with the partner's error envelope: this status and catalogue key, localized."""
-
-    type: Literal["error"]
-    status: int = Field(ge=400, le=599, description="HTTP status, 400–599")
-    error: str | None = Field(
-        None,
-        description="Catalogue key (`data.error`); default by status: 429 rate_limited, "
-        "503 service_unavailable, 504 gateway_timeout, else fault_injected",
-    )
-
-    @model_validator(mode="after")
-    def _known_key(self) -> ErrorEffect:
-        if self.error is None:
-            self.error = DEFAULT_ERRORS.get(self.status, "fault_injected")
-        elif self.error not in i18n.MESSAGES:
-            raise PydanticCustomError(
-                "value_error", "{error}", {"error": f"unknown error key {self.error!r}"}
-            )
-        return self
-
-
-class LatencyEffect(WireModel):
-    """Wait, then run the request normally."""
-
-    type: Literal["latency"]
-    latency_ms: int = Field(ge=1, le=60_000)
-
-
-class DropEffect(WireModel):
-    """Start a 200 response, then close the connection before any body byte."""
-
-    type: Literal["drop"]
-
-
-class MalformedEffect(WireModel):
-    """200 with `Content-Type: application/json` and a truncated JSON body."""
-
-    type: Literal["malformed"]
-
-
-class TimeoutEffect(WireModel):
-    """Wait `timeout_ms`, then 504 `gateway_timeout` (the handler never runs)."""
-
-    type: Literal["timeout"]
-    timeout_ms: int = Field(DEFAULT_TIMEOUT_MS, ge=1, le=120_000)
-
-
-Effect = Annotated[
-    ErrorEffect | LatencyEffect | DropEffect | MalformedEffect | TimeoutEffect, Field(discriminator="type")
-]
-EFFECT = TypeAdapter(Effect)
-EFFECT_TYPES = ("error", "latency", "drop", "malformed", "timeout")
-
-
-class FaultMatch(WireModel):
-    method: str = Field("*", description='"*" or one HTTP method')
-    path: str = Field(
-        "*", description='Glob on the request path: * matches any run of characters ("/partner/order/*")'
-    )
-    partner: str | None = Field(None, description="Digest username; omit for every partner")
-    external_id: str | None = Field(
-        None, min_length=1, description="The JSON body's top-level external_id; omit for any body"
-    )
-
-    @field_validator("method")
-    @classmethod
-    def _method(cls, value: str) -> str:
-        value = value.strip().upper()
-        if value != "*" and value not in METHODS:
-            raise PydanticCustomError("literal_error", "", {"expected": ", ".join(("*", *METHODS))})
-        return value
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        literal = value.split("*", 1)[0]
-        if not value or not (PARTNER_PREFIX.startswith(literal) or literal.startswith(PARTNER_PREFIX)):
-            # Faults only ever touch /partner/ requests: a pattern that cannot match one is a mistake.
-            raise PydanticCustomError(
-                "value_error", "{error}", {"error": "must match /partner/ paths (start with /partner/ or *)"}
-            )
-        return value
-
-
-class FaultRuleCreate(WireModel):
-    match: FaultMatch = Field(default_factory=FaultMatch, description="Omitted: every partner request")
-    effect: Effect
-    probability: float = Field(1.0, ge=0, le=1, description="Chance a matching request fires (seeded)")
-    times: int | None = Field(None, ge=1, description="Fires this often, then stops; null = until removed")
-
-    @field_validator("effect", mode="before")
-    @classmethod
-    def _effect_type(cls, value: object) -> object:
-        if isinstance(value, dict) and value.get("type") not in EFFECT_TYPES:
-            raise PydanticCustomError("literal_error", "", {"expected": ", ".join(EFFECT_TYPES)})
-        return value
 
 
 # -- the service the routes call ---------------------------------------------------------------------
@@ -166,6 +110,7 @@ def create(session: Session, body: FaultRuleCreate, now: datetime, partners: Ite
         timeout_ms=getattr(effect, "timeout_ms", None),
         probability=body.probability,
         times=body.times,
+        enabled=body.enabled,
         created_at=now,
     )
     session.add(row)
@@ -177,11 +122,28 @@ def all_rules(session: Session) -> list[FaultRule]:
     return list(session.exec(select(FaultRule).order_by(col(FaultRule.id))))
 
 
-def remove(session: Session, rule_id: int) -> FaultRule:
-    row = session.get(FaultRule, rule_id)
+def _row(session: Session, rule_id: int) -> FaultRule:
+    # An id past SQLite's 64-bit INTEGER names no rule (and would not even bind as a parameter).
+    row = session.get(FaultRule, rule_id) if 0 <= rule_id < 2**63 else None
     if row is None:
         raise SandboxError("fault_rule_not_found")
+    return row
+
+
+def remove(session: Session, rule_id: int) -> FaultRule:
+    row = _row(session, rule_id)
     session.delete(row)
+    return row
+
+
+def set_enabled(session: Session, rule_id: int, enabled: bool) -> FaultRule:
+    """Switch a rule off or on; its `fired` count stays, so re-enabling restores what `times` had left.
+
+    The caller invalidates its FaultBook after the commit (other workers see it within a second)."""
+    row = _row(session, rule_id)
+    row.enabled = enabled
+    session.add(row)
+    session.flush()
     return row
 
 
@@ -205,6 +167,7 @@ def render(row: FaultRule) -> dict[str, Any]:
         "probability": row.probability,
         "times": row.times,
         "fired": row.fired,
+        "enabled": row.enabled,
         "created_at": row.created_at.isoformat(timespec="milliseconds"),
     }
 
@@ -307,6 +270,13 @@ def external_id_of(body: bytes) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
+# A rule that can fire: switched on and with firings left.
+_LIVE = (
+    col(FaultRule.enabled),
+    or_(col(FaultRule.times).is_(None), col(FaultRule.fired) < col(FaultRule.times)),
+)
+
+
 @dataclass(frozen=True)
 class Fired:
     rule_id: int | None  # None: the X-Sandbox-Fault header
@@ -343,13 +313,9 @@ class FaultBook:
         self._loaded_at = None
 
     def load(self) -> tuple[Rule, ...]:
-        """Read the rules that can still fire, oldest first (blocking: run it off the event loop)."""
+        """Read the enabled rules that can still fire, oldest first (blocking: run it off the event loop)."""
         generation = self._generation
-        query = (
-            select(FaultRule)
-            .where(or_(col(FaultRule.times).is_(None), col(FaultRule.fired) < col(FaultRule.times)))
-            .order_by(col(FaultRule.id))
-        )
+        query = select(FaultRule).where(*_LIVE).order_by(col(FaultRule.id))
         with self._sandbox.store.session() as session:
             rules = tuple(Rule.of(row) for row in session.exec(query))
         if generation == self._generation:  # not invalidated while we read: the list is current
@@ -396,13 +362,11 @@ class FaultBook:
 
     @staticmethod
     def _claim(session: Session, rule: Rule) -> bool:
-        """Count one firing, atomically: the condition and the increment are one UPDATE."""
+        """Count one firing, atomically: the condition and the increment are one UPDATE (a rule disabled
+        since the list was loaded is not claimed, so it neither fires nor uses its `times`)."""
         result = session.exec(
             update(FaultRule)
-            .where(
-                col(FaultRule.id) == rule.id,
-                or_(col(FaultRule.times).is_(None), col(FaultRule.fired) < col(FaultRule.times)),
-            )
+            .where(col(FaultRule.id) == rule.id, *_LIVE)
             .values(fired=col(FaultRule.fired) + 1)
         )
         return result.rowcount == 1

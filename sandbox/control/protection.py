@@ -30,7 +30,7 @@ CONTROL_PREFIX = "/_sandbox"
 OPEN_PREFIX = "/_sandbox/static/"
 LOGIN_PATH = "/_sandbox/login"
 COOKIE = "sandbox_control"
-DEFAULT_NEXT = "/_sandbox/state"
+DEFAULT_NEXT = "/_sandbox/ui"  # a browser signing in without a `next` lands on the dashboard
 CHALLENGE = 'Bearer realm="minted-sandbox control"'
 FORM_LIMIT = 16_384
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from sandbox.control import faults
-from sandbox.control.faults import Effect, FaultMatch, FaultRuleCreate
+from sandbox.control.faults import Effect, FaultMatch, FaultRuleCreate, FaultRuleToggle
 from sandbox.control.router import control
 from sandbox.core.envelope import ok
 from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
@@ -28,6 +28,7 @@ class FaultRulePublic(WireModel):
     probability: float
     times: int | None
     fired: int = Field(description="How often the rule has fired (across workers)")
+    enabled: bool = Field(description="false: kept, but never matches (PATCH /_sandbox/faults/{id})")
     created_at: str = Field(description="ISO 8601, sandbox clock")
 
 
@@ -109,6 +110,22 @@ def list_faults(session: SessionDep) -> Response:
 def delete_fault(fault_id: int, session: WriteSessionDep, request: Request) -> Response:
     """Remove one fault rule; answers with the rule as it was (its final `fired`)."""
     row = faults.remove(session, fault_id)
+    rendered = faults.render(row)
+    session.commit()
+    _book(request).invalidate()
+    return ok(rendered)
+
+
+@router.patch("/faults/{fault_id}", **control(Envelope[FaultRulePublic], *GUARDED, 404, 422))
+def toggle_fault(
+    fault_id: int, body: FaultRuleToggle, session: WriteSessionDep, request: Request
+) -> Response:
+    """Switch a fault rule off (`{"enabled": false}`) or back on; answers the stored rule.
+
+    A disabled rule never matches: it draws no chance and its `times` are not used, so switching it on
+    again restores the firings it had left. Applies from this process's next partner request (other
+    workers' within a second)."""
+    row = faults.set_enabled(session, fault_id, body.enabled)
     rendered = faults.render(row)
     session.commit()
     _book(request).invalidate()

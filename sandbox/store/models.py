@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, text, true
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: fault_rule.enabled
 
 
 class Amount(TypeDecorator):
@@ -395,6 +395,9 @@ class FaultRule(SQLModel, table=True):
     probability: float = 1.0  # not money: a chance, drawn from the seeded "faults" stream
     times: int | None = None  # null: until removed
     fired: int = 0
+    # false: kept (with its count) but never matches. The server default fills rules a reset or a schema
+    # rebuild writes back from a database that had no such column (sandbox/store/seed/template.py).
+    enabled: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = utc_column()
 
 

@@ -108,6 +108,11 @@ class Control:
         "status": 503}, "times": 1}`; answers the stored rule with its id."""
         return self.call("POST", "/faults", json=rule)
 
+    def enable_fault(self, fault_id: int, enabled: bool = True) -> dict[str, Any]:
+        """Switch a fault rule on, or off with `enabled=False` (kept, but it never matches and its
+        `times` are not used); answers the stored rule."""
+        return self.call("PATCH", f"/faults/{fault_id}", json={"enabled": enabled})
+
     def clear_faults(self) -> dict[str, Any]:
         return self.call("DELETE", "/faults")
 

@@ -1,8 +1,9 @@
-"""Fault rules: the list with how often each fired, one-click presets, a custom rule form, and delete.
+"""Fault rules: the list with how often each fired, one-click presets, a custom rule form, an
+Enable/Disable switch per rule, and delete.
 
-Rules go through the control API's own model (`FaultRuleCreate`) and service (`faults.create`), and
-this process's cached rule list is invalidated afterwards, as `POST /_sandbox/faults` does. A rule has
-no enabled flag in the store: "off" is deleting it (a preset brings it back in one click).
+Rules go through the control API's own models (`FaultRuleCreate`) and service (`faults.create`,
+`faults.set_enabled`), and this process's cached rule list is invalidated afterwards, as the
+`/_sandbox/faults` routes do: a switched rule applies from the next partner request.
 """
 
 from __future__ import annotations
@@ -108,15 +109,43 @@ def custom_rule(form: dict[str, str]) -> dict[str, Any]:
 @router.post("/faults/{fault_id}/delete")
 async def delete_rule(fault_id: str, request: Request) -> Response:
     def act(sandbox: Sandbox, form: dict[str, str]) -> str:
-        if not fault_id.isascii() or not fault_id.isdigit():
-            raise bad_field("fault_id", "int_parsing")
         with sandbox.store.session(write=True) as session:
-            row = faults.remove(session, int(fault_id))
+            row = faults.remove(session, _rule_id(fault_id))
             fired = row.fired
         request.app.state.fault_book.invalidate()
         return f"Fault rule {fault_id} deleted (it fired {fired} times)."
 
     return await submit(request, BACK, act)
+
+
+SWITCH = {"true": True, "false": False}
+
+
+@router.post("/faults/{fault_id}/enabled")
+async def switch_rule(fault_id: str, request: Request) -> Response:
+    """Form field `enabled`: `true` switches the rule on, `false` off (PATCH /_sandbox/faults/{id})."""
+
+    def act(sandbox: Sandbox, form: dict[str, str]) -> str:
+        rule_id = _rule_id(fault_id)
+        if "enabled" not in form:
+            raise bad_field("enabled", "missing")
+        if form["enabled"] not in SWITCH:
+            raise bad_field("enabled", "bool_parsing")
+        body = faults.FaultRuleToggle(enabled=SWITCH[form["enabled"]])
+        with sandbox.store.session(write=True) as session:
+            row = faults.set_enabled(session, rule_id, body.enabled)
+            effect, target = describe_effect(faults.effect_of(row)), f"{row.method} {row.path}"
+        request.app.state.fault_book.invalidate()  # committed: the next partner request sees it
+        state = "enabled" if body.enabled else "disabled"
+        return f"Fault rule {rule_id} {state}: {effect} on {target}."
+
+    return await submit(request, BACK, act)
+
+
+def _rule_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise bad_field("fault_id", "int_parsing")
+    return int(text)
 
 
 @router.post("/faults/delete-all")

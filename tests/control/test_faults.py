@@ -2,7 +2,8 @@
 and times, and that a faulted write leaves the store untouched.
 
 Every test runs against a small dedicated server with no rules left over from the test before it.
-Matching and the per-request `X-Sandbox-Fault` header are in test_fault_matching.py.
+Matching and the per-request `X-Sandbox-Fault` header are in test_fault_matching.py; switching a rule
+off and on (PATCH /_sandbox/faults/{id}) in test_fault_toggle.py.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def test_create_rule_returns_it_with_defaults(server: SandboxServer) -> None:
         "probability": 1.0,
         "times": None,
         "fired": 0,
+        "enabled": True,
     }
     assert rule["created_at"] == FROZEN_AT_TEXT  # the sandbox clock
 

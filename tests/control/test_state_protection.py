@@ -166,7 +166,13 @@ def test_login_with_a_wrong_token_shows_the_form_again_with_403(locked: SandboxS
 def test_login_never_redirects_off_the_sandbox(locked: SandboxServer) -> None:
     response = httpx.post(f"{locked.url}/_sandbox/login?next=//evil.example/x", data={"token": TOKEN})
 
-    assert response.headers["location"] == "/_sandbox/state"
+    assert response.headers["location"] == "/_sandbox/ui"
+
+
+def test_login_without_next_lands_on_the_dashboard(locked: SandboxServer) -> None:
+    response = httpx.post(f"{locked.url}/_sandbox/login", data={"token": TOKEN})
+
+    assert (response.status_code, response.headers["location"]) == (303, "/_sandbox/ui")
 
 
 def test_control_call_with_a_wrong_cookie_is_403(locked: SandboxServer) -> None:

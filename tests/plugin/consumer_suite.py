@@ -13,6 +13,8 @@ import httpx
 import pytest
 import requests
 
+from sandbox.testing.plugin import MintedSandboxError
+
 BUY = "/partner/order/digital/buy"
 PRICEFIX = "/partner/pricefix"
 
@@ -56,6 +58,24 @@ def test_fault_rule_added_here_is_permanent(minted_sandbox):
 
 def test_fault_rule_of_the_previous_test_is_gone(minted_sandbox):
     fix_price(minted_sandbox.client())
+
+
+def test_fault_rule_switched_off_and_on_keeps_its_times(minted_sandbox):
+    http = minted_sandbox.client()
+    rule = minted_sandbox.control.add_fault(
+        {"match": {"path": PRICEFIX}, "effect": {"type": "error", "status": 503}, "times": 1}
+    )
+
+    off = minted_sandbox.control.enable_fault(rule["id"], enabled=False)
+    fix_price(http)  # a disabled rule never matches and its one firing is not used
+    on = minted_sandbox.control.enable_fault(rule["id"])
+
+    assert (off["enabled"], off["fired"], on["enabled"], on["fired"]) == (False, 0, True, 0)
+    assert http.post(PRICEFIX, json={"type": "digital"}).status_code == 503
+    fix_price(http)
+    with pytest.raises(MintedSandboxError, match="fault_rule_not_found") as refused:
+        minted_sandbox.control.enable_fault(rule["id"] + 1000)
+    assert refused.value.status == 404
 
 
 # -- marker --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The dashboard's buttons in headless Chromium: each click is checked through the control or partner
 API, never only on the page. A manual order is advanced to its final status, a 3-D payment approved and
-declined, the clock frozen and moved, the world reset, fault rules added and deleted, and the webhook
-and journal lists update by themselves after partner requests."""
+declined, the clock frozen and moved, the world reset, fault rules added, switched off and on and
+deleted, and the webhook and journal lists update by themselves after partner requests."""
 
 from __future__ import annotations
 
@@ -213,6 +213,53 @@ def test_fault_rules_are_added_fire_and_are_deleted(
     click_and_land(page, "[data-testid=delete-all-faults]")
     assert control(dashboard, "GET", "/faults")["faults"] == []
     expect(page.get_by_test_id("no-faults")).to_be_visible()
+
+
+def test_a_fault_rule_is_disabled_and_enabled_by_clicking(
+    page: Page, dashboard: SandboxServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    match = {"method": "POST", "path": "/partner/pricefix"}
+    body = {"match": match, "effect": {"type": "error", "status": 503}, "times": 2}
+    rule = control(dashboard, "POST", "/faults", json=body)
+    row = page.locator(f"[data-testid=fault-row][data-fault-id='{rule['id']}']")
+    toggle = f"[data-testid=toggle-fault-{rule['id']}]"
+    described = "error=503:service_unavailable on POST /partner/pricefix."
+
+    def pricefix() -> int:
+        return http.post("/partner/pricefix", json={"type": "digital"}).status_code
+
+    def stored() -> tuple[bool, int]:
+        (listed,) = control(dashboard, "GET", "/faults")["faults"]
+        return listed["enabled"], listed["fired"]
+
+    try:
+        assert pricefix() == 503
+        page.goto(f"{UI}/faults")
+        expect(row.get_by_test_id("fault-state")).to_have_text("on")
+        expect(page.locator(toggle)).to_have_text("Disable")
+
+        click_and_land(page, toggle)
+        expect(page.get_by_test_id("flash")).to_have_text(f"Fault rule {rule['id']} disabled: {described}")
+        assert stored() == (False, 1)
+        assert [pricefix(), pricefix()] == [200, 200]  # the next partner request already passes
+        assert stored() == (False, 1)  # and the rule's times are not used
+        page.reload()
+        expect(row.get_by_test_id("fault-state")).to_have_text("off")
+        expect(row).to_have_attribute("data-enabled", "false")
+        expect(row).to_have_class("off")
+        expect(row.get_by_test_id("fault-fired")).to_have_text("1 / 2")
+        expect(page.locator(toggle)).to_have_text("Enable")
+        shot(page, tmp_path, "faults-rule-disabled")
+
+        click_and_land(page, toggle)
+        expect(page.get_by_test_id("flash")).to_have_text(f"Fault rule {rule['id']} enabled: {described}")
+        expect(row.get_by_test_id("fault-state")).to_have_text("on")
+        expect(row).to_have_attribute("data-enabled", "true")
+        assert stored() == (True, 1)
+        assert [pricefix(), pricefix()] == [503, 200]  # the firing it had left, then used up
+        assert stored() == (True, 2)
+    finally:
+        control(dashboard, "DELETE", "/faults")
 
 
 def test_webhook_events_appear_without_reloading(page: Page, http: httpx.Client, tmp_path: Path) -> None:

@@ -178,6 +178,14 @@ def test_a_polled_list_with_a_bad_filter_says_so_in_the_list(web: httpx.Client) 
         ),
         ("/faults/999/delete", {}, f"{UI}/faults", "Fault rule not found."),
         ("/faults/abc/delete", {}, f"{UI}/faults", "fault_id: Must be an integer."),
+        ("/faults/999/enabled", {"enabled": "false"}, f"{UI}/faults", "Fault rule not found."),
+        (
+            "/faults/99999999999999999999/enabled",
+            {"enabled": "true"},
+            f"{UI}/faults",
+            "Fault rule not found.",
+        ),
+        ("/faults/abc/enabled", {"enabled": "false"}, f"{UI}/faults", "fault_id: Must be an integer."),
         ("/orders/ALS8HEVP/advance", {}, f"{UI}/orders/ALS8HEVP", "The order is Completed, a final status."),
         ("/orders/ALS8HEVP/advance", {"to": "Bogus"}, f"{UI}/orders/ALS8HEVP", "to: Must be one of:"),
         ("/orders/ALS8HEVP/payment", {"action": "approve"}, f"{UI}/orders/ALS8HEVP", "Payment not found."),
@@ -223,6 +231,27 @@ def test_a_refused_move_changes_nothing(web: httpx.Client, dashboard: SandboxSer
     assert world() == before
     assert control(dashboard, "GET", "/clock")["mode"] == "real"
     assert control(dashboard, "GET", "/faults")["faults"] == []
+
+
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"enabled": "maybe"}, "enabled: Must be true or false."),
+        ({"enabled": "False"}, "enabled: Must be true or false."),
+        ({"enabled": ""}, "enabled: Must be true or false."),
+        ({}, "enabled: This field is required."),
+    ],
+)
+def test_a_bad_fault_switch_changes_nothing(
+    web: httpx.Client, dashboard: SandboxServer, form: dict[str, str], error: str
+) -> None:
+    rule = control(dashboard, "POST", "/faults", json={"effect": {"type": "drop"}})
+    try:
+        where, message = posted_error(web, f"/faults/{rule['id']}/enabled", form)
+        assert (where, error in message) == (f"{UI}/faults", True)
+        assert control(dashboard, "GET", "/faults")["faults"] == [rule]
+    finally:
+        control(dashboard, "DELETE", "/faults")
 
 
 # -- what is not a form from the dashboard -------------------------------------------------------------
