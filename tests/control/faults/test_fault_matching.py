@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import ACME, DEMO, PARTNER_HEADERS
+from tests.conftest import ACME, PARTNER_HEADERS
 from tests.control.traffic_support import (
     BUY,
     ORDERS,
@@ -20,28 +20,10 @@ from tests.control.traffic_support import (
     error_of,
     partner,
     rules,
-    small_server,
 )
 
 FAULT = "X-Sandbox-Fault"
 UNAVAILABLE = {"type": "error", "status": 503}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_server(tmp_path_factory, "fault-matching") as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def no_rules(server: SandboxServer) -> None:
-    assert httpx.delete(f"{server.url}/_sandbox/faults").status_code == 200
-
-
-@pytest.fixture
-def demo(server: SandboxServer) -> Iterator[httpx.Client]:
-    with partner(server, DEMO) as http:
-        yield http
 
 
 @pytest.fixture

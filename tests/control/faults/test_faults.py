@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -38,23 +37,6 @@ from tests.control.traffic_support import (
     rules,
     small_server,
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_server(tmp_path_factory, "faults") as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def no_rules(server: SandboxServer) -> None:
-    assert httpx.delete(f"{server.url}/_sandbox/faults").status_code == 200
-
-
-@pytest.fixture
-def demo(server: SandboxServer) -> Iterator[httpx.Client]:
-    with partner(server, DEMO) as http:
-        yield http
 
 
 def order_count(server: SandboxServer) -> int:

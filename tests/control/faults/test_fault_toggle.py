@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -32,23 +31,6 @@ from tests.control.traffic_support import (
 )
 
 OFF = {"enabled": False}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_server(tmp_path_factory, "fault-toggle") as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def no_rules(server: SandboxServer) -> None:
-    assert httpx.delete(f"{server.url}/_sandbox/faults").status_code == 200
-
-
-@pytest.fixture
-def demo(server: SandboxServer) -> Iterator[httpx.Client]:
-    with partner(server, DEMO) as http:
-        yield http
 
 
 def switch(server: SandboxServer, rule_id: int, body: Any) -> httpx.Response:
