@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 
 from sandbox import docs, handlers
 from sandbox.auth.cors import SandboxCORS
@@ -28,6 +29,7 @@ from sandbox.partner.cards.router import router as cards_router
 from sandbox.partner.customers.router import router as customers_router
 from sandbox.partner.delivery.router import router as delivery_router
 from sandbox.partner.legal.router import router as legal_router
+from sandbox.partner.orders.hot import HotRoutes
 from sandbox.partner.orders.router import router as orders_router
 from sandbox.partner.payments.router import pages as payment_pages
 from sandbox.partner.payments.router import router as payments_router
@@ -96,6 +98,8 @@ def create_app(
         RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes
     )
     traffic.install(app, sandbox)
+    # Innermost, after the fault middleware traffic.install appended: Get Order skips the router.
+    app.user_middleware.append(Middleware(HotRoutes))
     app.add_middleware(ControlGate, token=settings.control_token)  # outermost but CORS
     app.add_middleware(SandboxCORS, origins=settings.cors_origins)
     return app

@@ -191,6 +191,10 @@ class Sandbox:
         self.journal.clear()
         apply_defaults(self)  # SANDBOX_WEBHOOK_URL comes back after `reset?everything=true`
 
+    def known_partner_id(self, username: str) -> int | None:
+        """The partner's id if already looked up (no database access), else None."""
+        return self._partner_ids.get(username)
+
     def partner_id(self, username: str) -> int:
         if username not in self._partner_ids:
             from sqlmodel import select

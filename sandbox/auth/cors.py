@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.core import i18n
 from sandbox.core.envelope import fail
@@ -27,6 +27,25 @@ class SandboxCORS(CORSMiddleware):
         super().__init__(
             app, allow_origins=list(origins), allow_methods=["*"], allow_headers=["*"], expose_headers=EXPOSED
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Most requests (every non-browser client) carry no Origin: then Starlette only adds
+        # `Vary: Origin`, which is done here without building two header views per request.
+        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+            await super().__call__(scope, receive, send)
+            return
+
+        async def send_with_vary(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                if any(name.lower() == b"vary" for name, _ in headers):
+                    vary = MutableHeaders(scope=message)
+                    vary["Vary"] = ", ".join([*vary.getlist("Vary"), "Origin"])
+                else:
+                    headers.append((b"vary", b"Origin"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_vary)
 
     def preflight_response(self, request_headers: Headers) -> Response:
         answer = super().preflight_response(request_headers)

@@ -10,14 +10,16 @@ import hmac
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from sandbox.auth.nonces import NcWindow, NonceManager
+from sandbox.auth.nonces import NcWindow, NonceCheck, NonceManager
 
 # IANA name -> hashlib name. SHA-512-256 is left out on purpose: curl < 8.7 and several libraries
 # compute it wrongly (§2.1, §5.1 erratum 4897).
 ALGORITHMS: dict[str, str] = {"MD5": "md5", "MD5-sess": "md5", "SHA-256": "sha256", "SHA-256-sess": "sha256"}
 MAX_PARAM_VALUE = 1024
+GOOD_NONCES = 4096  # nonces remembered as genuine (the cache empties when full)
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # RFC 9110 quoted-string (qdtext / quoted-pair): control characters such as CR and LF never get through,
@@ -27,7 +29,13 @@ _PARAM = re.compile(rf"(?P<name>{_TOKEN})[ \t]*=[ \t]*(?:(?P<token>{_TOKEN})|{_Q
 _NC = re.compile(r"[0-9A-Fa-f]{8}")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _EXT_VALUE = re.compile(r"UTF-8'[A-Za-z0-9-]*'(.+)", re.IGNORECASE)  # username* (§3.4, RFC 5987)
+_GAP = re.compile(r"[ \t,]*")
+_SCHEME_SPLIT = re.compile(r"[ \t]+")
+_ESCAPE = re.compile(r"\\(.)")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Per-request hashing is the verifier's main cost: constructors looked up once, hex lengths known.
+_HASHES = {name: getattr(hashlib, hashlib_name) for name, hashlib_name in ALGORITHMS.items()}
+_HEX_LENGTHS = {name: 2 * _HASHES[name]().digest_size for name in ALGORITHMS}
 _DUMMY_PASSWORD = "\x00no such user"
 
 
@@ -37,11 +45,17 @@ class DigestParseError(ValueError):
 
 def hash_hex(algorithm: str, text: str) -> str:
     """Lower-case hex H(text); strings are hashed as UTF-8 (§1.3)."""
-    return hashlib.new(ALGORITHMS[algorithm], text.encode()).hexdigest()
+    return _HASHES[algorithm](text.encode()).hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def _secret_hash(algorithm: str, username: str, realm: str, password: str) -> str:
+    # H(username:realm:password) is the same on every request of a user: computed once.
+    return hash_hex(algorithm, f"{username}:{realm}:{password}")
 
 
 def ha1(*, algorithm: str, username: str, realm: str, password: str, nonce: str, cnonce: str | None) -> str:
-    value = hash_hex(algorithm, f"{username}:{realm}:{password}")
+    value = _secret_hash(algorithm, username, realm, password)
     if not algorithm.endswith("-sess"):
         return value
     if cnonce is None:
@@ -103,7 +117,7 @@ def response_auth(
 
 def split_scheme(value: str) -> tuple[str, str]:
     """`"Digest a=1"` -> `("Digest", "a=1")`: split at the first run of whitespace (§3.3 step 3)."""
-    scheme, *rest = re.split(r"[ \t]+", value.strip(" \t"), maxsplit=1)
+    scheme, *rest = _SCHEME_SPLIT.split(value.strip(" \t"), maxsplit=1)
     return scheme, rest[0] if rest else ""
 
 
@@ -116,7 +130,10 @@ def parse_authorization(value: str) -> dict[str, str]:
         if match is None:
             raise DigestParseError(f"malformed auth-param at offset {pos}")
         name = match["name"].lower()
-        raw = match["token"] if match["token"] is not None else re.sub(r"\\(.)", r"\1", match["quoted"])
+        token, quoted = match.group("token", "quoted")
+        if token is None:
+            token = _ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
+        raw = token
         if name in params:
             raise DigestParseError(f"duplicate parameter {name!r}")
         if len(raw) > MAX_PARAM_VALUE:
@@ -128,9 +145,7 @@ def parse_authorization(value: str) -> dict[str, str]:
 
 def _skip_gap(value: str, pos: int) -> int:
     # Optional whitespace and empty list items ("a=1, , b=2") are tolerated between parameters.
-    while pos < len(value) and value[pos] in " \t,":
-        pos += 1
-    return pos
+    return _GAP.match(value, pos).end()  # type: ignore[union-attr]  # `*` always matches
 
 
 def quote(value: str) -> str:
@@ -186,11 +201,27 @@ class DigestVerifier:
         self._usernames = usernames
         self._nonces = nonces
         self._window = window or NcWindow(config.nonce_ttl, nonces.clock)
+        self._opaque = nonces.opaque  # an HMAC of the realm: the same for the manager's lifetime
+        self._good_nonces: dict[str, int] = {}  # nonce -> issued_at, for nonces whose HMAC is right
+
+    def _check_nonce(self, nonce: str) -> NonceCheck:
+        """`NonceManager.check`, remembering the nonces whose HMAC checked out: a client reuses its nonce
+        for many requests, and only the age (which only grows) can change the answer for those."""
+        issued_at = self._good_nonces.get(nonce)
+        if issued_at is None:
+            check = self._nonces.check(nonce)
+            if check.valid:
+                if len(self._good_nonces) >= GOOD_NONCES:
+                    self._good_nonces.clear()
+                self._good_nonces[nonce] = check.issued_at
+            return check
+        expired = self._nonces.clock() - issued_at > self._nonces.ttl
+        return NonceCheck(valid=True, expired=expired, issued_at=issued_at)
 
     def challenges(self, stale: bool = False) -> list[str]:
         """One line per algorithm, all sharing one fresh nonce: requests merges the lines and Postman takes
         line 1's nonce with its own algorithm, so any nonce must work with any algorithm (§2.2, §3.2)."""
-        cfg, nonce, opaque = self.config, self._nonces.mint(), self._nonces.opaque
+        cfg, nonce, opaque = self.config, self._nonces.mint(), self._opaque
         stale_param = ", stale=true" if stale else ""
         return [
             f'Digest realm="{cfg.realm}", qop="{cfg.qop}", algorithm={name}, nonce="{nonce}", '
@@ -231,7 +262,7 @@ class DigestVerifier:
                 return _INVALID
         elif qop.lower() != "auth" or not cnonce or not _NC.fullmatch(nc) or int(nc, 16) == 0:
             return _INVALID
-        hex_length = 2 * hashlib.new(ALGORITHMS[algorithm]).digest_size
+        hex_length = _HEX_LENGTHS[algorithm]
         if len(response) != hex_length or not _HEX.fullmatch(response):
             return _INVALID
 
@@ -240,9 +271,9 @@ class DigestVerifier:
         if p["realm"] != cfg.realm:  # step 8
             return _INVALID
         # Step 9: opaque is optional, since axios-digest-auth never echoes it (§1.1).
-        if p.get("opaque", self._nonces.opaque) != self._nonces.opaque:
+        if p.get("opaque", self._opaque) != self._opaque:
             return _INVALID
-        nonce = self._nonces.check(p["nonce"])  # step 10; expiry matters only once the response is right
+        nonce = self._check_nonce(p["nonce"])  # step 10; expiry matters only once the response is right
         if not nonce.valid:
             return _INVALID
 

@@ -7,6 +7,7 @@ curl's first POST carries an empty body and must get 401, not 422 (DIGEST.md §2
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +28,7 @@ PROTECTED_PREFIX = "/partner/"
 # demo dashboard.
 FORM_PREFIXES = ("/pay/", "/_sandbox/ui/")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+RawHeaders = Iterable[tuple[bytes, bytes]]  # the ASGI scope's, undecoded: most are never looked at
 
 
 class RequestGate:
@@ -39,23 +41,23 @@ class RequestGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
-        locale = i18n.pick_locale(_first(headers, "accept-language"))
+        headers = scope["headers"]
         try:
             if scope["path"].startswith(PROTECTED_PREFIX) and scope["method"] != "OPTIONS":
                 send = self._authenticate(scope, headers, send)
             receive = await self._buffer_body(scope, headers, receive)
         except SandboxError as error:
+            locale = i18n.pick_locale(_first(headers, b"accept-language"))
             await fail(error, locale)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    def _authenticate(self, scope: Scope, headers: list[tuple[str, str]], send: Send) -> Send:
+    def _authenticate(self, scope: Scope, headers: RawHeaders, send: Send) -> Send:
         outcome = self.verifier.verify(
             scope["method"],
             _request_target(scope),
-            _first(headers, "host"),
-            [value for name, value in headers if name == "authorization"],
+            _first(headers, b"host"),
+            [value.decode("latin-1") for name, value in headers if name.lower() == b"authorization"],
         )
         if outcome.status == 400:
             raise SandboxError(outcome.reason)
@@ -78,11 +80,11 @@ class RequestGate:
 
         return send_with_info
 
-    async def _buffer_body(self, scope: Scope, headers: list[tuple[str, str]], receive: Receive) -> Receive:
+    async def _buffer_body(self, scope: Scope, headers: RawHeaders, receive: Receive) -> Receive:
         """Read the whole body (bounded) so size and content type are settled before any handler runs."""
         if scope["method"] not in BODY_METHODS:
             return receive
-        declared = _first(headers, "content-length")
+        declared = _first(headers, b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise PayloadTooLarge(params={"limit": self.max_body_bytes})
         chunks: list[bytes] = []
@@ -100,7 +102,7 @@ class RequestGate:
                 break
         body = b"".join(chunks)
         if body.strip() and not scope["path"].startswith(FORM_PREFIXES):
-            if not _is_json(_first(headers, "content-type")):
+            if not _is_json(_first(headers, b"content-type")):
                 raise UnsupportedMediaType()
             try:
                 body.decode("utf-8")  # RFC 8259: JSON between systems is UTF-8
@@ -118,8 +120,12 @@ class RequestGate:
         return replay
 
 
-def _first(headers: list[tuple[str, str]], name: str) -> str | None:
-    return next((value for key, value in headers if key == name), None)
+def _first(headers: RawHeaders, name: bytes) -> str | None:
+    """The first value of a header (`name` in lower case), decoded as Starlette does (latin-1)."""
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _request_target(scope: Scope) -> str:

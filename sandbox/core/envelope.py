@@ -29,11 +29,13 @@ def _default(value: object) -> object:
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+# One encoder for every answer: json.dumps would build a new one per call for these options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_default)
+
+
 def dumps(payload: Any) -> bytes:
     """Compact UTF-8 JSON (the same bytes Starlette's JSONResponse writes), Decimals as numbers."""
-    return json.dumps(
-        payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_default
-    ).encode("utf-8")
+    return _ENCODER.encode(payload).encode("utf-8")
 
 
 def ok_body(data: Any) -> dict[str, Any]:

@@ -18,14 +18,35 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+def _header(name: str, description: str, *, title: str) -> dict[str, Any]:
+    schema = {"anyOf": [{"type": "string"}, {"type": "null"}], "description": description, "title": title}
+    return {"name": name, "in": "header", "required": False, "schema": schema, "description": description}
+
+
+# The headers `deps.partner_context` reads on every partner route (docs.py marks x-client-id required).
+PARTNER_HEADERS = [
+    _header("x-client-id", "Required. The docs' default is `web`.", title="X-Client-Id"),
+    _header("api-version", "`2` or `3`; `3` when absent.", title="Api-Version"),
+    _header("Accept-Language", "`tr` (default) or `en`.", title="Accept-Language"),
+]
+
+
 def route(
-    fidelity: Literal["documented", "sandbox-decision"], *errors: int, model: Any = None
+    fidelity: Literal["documented", "sandbox-decision"],
+    *errors: int,
+    model: Any = None,
+    path_parameters: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for a partner route decorator."""
+    """Keyword arguments for a partner route decorator; `path_parameters` documents path parameters
+    a route reads from `request.path_params` instead of declaring them."""
     codes = sorted({400, 401, 422, *errors})
     responses: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[code]} for code in codes
     }
     if model is not None:
         responses[200] = {"model": model, "description": "Success envelope"}
-    return {"openapi_extra": {"x-fidelity": fidelity}, "responses": responses, "response_model": None}
+    return {
+        "openapi_extra": {"x-fidelity": fidelity, "parameters": [*(path_parameters or []), *PARTNER_HEADERS]},
+        "responses": responses,
+        "response_model": None,
+    }

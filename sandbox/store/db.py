@@ -32,6 +32,9 @@ class Store:
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         self._lock = threading.RLock() if self.in_memory else None
+        self._readers = threading.local()  # read_snapshot's connection per thread (file databases)
+        self._reader_lock = threading.Lock()
+        self._reader_connections: list[sqlite3.Connection] = []
 
     def _sqlite_engine(self, url: str, database: str | None) -> Engine:
         if self.in_memory:
@@ -81,6 +84,41 @@ class Store:
                     session.rollback()
                     raise
 
+    @contextmanager
+    def read_connection(self, *, blocking: bool = True) -> Iterator[sqlite3.Connection | None]:
+        """A DBAPI connection for hot read paths in raw SQL (SQLite only), in autocommit: each statement
+        reads one consistent snapshot; wrap several in BEGIN ... ROLLBACK to share one.
+
+        A file database keeps one connection per thread for this, out of the pool (no checkout per
+        read). With `blocking=False` an in-memory store yields None instead of waiting for its lock, so
+        a caller on the event loop can fall back to a thread rather than stall the loop."""
+        lock = self._lock
+        if lock is None:
+            connection = getattr(self._readers, "connection", None)
+            if connection is None:
+                connection = self._readers.connection = self._open_reader()
+            yield connection
+            return
+        if not lock.acquire(blocking=blocking):
+            yield None
+            return
+        try:
+            raw = self.engine.raw_connection()
+            try:
+                yield raw.driver_connection
+            finally:
+                raw.close()
+        finally:
+            lock.release()
+
+    def _open_reader(self) -> sqlite3.Connection:
+        raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply
+        connection = raw.driver_connection
+        raw.detach()  # ours until dispose(): the pool opens another in its place
+        with self._reader_lock:
+            self._reader_connections.append(connection)
+        return connection
+
     def snapshot(self) -> sqlite3.Connection:
         """A copy of the whole database in memory (SQLite's backup API): the template a reset restores."""
         template = sqlite3.connect(":memory:", check_same_thread=False)
@@ -112,4 +150,9 @@ class Store:
         SQLModel.metadata.drop_all(self.engine)
 
     def dispose(self) -> None:
+        with self._reader_lock:
+            readers, self._reader_connections = self._reader_connections, []
+        self._readers = threading.local()
+        for connection in readers:
+            connection.close()
         self.engine.dispose()

@@ -12,42 +12,63 @@ from sandbox.core import dates
 from sandbox.core.envelope import ok
 from sandbox.core.errors import ValidationFailed
 from sandbox.core.pagination import paginate
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import (
+    PartnerDep,
+    SandboxDep,
+    SessionDep,
+)
 from sandbox.partner.openapi import route
-from sandbox.partner.orders import service
+from sandbox.partner.orders import hot, service
 from sandbox.partner.orders.render import render_orders
 from sandbox.partner.orders.schemas import GetOrderRequest, Order, OrderPage, OrderStatus
 from sandbox.partner.schemas import Envelope
 
 router = APIRouter(tags=["Orders"])
 
+# Get Order takes its one path parameter from `request.path_params` (a declared parameter costs a
+# FastAPI validation pass per request), so the parameter is documented here, as FastAPI would.
+ORDER_ID_PARAMETER = {
+    "name": "external_order_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "title": "External Order Id"},
+}
+
 
 def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/partner/order/{external_order_id}", **route("documented", 404, model=Envelope[Order]))
-def get_order(external_order_id: str, partner: PartnerDep, session: SessionDep, request: Request) -> Response:
+@router.get(
+    "/partner/order/{external_order_id}",
+    **route("documented", 404, model=Envelope[Order], path_parameters=[ORDER_ID_PARAMETER]),
+)
+async def get_order(request: Request) -> Response:
     """Get Order: by your external_id, the guid or the order_code."""
-    order = service.get_order(session, partner.partner_id, external_order_id)
-    return ok(render_orders(session, [order], base_url(request))[0])
+    # Served by `hot.HotRoutes` before the router; this route documents it (its partner headers come
+    # from `route()`, its path parameter from ORDER_ID_PARAMETER: no FastAPI parameter to solve).
+    return await hot.get_order_response(request, request.path_params["external_order_id"])
 
 
 @router.post("/partner/order", **route("documented", 404, 413, 415, model=Envelope[Order]))
 def get_order_alternative(
-    body: GetOrderRequest,
-    partner: PartnerDep,
-    session: WriteSessionDep,
-    sandbox: SandboxDep,
-    request: Request,
+    body: GetOrderRequest, partner: PartnerDep, sandbox: SandboxDep, request: Request
 ) -> Response:
     """Get Order (Alternative): by guid, order_code or external_id in the body; push_hook re-sends it."""
-    order = service.find_order(
-        session, partner.partner_id, guid=body.guid, order_code=body.order_code, external_id=body.external_id
-    )
-    if body.push_hook:
-        service.request_push(session, order, sandbox.clock.now())
-    return ok(render_orders(session, [order], base_url(request))[0])
+    # Only push_hook writes: a plain look-up reads without taking the write lock, so concurrent
+    # look-ups do not queue behind each other (or behind buys).
+    with sandbox.store.session(write=bool(body.push_hook)) as session:
+        order = service.find_order(
+            session,
+            partner.partner_id,
+            guid=body.guid,
+            order_code=body.order_code,
+            external_id=body.external_id,
+        )
+        if body.push_hook:
+            service.request_push(session, order, sandbox.clock.now())
+        data = render_orders(session, [order], base_url(request))[0]
+    return ok(data)
 
 
 @router.get("/partner/orders", **route("sandbox-decision", model=Envelope[OrderPage]))
