@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         30, ge=1, le=86_400, description="First retry delay; doubles per attempt, on the sandbox clock."
     )
     webhook_timeout_seconds: float = Field(5.0, gt=0, le=120, description="How long one delivery may take.")
+    webhook_log_size: int = Field(
+        10_000, ge=1, le=1_000_000, description="Delivered webhook events kept (older ones are pruned)."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

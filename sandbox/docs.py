@@ -11,6 +11,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from sandbox.partner.deps import API_VERSIONS
+
 STATIC_PREFIX = "/_sandbox/static/swagger"
 TAGS = [
     {"name": "Orders", "description": "Get Order, Get Order (Alternative), Get Orders, statuses."},
@@ -76,4 +78,7 @@ def _partner_spec(spec: dict[str, Any]) -> dict[str, Any]:
                 if parameter["in"] == "header" and parameter["name"] == "x-client-id":
                     parameter["required"] = True
                     parameter["schema"] = {"type": "string", "default": "web"}
+                elif parameter["in"] == "header" and parameter["name"] == "api-version":
+                    # Anything else is 422 invalid_header (sandbox/partner/deps.py, API_VERSIONS).
+                    parameter["schema"] = {"type": "string", "enum": list(API_VERSIONS), "default": "3"}
     return spec

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal, Self
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from sandbox.control.router import control
 from sandbox.core.clock import ISTANBUL, Clock
 from sandbox.core.envelope import ok
+from sandbox.core.errors import ValidationFailed
 from sandbox.partner.deps import SandboxDep
 from sandbox.partner.schemas import Envelope, WireModel
 from sandbox.runtime import Sandbox
@@ -51,6 +52,13 @@ class ClockView(WireModel):
     offset_seconds: float = Field(description="Sandbox time minus real time")
 
 
+# The business clock's range. Before 1970 Istanbul is on local mean time (`+01:55:52`, not an RFC 3339
+# offset) and timestamps go negative; near year 9999 `datetime` overflows, which made every later
+# clock read (prices, /_sandbox/state, expiry) a 500 until the clock was reset.
+CLOCK_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+CLOCK_MAX = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
 class ClockMove(WireModel):
     mode: Literal["real", "frozen"] | None = Field(
         None, description="`real` goes back to wall-clock time (offset 0); `frozen` stops the clock now"
@@ -59,6 +67,13 @@ class ClockMove(WireModel):
     advance: float | None = Field(
         None, ge=0, le=10 * 365 * 86_400, description="Then move forward by this many seconds"
     )
+
+    @field_validator("at")
+    @classmethod
+    def _at_in_range(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not CLOCK_MIN <= value <= CLOCK_MAX:
+            raise ValueError(f"must be between {CLOCK_MIN.isoformat()} and {CLOCK_MAX.isoformat()}")
+        return value
 
     @model_validator(mode="after")
     def _at_freezes(self) -> Self:
@@ -112,6 +127,11 @@ def get_clock(sandbox: SandboxDep) -> Response:
 def move_clock(sandbox: SandboxDep, body: Annotated[ClockMove | None, Body()] = None) -> Response:
     """Move the clock: real time, frozen (now or `at`), and/or `advance` seconds; timed work catches up."""
     body = body or ClockMove()
+    if body.advance:
+        base = body.at or (datetime.now(UTC) if body.mode == "real" else sandbox.clock.now())
+        left = (CLOCK_MAX - base).total_seconds()
+        if base + timedelta(seconds=body.advance) > CLOCK_MAX:
+            raise ValidationFailed(errors={"advance": [("less_than_equal", {"le": max(int(left), 0)})]})
     sandbox.move_clock(mode=body.mode, at=body.at, advance=body.advance)
     return ok(clock_view(sandbox.clock))
 

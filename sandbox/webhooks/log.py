@@ -1,4 +1,10 @@
-"""The delivery log: every outbox event with its attempts, and redelivery."""
+"""The delivery log: every outbox event with its attempts, redelivery, and the log's bound.
+
+The log is bounded: once more than `SANDBOX_WEBHOOK_LOG_SIZE` events are delivered, the oldest
+delivered ones and their attempts are deleted (after each sweep that delivered something), so a
+long-running sandbox's outbox does not grow without end. Pending and failed events are never
+pruned: they may still be sent or redelivered.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
 from sandbox.catalog import STATUS_NAMES
@@ -19,6 +25,7 @@ from sandbox.webhooks.config import find_partner
 log = logging.getLogger("sandbox.webhooks")
 
 LIST_LIMIT = 500
+MAX_ID = 2**63  # SQLite's INTEGER is 64-bit signed
 
 
 def list_events(
@@ -41,6 +48,8 @@ def list_events(
     if state is not None:
         query = query.where(WebhookEvent.state == state)
     if event_id is not None:
+        if not 0 <= event_id < MAX_ID:
+            return []
         query = query.where(WebhookEvent.id == event_id)
     if order is not None:
         query = query.where(or_(Order.guid == order.upper(), Order.order_code == order.upper()))
@@ -54,9 +63,23 @@ def list_events(
     return [_view(event, username, guid, code, attempts[event.id]) for event, username, guid, code in rows]
 
 
+def prune_delivered(session: Session, keep: int) -> int:
+    """Delete delivered events older than the newest `keep` delivered ones, with their attempts.
+    Returns how many events went. Run it in a write transaction."""
+    delivered = select(WebhookEvent.id).where(WebhookEvent.state == "delivered")
+    cutoff = session.exec(delivered.order_by(col(WebhookEvent.id).desc()).offset(keep).limit(1)).first()
+    if cutoff is None:
+        return 0
+    old = delivered.where(col(WebhookEvent.id) <= cutoff)
+    session.exec(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(old)))
+    removed = session.exec(delete(WebhookEvent).where(col(WebhookEvent.id).in_(old)))
+    return removed.rowcount
+
+
 def redeliver(session: Session, event_id: int, now: datetime) -> dict[str, Any]:
     """Queue an event again, due now, with a fresh budget of attempts (the attempt log continues)."""
-    event = session.get(WebhookEvent, event_id)
+    # An id past SQLite's 64-bit INTEGER names no event (and would not even bind as a parameter).
+    event = session.get(WebhookEvent, event_id) if 0 <= event_id < MAX_ID else None
     if event is None:
         raise SandboxError("webhook_delivery_not_found")
     if event.state != "pending":

@@ -43,6 +43,7 @@ from sandbox.partner.orders.render import render_orders
 from sandbox.runtime import Sandbox
 from sandbox.store.models import Order, Partner, WebhookDelivery, WebhookEvent
 from sandbox.webhooks.config import new_secret
+from sandbox.webhooks.log import prune_delivered
 from sandbox.webhooks.signing import HEADER, sign
 
 log = logging.getLogger("sandbox.webhooks")
@@ -111,6 +112,9 @@ def deliver_due(
     finally:
         if http is not None:
             http.close()
+    if counts["delivered"]:  # the log stays bounded: the oldest delivered events go
+        with sandbox.store.session(write=True) as session:
+            prune_delivered(session, sandbox.settings.webhook_log_size)
     with sandbox.store.session() as session:
         counts["pending"] = session.exec(
             select(func.count()).select_from(WebhookEvent).where(WebhookEvent.state == "pending")

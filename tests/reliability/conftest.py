@@ -1,0 +1,62 @@
+"""Dedicated small worlds for the reliability suite (issue 7, part 2).
+
+Each server here is its own uvicorn on a free port with its own SQLite file and nonce clock, so the
+fuzzers may reset, reseed and move the clock without touching the shared session `server` of
+tests/conftest.py. Worlds are small (40 orders, a few customers per partner) so they seed in about
+a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.core.clock import Clock
+from sandbox.testing.server import SandboxServer
+from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+
+# A frozen business clock: prices (hence balance rows' valuations) stay put for the whole run.
+FROZEN_AT = "2026-11-02T12:30:00+03:00"
+CONTROL_TOKEN = "tok"
+
+
+def small_world(tmp_dir: Any, **overrides: Any) -> SandboxServer:
+    values: dict[str, Any] = {"orders": 40, "customers": 5}
+    values.update(overrides)
+    return SandboxServer(make_settings(tmp_dir, **values), nonce_clock=Clock())
+
+
+@pytest.fixture(scope="session")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A throw-away world for schemathesis: any operation may reset, reseed or move its clock."""
+    with small_world(tmp_path_factory.mktemp("fuzz-world")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A world whose state the hostile-input table compares before and after every request."""
+    with small_world(tmp_path_factory.mktemp("hostile-world")) as running:
+        httpx.post(f"{running.url}/_sandbox/clock", json={"at": FROZEN_AT}).raise_for_status()
+        yield running
+
+
+@pytest.fixture(scope="session")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A world whose control API is locked with `SANDBOX_CONTROL_TOKEN=tok`."""
+    with small_world(
+        tmp_path_factory.mktemp("token-world"), orders=0, customers=1, control_token=CONTROL_TOKEN
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def hostile_client(hostile_server: SandboxServer) -> Iterator[httpx.Client]:
+    """The demo partner on the hostile world (one session: Digest nonces are reused, nc counts up)."""
+    with httpx.Client(
+        base_url=hostile_server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
+    ) as http:
+        yield http

@@ -1,0 +1,186 @@
+"""Real `minted-sandbox serve` processes for the reliability tests: start, wait, inspect, kill -9.
+
+Each server runs in its own session (process group), so `kill()` takes the uvicorn master and every
+worker it spawned down at once, as a crash or an OOM killer would. Waits are bounded polls.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+DIGEST_SECRET = "reliability-shared-digest-secret-0123456789abcdef"
+DEMO = ("demo", "demo-secret")
+PARTNER_HEADERS = {"x-client-id": "web", "Accept-Language": "en"}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class ServerProcess:
+    db: Path
+    workers: int = 1
+    flags: tuple[str, ...] = ()
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.db}"
+
+    def start(self, timeout: float = 90) -> ServerProcess:
+        log = open(self.db.with_suffix(f".{self.port}.log"), "wb")  # noqa: SIM115 (closed with the process)
+        command = [
+            sys.executable, "-m", "sandbox", "serve", "--workers", str(self.workers),
+            "--db", self.database_url, "--port", str(self.port), "--digest-secret", DIGEST_SECRET,
+            "--log-level", "warning", *self.flags,
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        try:
+            wait_for(self._ready, timeout, f"{self.url}/openapi.json (log: {self.log_path})")
+            if self.workers > 1:
+                wait_for(lambda: len(self.worker_pids()) == self.workers, 30, f"{self.workers} workers")
+        except BaseException:
+            self.kill()  # never leave a half-started server behind
+            raise
+        return self
+
+    @property
+    def log_path(self) -> Path:
+        return self.db.with_suffix(f".{self.port}.log")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited with {self.process.returncode}:\n{self.log_text()}")
+        try:
+            return httpx.get(f"{self.url}/openapi.json", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        """The uvicorn worker processes: children of the master started by multiprocessing's spawn."""
+        assert self.process is not None
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == self.process.pid and b"spawn_main" in cmdline:
+                children.append(int(entry.name))
+        return sorted(children)
+
+    @staticmethod
+    def cpu_seconds(pid: int) -> float:
+        """User + system CPU time the process has used (from /proc, no psutil)."""
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (master and workers), then reap the master."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def wait_group_gone(self, pids: list[int], timeout: float = 10) -> None:
+        wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids), timeout, "workers to die")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def client(self, timeout: float = 60) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=timeout
+        )
+
+    def control(self, timeout: float = 60) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout)
+
+    @contextmanager
+    def sqlite(self) -> Iterator[sqlite3.Connection]:
+        """The database file itself, as any other process would open it (closed on exit)."""
+        connection = sqlite3.connect(self.db, timeout=30)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def pricefix(http: httpx.Client, customer: str, total: int | None = None) -> str:
+    body: dict[str, Any] = {"type": "digital", "customer_external_id": customer, "currency": "TRY"}
+    if total is not None:
+        body["total"] = total
+    response = http.post("/partner/pricefix", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["token"]
+
+
+def make_customer(http: httpx.Client, external_id: str, cash: int) -> None:
+    """A customer with approved KYC and `cash` TRY in its wallet."""
+    created = http.post(
+        "/partner/customer",
+        json={
+            "external_id": external_id, "firstname": "Deniz", "lastname": "Kaya",
+            "email": f"{external_id}@example.com", "phone": "+905321112233", "gender": "F",
+            "identity_number": "46714948610", "birthdate": "1990-05-01",
+        },
+    )  # fmt: skip
+    assert created.status_code == 200, created.text
+    kyc = http.post(
+        "/partner/customer/kyc", json={"customer_external_id": external_id, "identity_number": "46714948610"}
+    )
+    assert kyc.status_code == 200, kyc.text
+    if cash:
+        topped = http.patch(
+            f"/partner/balance/customer/{external_id}", json={"amount": cash, "currency_code": "TRY"}
+        )
+        assert topped.status_code == 200, topped.text
