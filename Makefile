@@ -30,8 +30,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP) ## measurements, written to bench/RESULTS.md
-	$(BIN)/python bench/run.py
+bench: $(STAMP) ## wrk load runs (S1-S4, FastAPI floor, Prism) and other measures -> bench/RESULTS.md (~7 min)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache .hypothesis

@@ -1,16 +1,25 @@
-"""`make bench`: the figures the README and closing notes quote, measured the way users run the sandbox.
+"""`make bench`: load figures (wrk, real Digest) and the other measures of issue 7, written to
+bench/RESULTS.md by bench/report.py. Numbers are figures in a report, never test assertions.
 
-Measures seeding time (default world and 100k orders), start-to-first-200 of `minted-sandbox serve`
-(fresh database and existing one), sequential Get Order latency through a real Digest session, the
-server's peak RSS, and `POST /_sandbox/reset` on both worlds. Writes bench/RESULTS.md
-(`python bench/run.py reset` re-measures only the reset rows). A full load harness comes later.
+    python bench/run.py                 # everything (about 7 minutes on 2 cores)
+    python bench/run.py --wait-quiet 600  # first wait for an idle machine (other processes skew it)
+    python bench/run.py --quick         # shorter runs, written to bench/RESULTS.quick.md
+    python bench/run.py --only s1,refs  # some sections: seed start reset fixture s1 s2 s3 s4 refs
+    python bench/run.py --worlds default --workers 1
+
+Pinning: one sandbox worker, the FastAPI floor and Prism run on CPU 0, wrk and the S4 driver on CPU 1;
+with `--workers 2` the sandbox gets CPUs 0-1 and so shares CPU 1 with the load generator.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
-import socket
+import random
+import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -18,199 +27,374 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-from requests.auth import HTTPDigestAuth
+import digest
+import httpx
+import report
+import servers
+import wrk
 
-ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "sandbox"]
-HEADERS = {"x-client-id": "web"}
+BENCH = Path(__file__).resolve().parent
+DATA = BENCH / ".data"
+SECTIONS = ("seed", "start", "reset", "fixture", "s1", "s2", "s3", "s4", "refs")
+WORLDS = {"default": 400, "100k": 100_000}
+THREADS, CONNECTIONS = 1, 32
+S3_FILTER = "type=Buy"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def seed_seconds(db: Path, orders: int) -> float:
+def note_load(results: dict, label: str) -> None:
+    """The 1-minute load average, to tell a quiet machine from a busy one in the report."""
+    load_1m = Path("/proc/loadavg").read_text().split()[0]
+    results["loads"] = (
+        f"{results['loads']}, {label} {load_1m}" if results.get("loads") else f"{label} {load_1m}"
+    )
+
+
+def seed(db: Path, orders: int) -> float:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    subprocess.run([*CLI, "seed", "--db", f"sqlite:///{db}", "--orders", str(orders)], check=True,
-                   stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [str(servers.BIN / "minted-sandbox"), "seed", "--db", f"sqlite:///{db}", "--orders", str(orders)],
+        check=True,
+        stderr=subprocess.DEVNULL,
+        env=servers.clean_env(),
+    )
     return time.perf_counter() - started
 
 
-def start_server(db: Path, orders: int) -> tuple[subprocess.Popen, str, float]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [*CLI, "serve", "--db", f"sqlite:///{db}", "--orders", str(orders), "--port", str(port),
-         "--log-level", "warning"],
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    while True:
-        try:
-            auth = HTTPDigestAuth("demo", "demo-secret")
-            response = requests.get(f"{url}/partner/orders/statuses", auth=auth, headers=HEADERS, timeout=1)
-            if response.status_code == 200:
-                return process, url, time.perf_counter() - started
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError("server exited during start")
-        time.sleep(0.01)
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def latency(url: str, count: int = 500) -> tuple[float, float, float]:
-    session = requests.Session()
-    session.auth = HTTPDigestAuth("demo", "demo-secret")
-    session.headers.update(HEADERS)
-    page = session.get(f"{url}/partner/orders", params={"total": 30}).json()["data"]["data"]
-    ids = [order["guid"] for order in page]
-    samples = []
-    started = time.perf_counter()
-    for n in range(count):
-        t = time.perf_counter()
-        assert session.get(f"{url}/partner/order/{ids[n % len(ids)]}").status_code == 200
-        samples.append((time.perf_counter() - t) * 1000)
-    elapsed = time.perf_counter() - started
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.99) - 1], count / elapsed
-
-
-def scripted_flow(url: str, orders: int = 1000) -> tuple[float, int]:
-    """The trading flow a partner's integration test runs: one customer, then `orders` orders (half
-    buys, half sells), each behind its own price fix. Returns (wall seconds, requests sent)."""
-    session = requests.Session()
-    session.auth = HTTPDigestAuth("demo", "demo-secret")
-    session.headers.update(HEADERS)
-    customer = {
-        "external_id": "bench-customer",
-        "firstname": "Deniz",
-        "lastname": "Aydın",
-        "email": "deniz@example.com",
-        "phone": "+905321112233",
-        "identity_number": "10000000146",
-    }
-    started = time.perf_counter()
-    sent = 0
-
-    def call(method: str, path: str, body: dict) -> dict:
-        nonlocal sent
-        sent += 1
-        response = session.request(method, url + path, json=body)
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
-
-    call("POST", "/partner/customer", customer)
-    call(
-        "POST",
-        "/partner/customer/kyc",
-        {"customer_external_id": "bench-customer", "identity_number": "10000000146"},
+def client(url: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=url, auth=httpx.DigestAuth(digest.USER, digest.PASSWORD), headers=digest.HEADERS, timeout=60
     )
-    call("PATCH", "/partner/balance/customer/bench-customer", {"amount": 1_000_000})
-    for n in range(orders):
-        side = "buy" if n < orders // 2 else "sell"
-        token = call(
-            "POST", "/partner/pricefix", {"type": "digital", "customer_external_id": "bench-customer"}
-        )["token"]
-        call("POST", f"/partner/order/digital/{side}", {
-            "price_token": token, "external_id": f"bench-{n}", "customer": {"external_id": "bench-customer"},
-            "items": [{"sku": "GAU", "amount": 0.01}],
-        })  # fmt: skip
-    return time.perf_counter() - started, sent
 
 
-def reset_times(url: str, count: int = 20) -> tuple[float, float]:
-    """`count` resets through POST /_sandbox/reset: (median round trip, median server-measured copy), ms."""
+def sample_orders(url: str, pages: int) -> dict:
+    """Seeded guids and order_codes of the demo partner from random Get Orders pages, and S3's page count."""
+    rng = random.Random(42)
+    with client(url) as api:
+        last = api.get("/partner/orders", params={"total": 30}).json()["data"]["last_page"]
+        orders = []
+        for page in sorted(rng.sample(range(1, last + 1), min(pages, last))):
+            orders += api.get("/partner/orders", params={"total": 30, "page": page}).json()["data"]["data"]
+        s3_last = api.get(f"/partner/orders?total=30&{S3_FILTER}").json()["data"]["last_page"]
+    return {
+        "guids": [o["guid"] for o in orders],
+        "codes": [o["order_code"] for o in orders],
+        "s3_last": s3_last,
+    }
+
+
+def targets(scenario: str, ids: dict, count: int, rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
+    if scenario == "s1":
+        return "GET", [(f"/partner/order/{rng.choice(ids['guids'])}", "") for _ in range(count)]
+    if scenario == "s2":
+        return "POST", [
+            ("/partner/order", json.dumps({"order_code": rng.choice(ids["codes"])})) for _ in range(count)
+        ]
+    pages = [rng.randint(1, ids["s3_last"]) for _ in range(count)]
+    return "GET", [(f"/partner/orders?page={p}&total=30&{S3_FILTER}", "") for p in pages]
+
+
+def load(server: servers.Server, scenario: str, ids: dict, work: Path, opts, *, real_digest: bool) -> dict:
+    """A warm-up run, then the measured run; its request lists hold 3× the warm-up's rate (at least
+    1,000/s) for the whole run, since a cold warm-up is slower than the run it sizes. `other_cpu` is
+    the share of the machine's two CPUs that processes other than the server and wrk used meanwhile."""
+    url = server.url
+    rng = random.Random(f"{scenario}-42")
+    per_thread = int(opts.warm * 8000 / THREADS)
+    result = None
+    for phase, seconds in (("warm", opts.warm), ("run", opts.seconds)):
+        prefix = work / f"{scenario}-{phase}"
+        for t in range(1, THREADS + 1):
+            challenge = digest.challenge(url) if real_digest else digest.FAKE
+            method, reqs = targets(scenario, ids, per_thread, rng)
+            digest.write_requests(
+                Path(f"{prefix}.{t}.tsv"), challenge, method, reqs, f"{rng.getrandbits(64):016x}"
+            )
+        busy, served, started = servers.machine_busy_seconds(), server.cpu_seconds(), time.perf_counter()
+        result = wrk.run(url, prefix, threads=THREADS, connections=CONNECTIONS, seconds=seconds)
+        elapsed = time.perf_counter() - started
+        other = servers.machine_busy_seconds() - busy - (server.cpu_seconds() - served) - result.wrk_cpu
+        per_thread = int(max(result.rate * 3, 1000) * opts.seconds / THREADS) + 1000
+    out = result.to_dict()
+    out["other_cpu"] = max(other, 0.0) / (elapsed * (os.cpu_count() or 1))
+    log(
+        f"  {scenario}: {out['rate']:.0f} req/s, p50 {out['p50_ms']:.1f} ms, p99 {out['p99_ms']:.1f} ms, "
+        f"non-2xx {out['non2xx']}, exhausted {out['exhausted']}, other processes {out['other_cpu']:.0%} CPU"
+    )
+    return out
+
+
+def writes(server: servers.Server, opts, tag: str) -> dict:
+    command = ["taskset", "-c", servers.LOAD_CPU, sys.executable, str(BENCH / "writes.py"), server.url,
+               str(opts.seconds), str(opts.s4_concurrency), tag]  # fmt: skip
+    busy, served, started = servers.machine_busy_seconds(), server.cpu_seconds(), time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    driver = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    other = servers.machine_busy_seconds() - busy - (server.cpu_seconds() - served) - driver
+    out["other_cpu"] = max(other, 0.0) / ((time.perf_counter() - started) * (os.cpu_count() or 1))
+    log(f"  s4: {out['rate']:.1f} pairs/s, p50 {out['p50_ms']:.1f} ms, p99 {out['p99_ms']:.1f} ms, "
+        f"failed {out['failed_pairs']}, other processes {out['other_cpu']:.0%} CPU")  # fmt: skip
+    return out
+
+
+def reset_times(url: str, count: int = 20) -> dict:
     trips, copies = [], []
     for _ in range(count):
         started = time.perf_counter()
-        response = requests.post(f"{url}/_sandbox/reset", timeout=60)
+        response = httpx.post(f"{url}/_sandbox/reset", timeout=120)
         trips.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.text
         copies.append(response.json()["data"]["milliseconds"])
-    return statistics.median(trips), statistics.median(copies)
+    return {"trip_ms": statistics.median(trips), "copy_ms": statistics.median(copies), "count": count}
 
 
-def reset_rows(tmpdir: Path) -> list[tuple[str, str]]:
-    """Reset time of the default world and of a 100k-order world (median of 20 each)."""
-    rows = []
-    for label, name, orders in (("default world (400 orders)", "default.db", 400),
-                                ("100,000 orders", "big.db", 100_000)):  # fmt: skip
-        if not (tmpdir / name).exists():
-            seed_seconds(tmpdir / name, orders)
-        process, url, _ = start_server(tmpdir / name, orders)
-        try:
-            trip, copy = reset_times(url)
-        finally:
-            process.terminate()
-            process.wait()
-        rows.append((f"POST /_sandbox/reset, {label}: median of 20, round trip / server copy",
-                     f"{trip:.1f} ms / {copy:.1f} ms"))  # fmt: skip
-    return rows
+def fixture_overhead() -> dict:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/plugin",
+        "-s",
+        "-q",
+        "-k",
+        "hundred",
+        "-p",
+        "no:cacheprovider",
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, cwd=servers.ROOT, env=servers.clean_env())
+    match = re.search(r"per-test overhead: median ([\d.]+) ms over (\d+) tests", out.stdout)
+    if match is None:
+        return {"error": (out.stdout + out.stderr)[-500:]}
+    return {"median_ms": float(match[1]), "tests": int(match[2])}
 
 
-def write_results(rows: list[tuple[str, str]], *, merge: bool) -> str:
-    """Write bench/RESULTS.md; with `merge`, keep the rows already there and replace those re-measured."""
-    path = ROOT / "bench" / "RESULTS.md"
-    merged: dict[str, str] = {}
-    if merge and path.exists():
-        for line in path.read_text().splitlines():
-            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-            if line.startswith("| ") and len(cells) == 2 and cells != ["measure", "value"]:
-                merged[cells[0]] = cells[1]
-    merged.update(rows)
-    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
-    table = "\n".join(f"| {name} | {value} |" for name, value in merged.items())
-    report = f"# Benchmark results\n\nMachine: {machine}\n\n| measure | value |\n|---|---|\n{table}\n"
-    path.write_text(report)
-    return report
+def sandbox_config(workers: int, world: str, db: Path, work: Path, opts, results: dict) -> None:
+    log(f"sandbox, {workers} worker(s), {world} world")
+    note_load(results, f"{workers}w {world}")
+    server = servers.start_sandbox(db, WORLDS[world], workers, work / "sandbox.log")
+    try:
+        httpx.post(f"{server.url}/_sandbox/reset", timeout=120).raise_for_status()  # undo earlier S4 buys
+        ids = sample_orders(server.url, opts.pages)
+        if world == "default" and workers == 1:
+            results["s1_body"] = httpx.get(
+                server.url + f"/partner/order/{ids['guids'][0]}",
+                auth=httpx.DigestAuth(digest.USER, digest.PASSWORD),
+                headers=digest.HEADERS,
+            ).content
+            results["openapi"] = httpx.get(server.url + "/openapi.json").text
+            results["ids"] = ids
+        for scenario in ("s1", "s2", "s3"):
+            if scenario in opts.only:
+                key = f"{scenario}|sandbox|{workers}|{world}"
+                results["runs"][key] = load(server, scenario, ids, work, opts, real_digest=True)
+        if "s4" in opts.only:
+            tag = f"s4-{workers}w-{world}-{int(time.time())}"
+            results["runs"][f"s4|sandbox|{workers}|{world}"] = writes(server, opts, tag)
+        results["rss"][f"{workers}|{world}"] = server.peak_rss_mb()
+        if "reset" in opts.only and workers == 1:
+            results["measures"][f"reset|{world}"] = reset_times(server.url)
+            log(f"  reset: {results['measures'][f'reset|{world}']}")
+    finally:
+        server.stop()
+
+
+def _prism_answer(url: str, guid: str) -> dict:
+    uri = f"/partner/order/{guid}"
+    auth = digest.authorizations(digest.FAKE, "GET", [uri], "0" * 16)[0]
+    response = httpx.get(url + uri, headers={**digest.HEADERS, "Authorization": auth})
+    return {"status": response.status_code, "bytes": len(response.content)}
+
+
+def references(work: Path, opts, results: dict) -> None:
+    """The FastAPI floor, then Prism. Prism's own Digest check wants every auth-param quoted and
+    [a-z0-9]* (RFC 7616's unquoted algorithm/qop/nc and a uri with "/" fail it), so it answers 401 to
+    every real Digest request: that is recorded, and Prism is measured on the spec minus `security`."""
+    ids = results["ids"]
+    body, spec, unsecured = work / "s1-body.json", work / "openapi.json", work / "openapi-unsecured.json"
+    body.write_bytes(results["s1_body"])
+    spec.write_text(results["openapi"], encoding="utf-8")
+    document = json.loads(results["openapi"])
+    document.pop("security", None)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                operation.pop("security", None)
+    unsecured.write_text(json.dumps(document), encoding="utf-8")
+    log("FastAPI floor")
+    note_load(results, "floor")
+    server = servers.start_floor(body, work / "floor.log")
+    try:
+        results["runs"]["s1|floor|1|default"] = load(server, "s1", ids, work, opts, real_digest=False)
+    finally:
+        server.stop()
+    log("Prism")
+    try:
+        server = servers.start_prism(spec, work / "prism.log")
+        note_load(results, "prism")
+        results["prism_check_secured"] = _prism_answer(server.url, ids["guids"][0])
+        server.stop()
+        server = servers.start_prism(unsecured, work / "prism.log")
+    except RuntimeError as error:
+        results["prism_error"] = str(error)
+        log(f"  Prism unavailable: {error}")
+        return
+    try:
+        results["prism_check"] = _prism_answer(server.url, ids["guids"][0])
+        secured, check = results["prism_check_secured"], results["prism_check"]
+        log(f"  one S1 request: {secured} with security, {check} without")
+        results["runs"]["s1|prism|1|default"] = load(server, "s1", ids, work, opts, real_digest=False)
+    finally:
+        server.stop()
+
+
+def wait_quiet(limit: float) -> float:
+    """Wait (up to `limit` seconds) until the machine is idle: under 10% busy over 5 s. Returns the share."""
+    deadline = time.perf_counter() + limit
+    while True:
+        busy = servers.machine_busy_seconds()
+        time.sleep(5)
+        share = (servers.machine_busy_seconds() - busy) / (5 * (os.cpu_count() or 1))
+        if share < 0.10 or time.perf_counter() > deadline:
+            return share
+        log(f"  machine {share:.0%} busy; waiting for it to quieten (--wait-quiet)")
+
+
+def guarded(results: dict, label: str, step, *args) -> None:
+    """A failing configuration is reported in RESULTS.md's flags; the others still run."""
+    try:
+        step(*args, results)
+    except Exception as error:  # any failure becomes a flagged line of the report
+        results.setdefault("errors", []).append(f"{label}: {type(error).__name__}: {error}"[:500])
+        log(f"  FAILED {label}: {error}")
+
+
+def machine() -> dict:
+    servers.ensure_prism()
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip() or "missing"
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "wrk": wrk.ensure_wrk(),
+        "prism": servers.prism_version(),
+        "node": node,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="3 s runs, 3 start samples → RESULTS.quick.md")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of {', '.join(SECTIONS)}")
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="S",
+                        help="first wait up to S seconds for the machine to be idle [0]")  # fmt: skip
+    parser.add_argument("--worlds", default="default,100k", help="default,100k")
+    parser.add_argument("--workers", default="1,2", help="1,2")
+    parser.add_argument(
+        "--out", type=Path, help="report path [bench/RESULTS.md; RESULTS.quick.md if partial]"
+    )
+    opts = parser.parse_args()
+    opts.only = set(opts.only.split(","))
+    opts.worlds = opts.worlds.split(",")
+    opts.workers = [int(w) for w in opts.workers.split(",")]
+    if unknown := opts.only - set(SECTIONS) or set(opts.worlds) - set(WORLDS) or set(opts.workers) - {1, 2}:
+        parser.error(f"unknown: {unknown}")
+    opts.seconds, opts.warm, opts.pages = (3, 1, 10) if opts.quick else (10, 2, 40)
+    opts.s4_concurrency = 8
+    partial = opts.quick or opts.only != set(SECTIONS) or len(opts.worlds) < 2 or len(opts.workers) < 2
+    opts.out = opts.out or BENCH / ("RESULTS.quick.md" if partial else "RESULTS.md")
+    opts.partial = partial
+    return opts
 
 
 def main() -> None:
-    if sys.argv[1:] == ["reset"]:  # `python bench/run.py reset`: only the reset rows, merged in
-        with tempfile.TemporaryDirectory() as tmp:
-            print(write_results(reset_rows(Path(tmp)), merge=True))
-        return
-    rows: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        rows.append(("seed default world (400 orders)", f"{seed_seconds(tmpdir / 'default.db', 400):.2f} s"))
-        rows.append(("seed 100,000 orders", f"{seed_seconds(tmpdir / 'big.db', 100_000):.1f} s"))
-        starts = []
-        for _ in range(5):
-            process, url, seconds = start_server(tmpdir / "default.db", 400)
-            starts.append(seconds)
-            process.terminate()
-            process.wait()
-        median_start = statistics.median(starts)
-        rows.append(("serve → first 200, existing database (median of 5)", f"{median_start:.2f} s"))
-        process, url, seconds = start_server(tmpdir / "fresh.db", 400)
-        rows.append(("serve → first 200, fresh database (seeds first)", f"{seconds:.2f} s"))
-        p50, p99, rate = latency(url)
-        rows.append(("Get Order, sequential Digest session: p50 / p99", f"{p50:.2f} ms / {p99:.2f} ms"))
-        rows.append(("Get Order, sequential requests per second", f"{rate:.0f}"))
-        seconds, sent = scripted_flow(url)
-        rows.append(("1,000-order scripted flow (price fix + buy/sell each): wall time", f"{seconds:.1f} s"))
-        rows.append(("1,000-order scripted flow: requests per second", f"{sent / seconds:.0f}"))
-        rows.append(("server peak RSS, default world", f"{peak_rss_mb(process.pid):.0f} MB"))
-        process.terminate()
-        process.wait()
-        process, url, _ = start_server(tmpdir / "big.db", 100_000)
-        latency(url, 200)
-        rows.append(("server peak RSS, 100k-order world", f"{peak_rss_mb(process.pid):.0f} MB"))
-        process.terminate()
-        process.wait()
-        rows.extend(reset_rows(tmpdir))
-    print(write_results(rows, merge=False))
+    opts = parse_args()
+    started = time.perf_counter()
+    results: dict = {
+        "machine": machine(),
+        "runs": {},
+        "rss": {},
+        "measures": {},
+        "quick": opts.quick,
+        "partial": opts.partial,
+        "seconds": opts.seconds,
+        "threads": THREADS,
+        "connections": CONNECTIONS,
+        "s4_concurrency": opts.s4_concurrency,
+        "s3_filter": S3_FILTER,
+        "pages": opts.pages,
+        "command": " ".join(["python bench/run.py", *sys.argv[1:]]),
+    }
+    if opts.wait_quiet:
+        results["idle_before"] = wait_quiet(opts.wait_quiet)
+        started = time.perf_counter()  # the harness's own time, without the wait
+        results["machine"]["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    DATA.mkdir(exist_ok=True)
+    dbs = {world: DATA / f"{world}.db" for world in WORLDS}
+    loads = opts.only & {"s1", "s2", "s3", "s4", "refs", "reset"}
+    for world in WORLDS:
+        needed = world == "default" or (world in opts.worlds and loads)
+        if needed and ("seed" in opts.only or not dbs[world].exists()):
+            log(f"seeding the {world} world")
+            results["measures"][f"seed|{world}"] = seconds = seed(dbs[world], WORLDS[world])
+            log(f"  {seconds:.1f} s")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        if "start" in opts.only:
+            log("start to first 200")
+            note_load(results, "start")
+            samples = []
+            for _ in range(3 if opts.quick else 10):
+                server = servers.start_sandbox(dbs["default"], 400, 1, work / "start.log", cpus="0-1")
+                samples.append(server.start_seconds)
+                server.stop()
+            fresh = servers.start_sandbox(work / "fresh.db", 400, 1, work / "start.log", cpus="0-1")
+            fresh.stop()
+            results["measures"]["start"] = {
+                "median_s": statistics.median(samples),
+                "count": len(samples),
+                "fresh_s": fresh.start_seconds,
+            }
+            log(f"  {results['measures']['start']}")
+        if "fixture" in opts.only:
+            log("pytest fixture overhead (tests/plugin -k hundred)")
+            note_load(results, "fixture")
+            results["measures"]["fixture"] = fixture_overhead()
+            log(f"  {results['measures']['fixture']}")
+        if loads:
+            worlds = sorted(set(opts.worlds) | ({"default"} if "refs" in opts.only else set()), reverse=True)
+            for world in worlds:
+                for workers in opts.workers if world in opts.worlds else [1]:
+                    guarded(
+                        results, f"{workers}w {world}", sandbox_config, workers, world, dbs[world], work, opts
+                    )
+            if "refs" in opts.only and "ids" in results:
+                guarded(results, "references", references, work, opts)
+    results["wall_seconds"] = time.perf_counter() - started
+    for key in ("s1_body", "openapi"):
+        results.pop(key, None)
+    raw = BENCH / (".last-run.quick.json" if opts.partial else ".last-run.json")
+    raw.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    report.write(results, opts.out)
+    log(f"wrote {opts.out} in {results['wall_seconds']:.0f} s")
 
 
 if __name__ == "__main__":
