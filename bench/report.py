@@ -94,7 +94,7 @@ def render(r: dict) -> str:
         "Orders pages of partner `demo`, `random.Random(42)`); S4 price fix + buy (0.01 g GAU, a funded "
         f"customer's cash) pairs from {r['s4_concurrency']} async httpx workers, each with its own "
         "Digest session.",
-        "- References, same invocation and pinning: the FastAPI floor (`bench/floor.py`: one sync route "
+        "- References, same invocation and pinning: the FastAPI floor (`bench/floor.py`: one async route "
         "returning S1's exact JSON bytes, `uvicorn.run` with the sandbox's flags) and Stoplight Prism "
         "(`prism mock` of the sandbox's own `/openapi.json`, default options) driven with S1's requests.",
         "",
