@@ -30,6 +30,7 @@ _NC = re.compile(r"[0-9A-Fa-f]{8}")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _EXT_VALUE = re.compile(r"UTF-8'[A-Za-z0-9-]*'(.+)", re.IGNORECASE)  # username* (§3.4, RFC 5987)
 _GAP = re.compile(r"[ \t,]*")
+_GAP_PARAM = re.compile(rf"[ \t,]*{_PARAM.pattern}")
 _SCHEME_SPLIT = re.compile(r"[ \t]+")
 _ESCAPE = re.compile(r"\\(.)")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -124,23 +125,25 @@ def split_scheme(value: str) -> tuple[str, str]:
 def parse_authorization(value: str) -> dict[str, str]:
     """Strict auth-param list (§3.3 step 4): lower-cased names, each once, token or quoted-string values."""
     params: dict[str, str] = {}
-    pos = _skip_gap(value, 0)
-    while pos < len(value):
-        match = _PARAM.match(value, pos)
+    pos, end = 0, len(value)
+    while True:
+        # The gap before a parameter and the parameter in one match (half the regex calls per header).
+        match = _GAP_PARAM.match(value, pos)
         if match is None:
-            raise DigestParseError(f"malformed auth-param at offset {pos}")
-        name = match["name"].lower()
-        token, quoted = match.group("token", "quoted")
+            pos = _skip_gap(value, pos)
+            if pos < end:
+                raise DigestParseError(f"malformed auth-param at offset {pos}")
+            return params
+        name, token, quoted = match.group("name", "token", "quoted")
+        name = name.lower()
         if token is None:
             token = _ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
-        raw = token
         if name in params:
             raise DigestParseError(f"duplicate parameter {name!r}")
-        if len(raw) > MAX_PARAM_VALUE:
+        if len(token) > MAX_PARAM_VALUE:
             raise DigestParseError(f"parameter {name!r} is longer than {MAX_PARAM_VALUE}")
-        params[name] = raw
-        pos = _skip_gap(value, match.end())
-    return params
+        params[name] = token
+        pos = match.end()
 
 
 def _skip_gap(value: str, pos: int) -> int:

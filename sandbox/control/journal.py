@@ -52,18 +52,104 @@ def body_text(body: bytes) -> str | None:
     return text + ("…[truncated]" if len(body) > BODY_LIMIT else "")
 
 
+class _Raw:
+    """What the journal keeps per request: the ASGI bytes as they passed, decoded only when read.
+
+    Decoding and redacting every header and body on the hot path cost more than the read itself; a
+    ring of 1000 entries is read far less often than it is written. `entry()` builds (once) the same
+    `JournalEntry` that recording decoded values used to give."""
+
+    __slots__ = ("_entry", "_fields", "at", "id", "method", "partner", "path", "status")
+
+    def __init__(
+        self,
+        id: int,
+        at: str,
+        method: str,
+        path: str,
+        partner: str | None,
+        status: int,
+        fields: tuple[Any, ...],
+    ) -> None:
+        self.id, self.at, self.method, self.path, self.partner, self.status = (
+            id,
+            at,
+            method,
+            path,
+            partner,
+            status,
+        )
+        self._fields = fields
+        self._entry: JournalEntry | None = None
+
+    def entry(self) -> JournalEntry:
+        if self._entry is None:
+            fields = self._fields
+            if not fields:  # another thread built it meanwhile (it sets `_entry` before clearing these)
+                return self._entry  # type: ignore[return-value]
+            query, latency_ms, request_headers, request_body, response_headers, response_body = fields
+            self._entry = JournalEntry(
+                id=self.id,
+                at=self.at,
+                method=self.method,
+                path=self.path,
+                query=query.decode("latin-1") if isinstance(query, bytes) else query,
+                partner=self.partner,
+                status=self.status,
+                latency_ms=latency_ms,
+                request_headers=redact(_decoded(request_headers)),
+                request_body=body_text(bytes(request_body)) if request_body is not None else None,
+                response_headers=redact(_decoded(response_headers)),
+                response_body=body_text(bytes(response_body)) if response_body is not None else None,
+            )
+            self._fields = ()
+        return self._entry
+
+
+def _decoded(headers: Any) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+
+
 class Journal:
     def __init__(self, capacity: int) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[_Raw] = deque(maxlen=capacity)
         self._lock = threading.Lock()
         self._next_id = 1
 
     def record(self, at: datetime, **fields: Any) -> JournalEntry:
+        """Record decoded values (the `JournalEntry` fields); the middleware uses `record_raw`."""
         with self._lock:
             entry = JournalEntry(id=self._next_id, at=at.isoformat(timespec="milliseconds"), **fields)
+            raw = _Raw(entry.id, entry.at, entry.method, entry.path, entry.partner, entry.status, ())
+            raw._entry = entry
             self._next_id += 1
-            self._entries.append(entry)
+            self._entries.append(raw)
         return entry
+
+    def record_raw(
+        self,
+        at: datetime,
+        *,
+        method: str,
+        path: str,
+        query: bytes | str,
+        partner: str | None,
+        status: int,
+        latency_ms: float,
+        request_headers: Any,
+        request_body: bytes | bytearray | None,
+        response_headers: Any,
+        response_body: bytes | bytearray | None,
+    ) -> _Raw:
+        """Headers as the ASGI (bytes, bytes) pairs and bodies as bytes: decoded on `query`."""
+        fields = (query, latency_ms, request_headers, request_body, response_headers, response_body)
+        with self._lock:
+            raw = _Raw(
+                self._next_id, at.isoformat(timespec="milliseconds"), method, path, partner, status, fields
+            )
+            self._next_id += 1
+            self._entries.append(raw)
+        return raw
 
     def query(
         self,
@@ -78,7 +164,7 @@ class Journal:
         with self._lock:
             entries = list(self._entries)
         return [
-            entry
+            entry.entry()
             for entry in entries
             if (path is None or entry.path.startswith(path))
             and (method is None or entry.method == method.upper())

@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.control import faults
-from sandbox.control.journal import BODY_LIMIT, body_text, redact
+from sandbox.control.journal import BODY_LIMIT
 from sandbox.core import i18n
 from sandbox.core.envelope import JSON_MEDIA_TYPE, fail
 from sandbox.core.errors import SandboxError
@@ -70,7 +70,7 @@ class _Capture:
         self.request_body = bytearray()
         self.response_body = bytearray()
         self.status: int | None = None
-        self.response_headers: list[tuple[str, str]] = []
+        self.response_headers: list[tuple[bytes, bytes]] = []  # decoded when the journal is read
 
     async def prefetch(self) -> None:
         """Read the start of the body now, so the journal has it even when the gate refuses the request
@@ -92,9 +92,8 @@ class _Capture:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
-            self.response_headers = [
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
-            ]
+            # A copy: an outer middleware (CORS's Vary) may append to the list after this.
+            self.response_headers = list(message.get("headers", []))
         elif message["type"] == "http.response.body":
             self._keep(self.response_body, message)
         await self._send(message)
@@ -124,21 +123,20 @@ class JournalMiddleware:
                 await capture.prefetch()
             await self.app(scope, capture.receive, capture.send)
         finally:
-            self.sandbox.journal.record(
+            # Raw bytes: decoding, redaction and body text wait until the journal is read.
+            self.sandbox.journal.record_raw(
                 at,
                 method=scope["method"],
                 path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
+                query=scope.get("query_string", b""),
                 partner=(scope.get("state") or {}).get("partner"),
                 # No response at all: the app raised, and the server answers 500.
                 status=capture.status or 500,
                 latency_ms=round((time.monotonic() - started) * 1000, 3),
-                request_headers=redact(
-                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-                ),
-                request_body=body_text(bytes(capture.request_body)),
-                response_headers=redact(capture.response_headers),
-                response_body=body_text(bytes(capture.response_body)),
+                request_headers=list(scope["headers"]),
+                request_body=capture.request_body,
+                response_headers=capture.response_headers,
+                response_body=capture.response_body,
             )
 
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -110,6 +111,28 @@ class Store:
                 raw.close()
         finally:
             lock.release()
+
+    def read_cache(self, connection: sqlite3.Connection) -> dict[Any, Any] | None:
+        """A per-thread cache of results read through `connection` (this thread's `read_connection` of a
+        file database), emptied as soon as any other connection, in this process or another, has
+        committed since it was filled. None for in-memory stores (their one connection also writes).
+
+        SQLite's `PRAGMA data_version` changes on a connection whenever a different connection commits
+        to the database (writes, a `restore`'s backup, schema changes). The reader connection itself
+        never writes, so an unchanged value means the database is as it was when the entries were read.
+        The value is read before the caller's read: a commit in between makes the entry newer than its
+        version, and the next call (seeing the new version) drops it anyway."""
+        if self._lock is not None:
+            return None
+        local = self._readers
+        if getattr(local, "connection", None) is not connection:
+            return None
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        cache = getattr(local, "cache", None)
+        if cache is None or local.cache_version != version:
+            cache = local.cache = {}
+            local.cache_version = version
+        return cache
 
     def _open_reader(self) -> sqlite3.Connection:
         raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply

@@ -93,6 +93,27 @@ def test_get_order_other_partner_sees_own_order_returns_200(
     assert ok_data(acme_client.get(f"/partner/order/{acme_order[identifier]}")) == acme_order
 
 
+def test_get_order_answers_the_order_as_it_is_after_a_write(
+    client: httpx.Client, server: SandboxServer, order: dict[str, Any]
+) -> None:
+    """Rendered answers are cached per process while the database is unchanged: a commit empties it."""
+    path = f"/partner/order/{order['guid']}"
+    assert ok_data(client.get(path)) == ok_data(client.get(path)) == order
+
+    def set_external_id(value: str) -> None:
+        with server.sandbox.store.session(write=True) as session:
+            row = session.exec(select(OrderRow).where(OrderRow.guid == order["guid"])).one()
+            row.external_id = value
+            session.add(row)
+
+    set_external_id("changed-after-a-read")
+    try:
+        assert ok_data(client.get(path))["external_id"] == "changed-after-a-read"
+    finally:
+        set_external_id(order["external_id"])
+    assert ok_data(client.get(path)) == order
+
+
 # -- Get Order (Alternative) -------------------------------------------------------------------------
 
 

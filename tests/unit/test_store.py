@@ -92,3 +92,37 @@ def test_in_memory_store_shares_one_database_across_sessions() -> None:
         session.add(Partner(id=1, username="demo", password="pw", name="Demo", created_at=NOW))
     with store.session() as session:
         assert session.exec(select(Partner.username)).all() == ["demo"]
+
+
+def test_read_cache_is_emptied_by_any_other_connections_commit_and_by_restore(
+    store: Store, tmp_path: Path
+) -> None:
+    template = store.snapshot()
+
+    def cache() -> dict:
+        with store.read_connection() as connection:
+            found = store.read_cache(connection)
+            assert found is not None
+            return found
+
+    cache()["key"] = b"rendered"
+    assert cache() == {"key": b"rendered"}  # nothing committed since: kept
+    with store.session(write=True) as session:  # a write in this process
+        session.add(Wallet(id=2, partner_id=1, asset="GAU", created_at=NOW))
+    assert cache() == {}
+    cache()["key"] = b"rendered"
+    other = Store(f"sqlite:///{tmp_path}/store.db")  # another process's commit
+    with other.session(write=True) as session:
+        session.add(Wallet(id=3, partner_id=1, asset="XAG", created_at=NOW))
+    other.dispose()
+    assert cache() == {}
+    cache()["key"] = b"rendered"
+    store.restore(template)  # a reset
+    assert cache() == {}
+
+
+def test_in_memory_store_has_no_read_cache() -> None:
+    store = Store("sqlite://")
+    store.create_schema()
+    with store.read_connection() as connection:
+        assert store.read_cache(connection) is None

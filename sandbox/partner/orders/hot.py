@@ -10,7 +10,6 @@ document still describe it, and both paths give the same bytes.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox import handlers
-from sandbox.core.envelope import ok
+from sandbox.core.envelope import JSON_MEDIA_TYPE, dumps, ok_body
 from sandbox.core.errors import SandboxError
 from sandbox.partner.deps import get_sandbox, partner_context
 from sandbox.partner.orders import reader, service
@@ -28,6 +27,8 @@ from sandbox.store.db import Store
 
 # Starlette's `{name}` path parameter: one non-empty segment.
 GET_ORDER = re.compile(r"/partner/order/([^/]+)")
+# Rendered Get Order answers kept per thread (about 2 kB each) while the database is unchanged.
+CACHE_SIZE = 4096
 
 
 def base_url(request: Request) -> str:
@@ -39,28 +40,50 @@ async def get_order_response(request: Request, identifier: str) -> Response:
     partner = await partner_context(request)
     store = get_sandbox(request).store
     # On the event loop in raw SQL (a few indexed SELECTs): no thread hop.
-    data = read_order(store, partner.partner_id, identifier, request, blocking=False)
-    if data is None:  # an in-memory store busy with another request: wait for it in a thread
-        data = await run_in_threadpool(
-            read_order, store, partner.partner_id, identifier, request, blocking=True
+    body = read_order_body(store, partner.partner_id, identifier, request, blocking=False)
+    if body is None:  # an in-memory store busy with another request: wait for it in a thread
+        body = await run_in_threadpool(
+            read_order_body, store, partner.partner_id, identifier, request, blocking=True
         )
-    return ok(data)
+    return Response(body, media_type=JSON_MEDIA_TYPE)  # the bytes and headers `ok(data)` gives
 
 
-def read_order(
+def read_order_body(
     store: Store, partner_id: int, identifier: str, request: Request, *, blocking: bool
-) -> dict[str, Any] | None:
+) -> bytes | None:
+    """The success envelope's bytes, from this thread's cache of rendered orders while no other
+    connection has committed since (`Store.read_cache`: any write, reset or restore empties it)."""
     if not reader.supported(store):
         with store.session() as session:
             order = service.get_order(session, partner_id, identifier)
-            return render_orders(session, [order], base_url(request))[0]
+            return dumps(ok_body(render_orders(session, [order], base_url(request))[0]))
     with store.read_connection(blocking=blocking) as connection:
         if connection is None:
             return None
+        cache = store.read_cache(connection)
+        if cache is not None:
+            # The base URL (a payment's redirect_url) comes from these: part of the key.
+            scope = request.scope
+            key = (
+                partner_id,
+                identifier,
+                scope.get("scheme"),
+                request.headers.get("host"),
+                scope.get("server"),
+            )
+            body = cache.get(key)
+            if body is not None:
+                return body
         found = reader.get_order(connection, partner_id, identifier)
     # Only a payment's redirect_url uses the base URL, and building it is not free.
     base = base_url(request) if found.payment is not None and found.payment.redirect_url else ""
-    return render_order(found.order, found.items, found.customer, found.payment, found.addresses, base)
+    data = render_order(found.order, found.items, found.customer, found.payment, found.addresses, base)
+    body = dumps(ok_body(data))
+    if cache is not None:
+        if len(cache) >= CACHE_SIZE:
+            del cache[next(iter(cache))]  # the oldest entry
+        cache[key] = body
+    return body
 
 
 class HotRoutes:
