@@ -10,13 +10,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.config import Settings
 from sandbox.control.journal import Journal
-from sandbox.core.clock import Clock
-from sandbox.core.errors import SandboxError
+from sandbox.core.clock import CLOCK_MAX, Clock
+from sandbox.core.errors import SandboxError, ValidationFailed
 from sandbox.core.ids import Ids
 from sandbox.partner.prices.feed import PriceFeed
 from sandbox.store.db import Store
@@ -127,7 +127,13 @@ class Sandbox:
         self, *, mode: str | None = None, at: datetime | None = None, advance: float | None = None
     ) -> None:
         """Freeze (at `at`, or now), go back to real time, and/or move forward; then timed work catches
-        up. The Digest nonce clock never moves: nonces age on real time."""
+        up. The Digest nonce clock never moves: nonces age on real time. Moving past CLOCK_MAX is refused
+        before anything changes."""
+        if advance:
+            base = at or (self.clock.real_now() if mode == "real" else self.clock.now())
+            if base + timedelta(seconds=advance) > CLOCK_MAX:
+                left = max(int((CLOCK_MAX - base).total_seconds()), 0)
+                raise ValidationFailed(errors={"advance": [("less_than_equal", {"le": left})]})
         if at is not None:
             self.clock.freeze(at)
         elif mode == "frozen":

@@ -15,6 +15,13 @@ from zoneinfo import ZoneInfo
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 
+# The business clock's range. Before 1970 Istanbul is on local mean time (`+01:55:52`, not an RFC 3339
+# offset) and timestamps go negative; near year 9999 `datetime` overflows, which made every later
+# clock read (prices, /_sandbox/state, expiry) a 500 until the clock was reset.
+CLOCK_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+CLOCK_MAX = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
 class Clock:
     """Real time by default; can be frozen at an instant or shifted by an offset."""
 
@@ -35,6 +42,11 @@ class Clock:
             if self._frozen is not None:
                 return self._frozen.timestamp()
             return time.time() + self._offset.total_seconds()
+
+    @staticmethod
+    def real_now() -> datetime:
+        """Wall-clock time, whatever this clock's mode (where `mode=real` would put it)."""
+        return datetime.now(UTC)
 
     def offset_seconds(self) -> float:
         """How far this clock is from real time (positive: ahead)."""

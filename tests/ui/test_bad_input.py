@@ -299,3 +299,17 @@ def test_garbage_bodies_are_errors_not_crashes(web: httpx.Client, content: bytes
     answer = web.post(f"{UI}/clock", content=content, headers={"Content-Type": content_type})
     assert answer.status_code == 303
     assert "error=" in answer.headers["location"]
+
+
+def test_advancing_past_the_clock_range_is_refused_as_through_the_api(
+    web: httpx.Client, dashboard: SandboxServer
+) -> None:
+    """The range check lives in Sandbox.move_clock, which the dashboard's button shares with the API."""
+    frozen = control(dashboard, "POST", "/clock", json={"at": "2999-12-31T00:00:00Z"})
+    try:
+        where, message = posted_error(web, "/clock", {"action": "advance", "seconds": "86400"})
+        assert where == UI
+        assert "advance: Must be at most 86399." in message
+        assert control(dashboard, "GET", "/clock")["now"] == frozen["now"]
+    finally:
+        control(dashboard, "POST", "/clock", json={"mode": "real"})
