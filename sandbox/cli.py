@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -205,7 +206,9 @@ def serve(settings: Settings, workers: int, log_level: str) -> None:
         os.environ[f"SANDBOX_{name.upper()}"] = str(value)
     if not settings.digest_secret:
         os.environ["SANDBOX_DIGEST_SECRET"] = SystemRandom.hex(64)
-    uvicorn.run(
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
         "sandbox.app:create_app_from_env",
         factory=True,
         host=settings.host,
@@ -213,6 +216,15 @@ def serve(settings: Settings, workers: int, log_level: str) -> None:
         workers=workers,
         log_level=log_level,
     )
+    Multiprocess(config, sockets=[tcp_listener(config)]).run()  # what `uvicorn.run` does for workers
+
+
+def tcp_listener(config: Any) -> socket.socket:
+    """The shared listener of `--workers N`, marked as TCP. uvicorn binds it with proto 0, so asyncio
+    leaves Nagle on for every accepted connection and each keep-alive response after the first waits
+    about 40 ms for the client's delayed ACK (uvicorn#3149): 700 instead of 4,600 req/s in make bench."""
+    bound = config.bind_socket()
+    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
 def reset(settings: Settings, everything: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 import subprocess
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
+import uvicorn
 from requests.auth import HTTPDigestAuth
 
+from sandbox.cli import tcp_listener
 from sandbox.config import Settings
 
 CLI = [sys.executable, "-m", "sandbox"]
@@ -114,6 +117,32 @@ def test_serve_with_two_workers_accepts_nonces_across_workers(serve) -> None:
         )
         statuses.add(response.status_code)
     assert statuses == {200}
+
+
+def test_workers_listener_gives_connections_without_nagle() -> None:
+    """`--workers N` shares one listener; its accepted connections must get TCP_NODELAY as the single
+    worker's do, or every keep-alive response waits ~40 ms for a delayed ACK (uvicorn#3149)."""
+    config = uvicorn.Config("sandbox.app:create_app_from_env", factory=True, host="127.0.0.1", port=0)
+    listener = tcp_listener(config)
+    nodelay: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            while not nodelay:
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(asyncio.wait_for(accept_one(), timeout=10))
+    assert listener.proto == socket.IPPROTO_TCP
+    assert nodelay == [1]
 
 
 def test_python_dash_m_sandbox_is_the_same_program() -> None:
