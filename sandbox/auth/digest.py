@@ -23,8 +23,11 @@ GOOD_NONCES = 4096  # nonces remembered as genuine (the cache empties when full)
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # RFC 9110 quoted-string (qdtext / quoted-pair): control characters such as CR and LF never get through,
-# so echoing a client value into Authentication-Info is safe.
-_QUOTED = r'"(?P<quoted>(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*)"'
+# so echoing a client value into Authentication-Info is safe. Written as runs of qdtext between
+# quoted-pairs (the same language as `(qdtext|quoted-pair)*`), which the regex engine scans several times
+# faster: parsing is most of the cost of a Digest check.
+_QDTEXT = r"[\t !#-\[\]-~\x80-\xff]*"
+_QUOTED = rf'"(?P<quoted>{_QDTEXT}(?:\\[\t -~\x80-\xff]{_QDTEXT})*)"'
 _PARAM = re.compile(rf"(?P<name>{_TOKEN})[ \t]*=[ \t]*(?:(?P<token>{_TOKEN})|{_QUOTED})[ \t]*(?=,|\Z)")
 _NC = re.compile(r"[0-9A-Fa-f]{8}")
 _HEX = re.compile(r"[0-9A-Fa-f]+")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandbox.auth.digest import (
     DigestConfig,
@@ -187,6 +189,25 @@ def test_parse_empty_value_list_is_empty() -> None:
 
 def test_parse_value_of_1024_chars_is_accepted() -> None:
     assert parse_authorization(f'a="{"x" * 1024}"') == {"a": "x" * 1024}
+
+
+# RFC 9110's quoted-string as written there, `(qdtext / quoted-pair)*`: the parser uses an equivalent
+# but faster form (runs of qdtext between quoted-pairs), which must accept exactly the same strings.
+_RFC_QUOTED = re.compile(r'"((?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*)"')
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet='a\\"\t ,=\x00\x7f\x80\xfféł\r', max_size=12))
+def test_parse_quoted_values_exactly_as_rfc_9110_quoted_string(inner: str) -> None:
+    value = f'a="{inner}"'
+    rfc = _RFC_QUOTED.fullmatch(value[2:])
+    try:
+        parsed = parse_authorization(value)
+    except DigestParseError:
+        assert rfc is None
+    else:
+        assert rfc is not None
+        assert parsed == {"a": re.sub(r"\\(.)", r"\1", rfc[1])}
 
 
 @pytest.mark.parametrize(
