@@ -64,7 +64,7 @@ class _Raw:
     def __init__(
         self,
         id: int,
-        at: str,
+        at: datetime,
         method: str,
         path: str,
         partner: str | None,
@@ -90,7 +90,7 @@ class _Raw:
             query, latency_ms, request_headers, request_body, response_headers, response_body = fields
             self._entry = JournalEntry(
                 id=self.id,
-                at=self.at,
+                at=self.at.isoformat(timespec="milliseconds"),
                 method=self.method,
                 path=self.path,
                 query=query.decode("latin-1") if isinstance(query, bytes) else query,
@@ -98,9 +98,9 @@ class _Raw:
                 status=self.status,
                 latency_ms=latency_ms,
                 request_headers=redact(_decoded(request_headers)),
-                request_body=body_text(bytes(request_body)) if request_body is not None else None,
+                request_body=body_text(b"".join(request_body)) if request_body is not None else None,
                 response_headers=redact(_decoded(response_headers)),
-                response_body=body_text(bytes(response_body)) if response_body is not None else None,
+                response_body=body_text(b"".join(response_body)) if response_body is not None else None,
             )
             self._fields = ()
         return self._entry
@@ -120,7 +120,7 @@ class Journal:
         """Record decoded values (the `JournalEntry` fields); the middleware uses `record_raw`."""
         with self._lock:
             entry = JournalEntry(id=self._next_id, at=at.isoformat(timespec="milliseconds"), **fields)
-            raw = _Raw(entry.id, entry.at, entry.method, entry.path, entry.partner, entry.status, ())
+            raw = _Raw(entry.id, at, entry.method, entry.path, entry.partner, entry.status, ())
             raw._entry = entry
             self._next_id += 1
             self._entries.append(raw)
@@ -137,16 +137,14 @@ class Journal:
         status: int,
         latency_ms: float,
         request_headers: Any,
-        request_body: bytes | bytearray | None,
+        request_body: list[bytes] | None,
         response_headers: Any,
-        response_body: bytes | bytearray | None,
+        response_body: list[bytes] | None,
     ) -> _Raw:
-        """Headers as the ASGI (bytes, bytes) pairs and bodies as bytes: decoded on `query`."""
+        """Headers as the ASGI (bytes, bytes) pairs and bodies as their chunks: decoded on `query`."""
         fields = (query, latency_ms, request_headers, request_body, response_headers, response_body)
         with self._lock:
-            raw = _Raw(
-                self._next_id, at.isoformat(timespec="milliseconds"), method, path, partner, status, fields
-            )
+            raw = _Raw(self._next_id, at, method, path, partner, status, fields)
             self._next_id += 1
             self._entries.append(raw)
         return raw

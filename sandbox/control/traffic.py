@@ -61,24 +61,44 @@ def _header(scope: Scope, name: bytes) -> str | None:
 # -- the journal -------------------------------------------------------------------------------------
 
 
+class _Kept:
+    """Body chunks as they passed (the same bytes objects, not copies), up to one byte past the
+    journal's limit, which marks the text as truncated."""
+
+    __slots__ = ("chunks", "size")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def keep(self, message: Message) -> None:
+        room = BODY_LIMIT + 1 - self.size
+        body = message.get("body", b"")
+        if room > 0 and body and message["type"] in ("http.request", "http.response.body"):
+            if len(body) > room:
+                body = body[:room]
+            self.chunks.append(body)
+            self.size += len(body)
+
+
 class _Capture:
     """Copies what passes through receive and send, bodies bounded to just past the journal's limit."""
 
     def __init__(self, receive: Receive, send: Send) -> None:
         self._receive, self._send = receive, send
         self._pending: list[Message] = []
-        self.request_body = bytearray()
-        self.response_body = bytearray()
+        self.request_body = _Kept()
+        self.response_body = _Kept()
         self.status: int | None = None
         self.response_headers: list[tuple[bytes, bytes]] = []  # decoded when the journal is read
 
     async def prefetch(self) -> None:
         """Read the start of the body now, so the journal has it even when the gate refuses the request
         without reading it (a 401 Digest challenge). The application gets the same messages after."""
-        while len(self.request_body) <= BODY_LIMIT:
+        while self.request_body.size <= BODY_LIMIT:
             message = await self._receive()
             self._pending.append(message)
-            self._keep(self.request_body, message)
+            self.request_body.keep(message)
             if message["type"] != "http.request" or not message.get("more_body", False):
                 return
 
@@ -86,7 +106,7 @@ class _Capture:
         if self._pending:
             return self._pending.pop(0)
         message = await self._receive()
-        self._keep(self.request_body, message)
+        self.request_body.keep(message)
         return message
 
     async def send(self, message: Message) -> None:
@@ -94,15 +114,9 @@ class _Capture:
             self.status = message["status"]
             # A copy: an outer middleware (CORS's Vary) may append to the list after this.
             self.response_headers = list(message.get("headers", []))
-        elif message["type"] == "http.response.body":
-            self._keep(self.response_body, message)
+        else:
+            self.response_body.keep(message)
         await self._send(message)
-
-    @staticmethod
-    def _keep(buffer: bytearray, message: Message) -> None:
-        room = BODY_LIMIT + 1 - len(buffer)  # one byte past the limit marks the text as truncated
-        if room > 0 and message["type"] in ("http.request", "http.response.body"):
-            buffer.extend(message.get("body", b"")[:room])
 
 
 class JournalMiddleware:
@@ -134,9 +148,9 @@ class JournalMiddleware:
                 status=capture.status or 500,
                 latency_ms=round((time.monotonic() - started) * 1000, 3),
                 request_headers=list(scope["headers"]),
-                request_body=capture.request_body,
+                request_body=capture.request_body.chunks,
                 response_headers=capture.response_headers,
-                response_body=capture.response_body,
+                response_body=capture.response_body.chunks,
             )
 
 
