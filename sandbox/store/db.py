@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,26 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from sandbox.store import models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+
+def _data_version(local: threading.local, connection: sqlite3.Connection) -> int:
+    """`PRAGMA data_version`, read at most once per event-loop iteration on the loop's thread.
+
+    The PRAGMA takes SQLite's shared-memory locks (two fcntl calls): about 15 µs under load, a tenth of
+    a cached Get Order. Reusing the value until the loop's next iteration loses nothing. The callback
+    that expires it is queued right after the read, and the loop runs its queue in order, so whatever
+    runs before the expiry was queued before the read: the bytes of its request had arrived before the
+    read, and so had every commit its client saw acknowledged."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread: read it every time
+        return connection.execute("PRAGMA data_version").fetchone()[0]
+    if getattr(local, "version_fresh", False):
+        return local.cache_version
+    version = connection.execute("PRAGMA data_version").fetchone()[0]
+    local.version_fresh = True
+    loop.call_soon(setattr, local, "version_fresh", False)
+    return version
 
 
 class Store:
@@ -127,7 +148,7 @@ class Store:
         local = self._readers
         if getattr(local, "connection", None) is not connection:
             return None
-        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        version = _data_version(local, connection)
         cache = getattr(local, "cache", None)
         if cache is None or local.cache_version != version:
             cache = local.cache = {}

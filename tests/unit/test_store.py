@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -119,6 +120,33 @@ def test_read_cache_is_emptied_by_any_other_connections_commit_and_by_restore(
     cache()["key"] = b"rendered"
     store.restore(template)  # a reset
     assert cache() == {}
+
+
+def test_read_cache_on_the_event_loop_sees_a_commit_from_the_next_loop_iteration(
+    store: Store, tmp_path: Path
+) -> None:
+    """On the loop, data_version is read once per iteration: whatever runs after a commit was queued
+    after it, so it runs once the loop has moved on, and sees the commit."""
+
+    def cache() -> dict:
+        with store.read_connection() as connection:
+            found = store.read_cache(connection)
+            assert found is not None
+            return found
+
+    async def scenario() -> list[dict]:
+        seen = []
+        cache()["key"] = b"rendered"
+        other = Store(f"sqlite:///{tmp_path}/store.db")  # another process commits meanwhile
+        with other.session(write=True) as session:
+            session.add(Wallet(id=3, partner_id=1, asset="XAG", created_at=NOW))
+        other.dispose()
+        seen.append(dict(cache()))  # the same iteration: the version read at its start
+        await asyncio.sleep(0)  # what a request arriving after the commit runs in
+        seen.append(dict(cache()))
+        return seen
+
+    assert asyncio.run(scenario()) == [{"key": b"rendered"}, {}]
 
 
 def test_in_memory_store_has_no_read_cache() -> None:
