@@ -192,7 +192,12 @@ def serve(settings: Settings, workers: int, log_level: str) -> None:
     if workers == 1:
         from sandbox.app import create_app
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+        uvicorn.run(
+            create_app(settings, whole_process=True),
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level,
+        )
         return
     # Worker processes rebuild Settings from the environment: hand them ours, and one shared Digest
     # secret so a nonce minted by one worker is valid on the others.

@@ -145,6 +145,26 @@ def test_workers_listener_gives_connections_without_nagle() -> None:
     assert nodelay == [1]
 
 
+@pytest.mark.parametrize(("whole_process", "frozen"), [(True, True), (False, False)])
+def test_a_served_app_moves_its_startup_objects_out_of_the_collectors_sight(
+    tmp_path: Path, whole_process: bool, frozen: bool
+) -> None:
+    """`serve` builds its app with whole_process=True; tests' apps must not freeze their process."""
+    program = (
+        "import gc\n"
+        "from fastapi.testclient import TestClient\n"
+        "from sandbox.app import create_app\n"
+        "from sandbox.config import Settings\n"
+        f"settings = Settings(database_url='sqlite:///{tmp_path}/s.db')\n"
+        f"app = create_app(settings, whole_process={whole_process})\n"
+        "with TestClient(app):\n"
+        "    print(gc.get_freeze_count())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (int(result.stdout.split()[-1]) > 10_000) is frozen
+
+
 def test_python_dash_m_sandbox_is_the_same_program() -> None:
     result = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("usage: minted-sandbox")
