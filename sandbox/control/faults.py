@@ -12,6 +12,7 @@ most a second after another worker did.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -27,6 +28,7 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, or_, select, update
+from starlette.concurrency import run_in_threadpool
 
 from sandbox.control.fault_schemas import (
     DEFAULT_ERRORS,
@@ -294,6 +296,25 @@ class FaultBook:
         self._generation = 0
         self._epoch: object = None
         self._rng: Rng | None = None
+        self._reading: tuple[int, asyncio.Future[tuple[Rule, ...]]] | None = None
+
+    async def live(self) -> tuple[Rule, ...]:
+        """The rules for a request arriving now; when `cached` has none, read off the event loop, one read
+        at a time: every request that finds the list stale meanwhile waits for the same read. (Each used
+        to start its own: at S1's 3,000 req/s, 32 thread-pool reads every second stalled the loop for
+        about 20 ms, and set S1's p99.)"""
+        rules = self.cached()
+        if rules is not None:
+            return rules
+        reading = self._reading
+        if (
+            reading is None
+            or reading[0] != self._generation  # invalidated since it started
+            or reading[1].done()  # it finished, and its list has gone stale since
+            or reading[1].get_loop() is not asyncio.get_running_loop()  # a server restarted in tests
+        ):
+            reading = self._reading = (self._generation, asyncio.ensure_future(run_in_threadpool(self.load)))
+        return await asyncio.shield(reading[1])
 
     def cached(self) -> tuple[Rule, ...] | None:
         """The live rules if loaded less than `refresh_seconds` ago, else None (call `load`)."""

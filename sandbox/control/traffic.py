@@ -195,9 +195,7 @@ class FaultMiddleware:
         await _answer(final, _locale(scope), scope, receive, send)
 
     async def _fire_rules(self, scope: Scope, receive: Receive) -> tuple[list[faults.Fired], Receive]:
-        rules = self.book.cached()
-        if rules is None:
-            rules = await run_in_threadpool(self.book.load)
+        rules = await self.book.live()
         if not rules:
             return [], receive
         partner = (scope.get("state") or {}).get("partner")
