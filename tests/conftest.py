@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -13,6 +16,8 @@ from sandbox.config import Settings
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 
+T = TypeVar("T")
+
 # pytester drives the plugin's consumer suites (tests/plugin); it must be enabled at the top level.
 pytest_plugins = ["pytester"]
 
@@ -20,6 +25,13 @@ DEMO = ("demo", "demo-secret")
 ACME = ("acme", "acme-secret")
 PARTNER_HEADERS = {"x-client-id": "web"}
 GOLDEN_GUID = "896AE1AC-E26F-4291-80B2-BF80DE0A920A"
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own: once tests/ui has started Playwright's sync API, an event
+    loop stays running on the main thread and `asyncio.run` refuses to start there."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def make_settings(tmp_dir, **overrides) -> Settings:

@@ -18,17 +18,17 @@ from sqlmodel import Session, SQLModel, create_engine
 from sandbox.store import models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 
-def _data_version(local: threading.local, connection: sqlite3.Connection) -> int:
-    """`PRAGMA data_version`, read at most once per event-loop iteration on the loop's thread.
+def _data_version(
+    local: threading.local, connection: sqlite3.Connection, loop: asyncio.AbstractEventLoop | None
+) -> int:
+    """`PRAGMA data_version`; for a caller running on `loop`, read at most once per loop iteration.
 
     The PRAGMA takes SQLite's shared-memory locks (two fcntl calls): about 15 µs under load, a tenth of
     a cached Get Order. Reusing the value until the loop's next iteration loses nothing. The callback
     that expires it is queued right after the read, and the loop runs its queue in order, so whatever
     runs before the expiry was queued before the read: the bytes of its request had arrived before the
     read, and so had every commit its client saw acknowledged."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # a worker thread: read it every time
+    if loop is None:
         return connection.execute("PRAGMA data_version").fetchone()[0]
     if getattr(local, "version_fresh", False):
         return local.cache_version
@@ -133,7 +133,9 @@ class Store:
         finally:
             lock.release()
 
-    def read_cache(self, connection: sqlite3.Connection) -> dict[Any, Any] | None:
+    def read_cache(
+        self, connection: sqlite3.Connection, loop: asyncio.AbstractEventLoop | None = None
+    ) -> dict[Any, Any] | None:
         """A per-thread cache of results read through `connection` (this thread's `read_connection` of a
         file database), emptied as soon as any other connection, in this process or another, has
         committed since it was filled. None for in-memory stores (their one connection also writes).
@@ -142,13 +144,14 @@ class Store:
         to the database (writes, a `restore`'s backup, schema changes). The reader connection itself
         never writes, so an unchanged value means the database is as it was when the entries were read.
         The value is read before the caller's read: a commit in between makes the entry newer than its
-        version, and the next call (seeing the new version) drops it anyway."""
+        version, and the next call (seeing the new version) drops it anyway. `loop`: the event loop
+        the caller is running on, if it is (see `_data_version`)."""
         if self._lock is not None:
             return None
         local = self._readers
         if getattr(local, "connection", None) is not connection:
             return None
-        version = _data_version(local, connection)
+        version = _data_version(local, connection, loop)
         cache = getattr(local, "cache", None)
         if cache is None or local.cache_version != version:
             cache = local.cache = {}

@@ -18,6 +18,7 @@ from requests.auth import HTTPDigestAuth
 
 from sandbox.cli import tcp_listener
 from sandbox.config import Settings
+from tests.conftest import run_async
 
 CLI = [sys.executable, "-m", "sandbox"]
 
@@ -140,7 +141,7 @@ def test_workers_listener_gives_connections_without_nagle() -> None:
                 await asyncio.sleep(0.01)
             writer.close()
 
-    asyncio.run(asyncio.wait_for(accept_one(), timeout=10))
+    run_async(asyncio.wait_for(accept_one(), timeout=10))
     assert listener.proto == socket.IPPROTO_TCP
     assert nodelay == [1]
 

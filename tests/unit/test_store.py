@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from sandbox.store.db import Store
 from sandbox.store.models import LedgerEntry, Partner, Wallet
+from tests.conftest import run_async
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -130,7 +131,7 @@ def test_read_cache_on_the_event_loop_sees_a_commit_from_the_next_loop_iteration
 
     def cache() -> dict:
         with store.read_connection() as connection:
-            found = store.read_cache(connection)
+            found = store.read_cache(connection, asyncio.get_running_loop())
             assert found is not None
             return found
 
@@ -146,7 +147,7 @@ def test_read_cache_on_the_event_loop_sees_a_commit_from_the_next_loop_iteration
         seen.append(dict(cache()))
         return seen
 
-    assert asyncio.run(scenario()) == [{"key": b"rendered"}, {}]
+    assert run_async(scenario()) == [{"key": b"rendered"}, {}]
 
 
 def test_in_memory_store_has_no_read_cache() -> None:

@@ -9,6 +9,7 @@ document still describe it, and both paths give the same bytes.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy.exc import OperationalError
@@ -60,7 +61,8 @@ def read_order_body(
     with store.read_connection(blocking=blocking) as connection:
         if connection is None:
             return None
-        cache = store.read_cache(connection)
+        # Not blocking = running on the event loop (get_order_response).
+        cache = store.read_cache(connection, None if blocking else asyncio.get_running_loop())
         if cache is not None:
             # The base URL (a payment's redirect_url) comes from these: part of the key.
             scope = request.scope

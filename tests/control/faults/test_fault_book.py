@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
+from tests.conftest import DEMO, PARTNER_HEADERS, run_async
 from tests.control.traffic_support import ORDERS, add_rule, applied
 
 REQUESTS = 32
@@ -27,7 +27,7 @@ def _burst(server: SandboxServer, before: Callable[[], None]) -> list[httpx.Resp
             before()
             return await asyncio.gather(*(http.get(ORDERS) for _ in range(REQUESTS)))
 
-    return asyncio.run(send())
+    return run_async(send())
 
 
 def test_requests_finding_the_rules_stale_share_one_read(
@@ -85,7 +85,7 @@ def test_a_request_after_a_rule_change_does_not_wait_for_the_read_before_it(
             after = await http.get(ORDERS)  # while that read lingers
             return await before, after, rule
 
-    before, after, rule = asyncio.run(scenario())
+    before, after, rule = run_async(scenario())
 
     assert (before.status_code, applied(before)) == (200, None)
     assert (after.status_code, applied(after)) == (503, f"error=503:service_unavailable (rule {rule['id']})")
