@@ -97,17 +97,32 @@ class _Raw:
                 partner=self.partner,
                 status=self.status,
                 latency_ms=latency_ms,
-                request_headers=redact(_decoded(request_headers)),
-                request_body=body_text(b"".join(request_body)) if request_body is not None else None,
-                response_headers=redact(_decoded(response_headers)),
-                response_body=body_text(b"".join(response_body)) if response_body is not None else None,
+                request_headers=redact(_unpacked(request_headers)),
+                request_body=body_text(request_body) if request_body is not None else None,
+                response_headers=redact(_unpacked(response_headers)),
+                response_body=body_text(response_body) if response_body is not None else None,
             )
             self._fields = ()
         return self._entry
 
 
-def _decoded(headers: Any) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+def _packed(headers: Any) -> bytes:
+    """ASGI header pairs as one `name:value` line each: one bytes object where a list of tuples held
+    dozens of small ones. Freeing those a thousand requests later, long gone from the CPU's caches,
+    cost about 20 µs per request under load. Names are tokens (no ':') and h11 refuses CR and LF in
+    values both ways, so the lines split back exactly."""
+    return b"\n".join([name + b":" + value for name, value in headers])
+
+
+def _unpacked(packed: bytes) -> list[tuple[str, str]]:
+    text = packed.decode("latin-1")
+    return [tuple(line.split(":", 1)) for line in text.split("\n")] if text else []  # type: ignore[misc]
+
+
+def _joined(chunks: list[bytes] | None) -> bytes | None:
+    if chunks is None:
+        return None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class Journal:
@@ -141,8 +156,16 @@ class Journal:
         response_headers: Any,
         response_body: list[bytes] | None,
     ) -> _Raw:
-        """Headers as the ASGI (bytes, bytes) pairs and bodies as their chunks: decoded on `query`."""
-        fields = (query, latency_ms, request_headers, request_body, response_headers, response_body)
+        """Headers as the ASGI (bytes, bytes) pairs and bodies as their chunks; kept packed, decoded
+        when the journal is read."""
+        fields = (
+            query,
+            latency_ms,
+            _packed(request_headers),
+            _joined(request_body),
+            _packed(response_headers),
+            _joined(response_body),
+        )
         with self._lock:
             raw = _Raw(self._next_id, at, method, path, partner, status, fields)
             self._next_id += 1

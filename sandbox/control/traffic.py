@@ -147,7 +147,7 @@ class JournalMiddleware:
                 # No response at all: the app raised, and the server answers 500.
                 status=capture.status or 500,
                 latency_ms=round((time.monotonic() - started) * 1000, 3),
-                request_headers=list(scope["headers"]),
+                request_headers=scope["headers"],
                 request_body=capture.request_body.chunks,
                 response_headers=capture.response_headers,
                 response_body=capture.response_body.chunks,

@@ -233,6 +233,25 @@ def test_ids_keep_counting_after_clear(server: SandboxServer, demo: httpx.Client
     assert journal(server)[0]["id"] > last
 
 
+def test_header_values_come_back_exactly_as_sent(server: SandboxServer, demo: httpx.Client) -> None:
+    sent = [
+        ("x-trace", "a:b: c:"),  # colons, as in host:port
+        ("x-trace", "second"),  # repeated: joined with ", "
+        ("x-empty", ""),
+        ("x-latin", "Ümraniye ışık".encode().decode("latin-1")),  # UTF-8 bytes, shown as Starlette does
+    ]
+    demo.get(ORDERS, headers=httpx.Headers([(k, v.encode("latin-1")) for k, v in sent]))
+
+    (entry,) = authenticated(journal(server))
+
+    headers = entry["request_headers"]
+    assert headers["x-trace"] == "a:b: c:, second"
+    assert headers["x-empty"] == ""
+    assert headers["x-latin"] == "Ümraniye ışık".encode().decode("latin-1")
+    assert headers["host"] == server.url.removeprefix("http://")
+    assert entry["response_headers"]["content-length"] == str(len(entry["response_body"].encode()))
+
+
 def test_ring_keeps_only_the_newest_entries(tmp_path_factory: pytest.TempPathFactory) -> None:
     with small_server(tmp_path_factory, "ring", journal_size=5) as small, partner(small, DEMO) as http:
         for page in range(1, 9):
