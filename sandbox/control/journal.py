@@ -87,7 +87,7 @@ class _Raw:
             fields = self._fields
             if not fields:  # another thread built it meanwhile (it sets `_entry` before clearing these)
                 return self._entry  # type: ignore[return-value]
-            query, latency_ms, request_headers, request_body, response_headers, response_body = fields
+            query, seconds, request_headers, request_body, response_headers, response_body = fields
             self._entry = JournalEntry(
                 id=self.id,
                 at=self.at.isoformat(timespec="milliseconds"),
@@ -96,7 +96,7 @@ class _Raw:
                 query=query.decode("latin-1") if isinstance(query, bytes) else query,
                 partner=self.partner,
                 status=self.status,
-                latency_ms=latency_ms,
+                latency_ms=round(seconds * 1000, 3),
                 request_headers=redact(_unpacked(request_headers)),
                 request_body=body_text(request_body) if request_body is not None else None,
                 response_headers=redact(_unpacked(response_headers)),
@@ -150,7 +150,7 @@ class Journal:
         query: bytes | str,
         partner: str | None,
         status: int,
-        latency_ms: float,
+        seconds: float,
         request_headers: Any,
         request_body: list[bytes] | None,
         response_headers: Any,
@@ -160,7 +160,7 @@ class Journal:
         when the journal is read."""
         fields = (
             query,
-            latency_ms,
+            seconds,
             _packed(request_headers),
             _joined(request_body),
             _packed(response_headers),

@@ -146,7 +146,7 @@ class JournalMiddleware:
                 partner=(scope.get("state") or {}).get("partner"),
                 # No response at all: the app raised, and the server answers 500.
                 status=capture.status or 500,
-                latency_ms=round((time.monotonic() - started) * 1000, 3),
+                seconds=time.monotonic() - started,
                 request_headers=scope["headers"],
                 request_body=capture.request_body.chunks,
                 response_headers=capture.response_headers,
