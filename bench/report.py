@@ -52,46 +52,63 @@ def _median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _paired(pairs: list[dict]) -> list[str]:
-    """The sandbox (1 worker, default world) and the floor, alternating on servers started side by side."""
-    if not pairs:
+NAMES = {"floor": "floor", "prism": "Prism"}
+TARGETS = {"floor": 0.7, "prism": 3}  # S1 req/s at least this many times the reference's
+
+
+def _rounds(rounds: list[dict]) -> list[str]:
+    """S1 on the sandbox (1 worker, default world), the floor and Prism, alternating on servers started
+    side by side."""
+    if not rounds:
         return []
+    peers = [name for name in NAMES if name in rounds[0]]
+    names = " and ".join(f"the {NAMES[name]}" if name == "floor" else NAMES[name] for name in peers)
     out = [
         "",
-        f"### S1 and the FastAPI floor in {len(pairs)} alternating rounds",
+        f"### S1: the sandbox, {names} in {len(rounds)} alternating rounds",
         "",
-        "Both servers run side by side on CPU 0 and take turns under the same wrk runs (each run after "
-        "its own warm-up), so the ratio compares figures taken seconds apart. The targets below use "
-        "the medians of these rounds; the floor row above is its median round.",
+        "The servers run side by side on CPU 0 and take turns under the same wrk runs (each run after "
+        "its own warm-up), so each ratio compares figures taken seconds apart. The targets below use "
+        "the medians of these rounds; the reference rows above are their median rounds.",
         "",
-        "| round | sandbox req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms | sandbox/floor "
-        "| non-2xx | other CPU |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| round | sandbox req/s | p99 ms | "
+        + " | ".join(f"{NAMES[n]} req/s | p99 ms | sandbox/{NAMES[n]}" for n in peers)
+        + " | non-2xx | other CPU |",
+        "|---|---|---|" + "---|---|---|" * len(peers) + "---|---|",
     ]
-    for number, pair in enumerate(pairs, 1):
-        a, b = pair["sandbox"], pair["floor"]
+    for number, each in enumerate(rounds, 1):
+        a = each["sandbox"]
+        cells = [f"{_f(a['rate'], 0)} | {_f(a['p99_ms'], 2)}"]
+        cells += [
+            f"{_f(each[n]['rate'], 0)} | {_f(each[n]['p99_ms'], 2)} | {_ratio(a, each[n])}" for n in peers
+        ]
+        runs = [a, *(each[n] for n in peers)]
         out.append(
-            f"| {number} | {_f(a['rate'], 0)} | {_f(a['p50_ms'], 2)} | {_f(a['p99_ms'], 2)} | "
-            f"{_f(b['rate'], 0)} | {_f(b['p50_ms'], 2)} | {_f(b['p99_ms'], 2)} | {_ratio(a, b)} | "
-            f"{_bad(a)} / {_bad(b)} | {_cpu(a)} / {_cpu(b)} |"
+            f"| {number} | {' | '.join(cells)} | {' / '.join(_bad(r) for r in runs)} | "
+            f"{' / '.join(_cpu(r) for r in runs)} |"
         )
-    m = paired_medians(pairs)
-    out.append(
-        f"| median | {_f(m['rate'], 0)} | | {_f(m['p99_ms'], 2)} | {_f(m['floor_rate'], 0)} | | "
-        f"{_f(m['floor_p99_ms'], 2)} | {m['ratio']:.2f}× | | |"
-    )
+    m = round_medians(rounds)
+    cells = [f"{_f(m['sandbox']['rate'], 0)} | {_f(m['sandbox']['p99_ms'], 2)}"]
+    cells += [f"{_f(m[n]['rate'], 0)} | {_f(m[n]['p99_ms'], 2)} | {m[n]['ratio']:.2f}×" for n in peers]
+    out.append(f"| median | {' | '.join(cells)} | | |")
     return out
 
 
-def paired_medians(pairs: list[dict]) -> dict:
-    sandbox, floor = [p["sandbox"] for p in pairs], [p["floor"] for p in pairs]
-    return {
-        "rate": _median([run["rate"] for run in sandbox]),
-        "p99_ms": _median([run["p99_ms"] for run in sandbox]),
-        "floor_rate": _median([run["rate"] for run in floor]),
-        "floor_p99_ms": _median([run["p99_ms"] for run in floor]),
-        "ratio": _median([a["rate"] / b["rate"] for a, b in zip(sandbox, floor, strict=True)]),
-    }
+def round_medians(rounds: list[dict]) -> dict:
+    """Per server: the median req/s and p99 over the rounds, and for the references the median of the
+    rounds' sandbox/reference ratios."""
+    medians = {}
+    for name in rounds[0]:
+        runs = [each[name] for each in rounds]
+        medians[name] = {
+            "rate": _median([run["rate"] for run in runs]),
+            "p99_ms": _median([run["p99_ms"] for run in runs]),
+        }
+        if name != "sandbox":
+            medians[name]["ratio"] = _median(
+                [each["sandbox"]["rate"] / each[name]["rate"] for each in rounds]
+            )
+    return medians
 
 
 def render(r: dict) -> str:
@@ -183,7 +200,7 @@ def render(r: dict) -> str:
             f"requests, same headers) and answered HTTP {c['status']}, {c['bytes']} bytes: a mock built "
             "from the schema, not the order (the sandbox's answers are real orders).",
         ]
-    out += _paired(r.get("paired") or [])
+    out += _rounds(r.get("paired") or [])
     out.append("")
     titles = {
         "s2": "S2: Get Order (Alternative), `POST /partner/order` by order_code",
@@ -218,31 +235,21 @@ def render(r: dict) -> str:
     out += ["", "## Other measures and targets", "", "| measure | value | target | |", "|---|---|---|---|"]
     rows = []
     s1 = runs.get("s1|sandbox|1|default")
+    where = "1 worker, default world"
+    ratios = {}  # reference -> sandbox/reference req/s
+    for name in NAMES:
+        if s1 and (run := runs.get(f"s1|{name}|1|default")) and run["rate"]:
+            ratios[name] = s1["rate"] / run["rate"]
     if r.get("paired"):  # the medians of the alternating rounds
-        m = paired_medians(r["paired"])
-        s1 = {"rate": m["rate"], "p99_ms": m["p99_ms"]}
-        where = f"1 worker, default world, median of {len(r['paired'])} rounds"
-        floor_ratio = m["ratio"]
-    else:
-        where = "1 worker, default world"
-        floor_ratio = s1["rate"] / floor["rate"] if s1 and floor else None
+        m = round_medians(r["paired"])
+        s1 = m["sandbox"]
+        where += f", median of {len(r['paired'])} rounds"
+        ratios = {name: m[name]["ratio"] for name in NAMES if name in m}
+    shown = {name: f"{ratios[name]:.2f}×" if name in ratios else NA for name in NAMES}
+    met = {name: _met(ratios[name] >= TARGETS[name]) if name in ratios else NA for name in NAMES}
     if s1:
-        rows.append(
-            (
-                f"S1 req/s vs Prism ({where})",
-                _ratio(s1, prism),
-                "≥ 3×",
-                _met(s1["rate"] >= 3 * prism["rate"]) if prism else NA,
-            )
-        )
-        rows.append(
-            (
-                f"S1 req/s vs FastAPI floor ({where})",
-                NA if floor_ratio is None else f"{floor_ratio:.2f}×",
-                "≥ 0.70×",
-                NA if floor_ratio is None else _met(floor_ratio >= 0.7),
-            )
-        )
+        rows.append((f"S1 req/s vs Prism ({where})", shown["prism"], "≥ 3×", met["prism"]))
+        rows.append((f"S1 req/s vs FastAPI floor ({where})", shown["floor"], "≥ 0.70×", met["floor"]))
         rows.append(
             (
                 f"S1 p99 at 32 connections ({where})",

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import digest
@@ -39,7 +40,7 @@ SECTIONS = ("seed", "start", "reset", "fixture", "s1", "s2", "s3", "s4", "refs")
 WORLDS = {"default": 400, "100k": 100_000}
 THREADS, CONNECTIONS = 1, 32
 S3_FILTER = "type=Buy"
-ROUNDS = 3  # sandbox/floor S1 pairs
+ROUNDS = 3  # S1 rounds of the sandbox, the floor and Prism, alternating
 
 
 def log(message: str) -> None:
@@ -215,13 +216,13 @@ def _prism_answer(url: str, guid: str) -> dict:
 
 
 def references(db: Path, work: Path, opts, results: dict) -> None:
-    """The FastAPI floor, then Prism. Prism's own Digest check wants every auth-param quoted and
+    """The FastAPI floor and Prism. Prism's own Digest check wants every auth-param quoted and
     [a-z0-9]* (RFC 7616's unquoted algorithm/qop/nc and a uri with "/" fail it), so it answers 401 to
     every real Digest request: that is recorded, and Prism is measured on the spec minus `security`.
 
-    The floor runs in ROUNDS rounds alternating with a sandbox (1 worker, default world) started beside
-    it on the same CPU: a single run of either swings by 10% or more from one minute to the next on
-    this machine, and the ratio of two runs taken minutes apart swung with it."""
+    Both run in ROUNDS rounds alternating with a sandbox (1 worker, default world), all three started
+    side by side on the same CPU: a single run of any of them swings by 10% or more from one minute to
+    the next on this machine, and the ratio of two runs taken minutes apart swung with it."""
     ids = results["ids"]
     body, spec, unsecured = work / "s1-body.json", work / "openapi.json", work / "openapi-unsecured.json"
     body.write_bytes(results["s1_body"])
@@ -233,44 +234,50 @@ def references(db: Path, work: Path, opts, results: dict) -> None:
             if isinstance(operation, dict):
                 operation.pop("security", None)
     unsecured.write_text(json.dumps(document), encoding="utf-8")
-    log(f"S1 on the sandbox and the FastAPI floor, {ROUNDS} alternating rounds")
-    note_load(results, "floor")
-    sandbox = servers.start_sandbox(db, WORLDS["default"], 1, work / "sandbox.log")
-    try:
-        floor = servers.start_floor(body, work / "floor.log")
-        try:
-            pairs = results["paired"] = []
-            for _ in range(ROUNDS):
-                pairs.append(
-                    {
-                        "sandbox": load(sandbox, "s1", ids, work, opts, real_digest=True),
-                        "floor": load(floor, "s1", ids, work, opts, real_digest=False),
-                    }
-                )
-        finally:
-            floor.stop()
-    finally:
-        sandbox.stop()
-    by_rate = sorted((pair["floor"] for pair in pairs), key=lambda run: run["rate"])
-    results["runs"]["s1|floor|1|default"] = by_rate[len(by_rate) // 2]
-    log("Prism")
+    note_load(results, "refs")
+    with ExitStack() as running:
+        peers = {
+            "sandbox": servers.start_sandbox(db, WORLDS["default"], 1, work / "sandbox.log"),
+            "floor": servers.start_floor(body, work / "floor.log"),
+        }
+        for server in peers.values():
+            running.callback(server.stop)
+        if prism := _start_prism(spec, unsecured, ids["guids"][0], work, results):
+            running.callback(prism.stop)
+            peers["prism"] = prism
+        log(f"S1 on the sandbox, {' and '.join(list(peers)[1:])}: {ROUNDS} alternating rounds")
+        rounds = results["paired"] = []
+        for _ in range(ROUNDS):
+            rounds.append(
+                {
+                    name: load(server, "s1", ids, work, opts, real_digest=name == "sandbox")
+                    for name, server in peers.items()
+                }
+            )
+    for name in list(peers)[1:]:
+        by_rate = sorted((each[name] for each in rounds), key=lambda run: run["rate"])
+        results["runs"][f"s1|{name}|1|default"] = by_rate[len(by_rate) // 2]
+
+
+def _start_prism(spec: Path, unsecured: Path, guid: str, work: Path, results: dict) -> servers.Server | None:
+    """Prism on the unsecured spec, after recording what it answers with the real one; None if missing."""
     try:
         server = servers.start_prism(spec, work / "prism.log")
-        note_load(results, "prism")
-        results["prism_check_secured"] = _prism_answer(server.url, ids["guids"][0])
+        results["prism_check_secured"] = _prism_answer(server.url, guid)
         server.stop()
         server = servers.start_prism(unsecured, work / "prism.log")
     except RuntimeError as error:
         results["prism_error"] = str(error)
         log(f"  Prism unavailable: {error}")
-        return
+        return None
     try:
-        results["prism_check"] = _prism_answer(server.url, ids["guids"][0])
-        secured, check = results["prism_check_secured"], results["prism_check"]
-        log(f"  one S1 request: {secured} with security, {check} without")
-        results["runs"]["s1|prism|1|default"] = load(server, "s1", ids, work, opts, real_digest=False)
-    finally:
+        results["prism_check"] = _prism_answer(server.url, guid)
+    except Exception:
         server.stop()
+        raise
+    secured, plain = results["prism_check_secured"], results["prism_check"]
+    log(f"  Prism, one S1 request: {secured} with security, {plain} without")
+    return server
 
 
 def wait_quiet(limit: float) -> float:
