@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, te
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 8  # 7: fault_rule.enabled; 8: ix_orders_partner_type_order_at
+SCHEMA_VERSION = 8  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender)
 
 
 class Amount(TypeDecorator):
@@ -334,6 +334,8 @@ class WebhookEvent(SQLModel, table=True):
     """
 
     __tablename__ = "webhook_event"
+    # The sender's "no earlier pending event of the same order" check, per candidate event.
+    __table_args__ = (Index("ix_webhook_event_order_state", "order_id", "state", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id", index=True)

@@ -128,6 +128,8 @@ def claim_next(
     """Claim the oldest sendable event with an id above `after`: lease it, count the attempt, log it,
     render and sign the body. Its own short write transaction, committed before anything is sent."""
     with sandbox.store.session() as session:  # a cheap look first: most polls find nothing
+        if session.exec(_WITH_ENDPOINT.limit(1)).first() is None:
+            return None  # no partner has an endpoint (the default): events wait until one is set
         if session.exec(_sendable(sandbox, after, everything, lease_clock.now())).first() is None:
             return None
     timeout = sandbox.settings.webhook_timeout_seconds
@@ -234,6 +236,11 @@ def record(sandbox: Sandbox, claim: Claim, outcome: Outcome) -> str:
         return "retrying" if event.state == "pending" else event.state
 
 
+# Events of partners without an endpoint wait in the outbox and go once one is set. Sweeps used to
+# walk them all (four times a second, ~100 ms each at 1,500 waiting events).
+_WITH_ENDPOINT = select(Partner.id).where(col(Partner.webhook_url).is_not(None), Partner.webhook_url != "")
+
+
 def _sendable(sandbox: Sandbox, after: int, everything: bool, real_now: datetime):
     """Pending events of partners with an endpoint, not leased, with no earlier pending event of the
     same order, due on the sandbox clock (any time with `everything`), oldest first."""
@@ -251,10 +258,10 @@ def _sendable(sandbox: Sandbox, after: int, everything: bool, real_now: datetime
         select(WebhookEvent, Partner)
         .join(Partner, col(Partner.id) == col(WebhookEvent.partner_id))
         .where(
+            # First, so that events waiting for an endpoint are passed over before `blocked` is asked.
+            col(WebhookEvent.partner_id).in_(_WITH_ENDPOINT),
             WebhookEvent.state == "pending",
             col(WebhookEvent.id) > after,
-            col(Partner.webhook_url).is_not(None),
-            Partner.webhook_url != "",
             _unleased(real_now),
             ~blocked,
         )
