@@ -407,16 +407,13 @@ def main() -> None:
             log(f"  {results['measures']['fixture']}")
         if loads:
             worlds = sorted(set(opts.worlds) | ({"default"} if "refs" in opts.only else set()), reverse=True)
-            for world in worlds:  # "default" first
+            for world in worlds:
                 for workers in opts.workers if world in opts.worlds else [1]:
                     guarded(
                         results, f"{workers}w {world}", sandbox_config, workers, world, dbs[world], work, opts
                     )
-                # The references right after the default world, before the 100k world's runs: in one
-                # full run, rounds taken after those all ran at half speed, with no other process
-                # seen busy, while the same rounds run on their own a minute later were as usual.
-                if world == "default" and "refs" in opts.only and "ids" in results:
-                    guarded(results, "references", references, dbs["default"], work, opts)
+            if "refs" in opts.only and "ids" in results:
+                guarded(results, "references", references, dbs["default"], work, opts)
     results["wall_seconds"] = time.perf_counter() - started
     for key in ("s1_body", "openapi"):
         results.pop(key, None)
