@@ -82,7 +82,7 @@ class _Kept:
 
 
 class _Capture:
-    """Copies what passes through receive and send, bodies bounded to just past the journal's limit."""
+    """Keeps what passes through receive and send, bodies bounded to just past the journal's limit."""
 
     def __init__(self, receive: Receive, send: Send) -> None:
         self._receive, self._send = receive, send
