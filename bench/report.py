@@ -53,6 +53,8 @@ def _median(values: list[float]) -> float:
 
 
 NAMES = {"floor": "floor", "prism": "Prism"}
+REQUESTS = "req/s | p50 ms | p99 ms | non-2xx"
+PAIRS = "pairs/s | pair p50 ms | pair p99 ms | failed pairs"
 TARGETS = {"floor": 0.7, "prism": 3}  # S1 req/s at least this many times the reference's
 
 
@@ -202,37 +204,22 @@ def render(r: dict) -> str:
         ]
     out += _rounds(r.get("paired") or [])
     out.append("")
-    titles = {
-        "s2": "S2: Get Order (Alternative), `POST /partner/order` by order_code",
-        "s3": f"S3: Get Orders, 30 per page, `{r['s3_filter']}`",
-    }
-    for scenario, title in titles.items():
-        out += [
-            f"## {title}",
-            "",
-            "| workers | world | req/s | p50 ms | p99 ms | non-2xx | other CPU |",
-            "|---|---|---|---|---|---|---|",
-        ]
+    tables = (  # scenario, title, the columns after workers and world, decimals of the rate
+        ("s2", "S2: Get Order (Alternative), `POST /partner/order` by order_code", REQUESTS, 0),
+        ("s3", f"S3: Get Orders, 30 per page, `{r['s3_filter']}`", REQUESTS, 0),
+        ("s4", "S4: write path, price fix + buy pairs", PAIRS, 1),
+    )
+    for scenario, title, columns, digits in tables:
+        header = f"| workers | world | {columns} | other CPU |"
+        out += [f"## {title}", "", header, "|---|---|---|---|---|---|---|"]
         for workers, world in configs:
             if run := runs.get(f"{scenario}|sandbox|{workers}|{world}"):
                 out.append(
-                    f"| {workers} | {world} | {_f(run['rate'], 0)} | {_f(run['p50_ms'], 2)} | "
+                    f"| {workers} | {world} | {_f(run['rate'], digits)} | {_f(run['p50_ms'], 2)} | "
                     f"{_f(run['p99_ms'], 2)} | {_bad(run)} | {_cpu(run)} |"
                 )
         out.append("")
-    out += [
-        "## S4: write path, price fix + buy pairs",
-        "",
-        "| workers | world | pairs/s | pair p50 ms | pair p99 ms | failed pairs | other CPU |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for workers, world in configs:
-        if run := runs.get(f"s4|sandbox|{workers}|{world}"):
-            out.append(
-                f"| {workers} | {world} | {_f(run['rate'])} | {_f(run['p50_ms'], 2)} | "
-                f"{_f(run['p99_ms'], 2)} | {_bad(run)} | {_cpu(run)} |"
-            )
-    out += ["", "## Other measures and targets", "", "| measure | value | target | |", "|---|---|---|---|"]
+    out += ["## Other measures and targets", "", "| measure | value | target | |", "|---|---|---|---|"]
     rows = []
     s1 = runs.get("s1|sandbox|1|default")
     where = "1 worker, default world"
