@@ -18,15 +18,9 @@ from requests.auth import HTTPDigestAuth
 
 from sandbox.cli import tcp_listener
 from sandbox.config import Settings
-from tests.conftest import run_async
+from tests.conftest import free_port, run_async
 
 CLI = [sys.executable, "-m", "sandbox"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_ready(process: subprocess.Popen, url: str, timeout: float = 60) -> None:
@@ -46,7 +40,7 @@ def serve(tmp_path: Path) -> Iterator:
     processes: list[subprocess.Popen] = []
 
     def start(*flags: str) -> str:
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [*CLI, "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path}/cli.db", *flags],
             stdout=subprocess.PIPE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import pytest
 
 from sandbox.config import Settings
 from sandbox.testing.server import SandboxServer
+from tests.conftest import free_port
 
 CLI = [sys.executable, "-m", "sandbox"]
 # An open Delivery order of the default world (seed 42, 400 orders): Packed → Shipped → Completed.
@@ -130,9 +130,7 @@ def test_healthcheck_exits_0_against_a_running_sandbox() -> None:
 
 
 def test_healthcheck_exits_1_against_a_closed_port() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     result = run("healthcheck", "--url", f"http://127.0.0.1:{port}", "--timeout", "1")
     assert result.returncode == 1
     assert result.stderr.startswith(f"minted-sandbox: unhealthy: http://127.0.0.1:{port}/openapi.json: ")

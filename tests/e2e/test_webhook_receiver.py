@@ -16,29 +16,11 @@ import pytest
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from sandbox.webhooks import sign
-from tests.conftest import DEMO, GOLDEN_GUID, PARTNER_HEADERS, make_settings
+from tests.conftest import DEMO, GOLDEN_GUID, PARTNER_HEADERS, free_port, make_settings, wait_for
 
 CLI = [sys.executable, "-m", "sandbox"]
 SECRET = "whsec_receiver_test_0123456789"
 WAIT_SECONDS = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _until(condition: Callable[[], Any], timeout: float = WAIT_SECONDS) -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout:g} s: {condition}")
-        time.sleep(0.05)
 
 
 class Running:
@@ -64,7 +46,7 @@ def start_receiver() -> Iterator[Callable[..., Running]]:
     started: list[Running] = []
 
     def start(*flags: str) -> Running:
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [*CLI, "webhook-receiver", "--port", str(port), *flags],
             stdout=subprocess.PIPE,
@@ -81,7 +63,7 @@ def start_receiver() -> Iterator[Callable[..., Running]]:
             except httpx.TransportError:
                 return False
 
-        _until(answers)
+        wait_for(answers, WAIT_SECONDS, f"the receiver at {running.url}")
         return running
 
     yield start
@@ -123,7 +105,7 @@ def test_receiver_logs_a_real_delivery_with_its_signature_verified(
 
     _deliver_one_push(sandbox, receiver.url)
 
-    [delivery] = _until(receiver.deliveries)
+    [delivery] = wait_for(receiver.deliveries, WAIT_SECONDS, "a delivery")
     assert delivery["event"] == "order.pushed"
     assert (delivery["order_guid"], delivery["order_code"]) == (GOLDEN_GUID, "ALS8HEVP")
     assert delivery["status"] == "Completed"
@@ -145,7 +127,7 @@ def test_receiver_with_another_secret_logs_the_delivery_as_not_verified(
 
     _deliver_one_push(sandbox, receiver.url)
 
-    [delivery] = _until(receiver.deliveries)
+    [delivery] = wait_for(receiver.deliveries, WAIT_SECONDS, "a delivery")
     assert (delivery["event"], delivery["order_guid"]) == ("order.pushed", GOLDEN_GUID)
     assert (delivery["signature"], delivery["verified"]) == ("invalid", False)
     [line] = receiver.stop()
