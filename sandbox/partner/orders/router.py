@@ -12,11 +12,7 @@ from sandbox.core import dates
 from sandbox.core.envelope import ok
 from sandbox.core.errors import ValidationFailed
 from sandbox.core.pagination import paginate
-from sandbox.partner.deps import (
-    PartnerDep,
-    SandboxDep,
-    SessionDep,
-)
+from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep
 from sandbox.partner.openapi import route
 from sandbox.partner.orders import hot, service
 from sandbox.partner.orders.render import render_orders
