@@ -18,6 +18,7 @@ from sandbox.auth.nonces import NonceManager
 from sandbox.config import Settings
 from sandbox.control import traffic
 from sandbox.control.lifecycle_router import router as lifecycle_router
+from sandbox.control.profile_router import router as profile_router
 from sandbox.control.protection import ControlGate
 from sandbox.control.router import router as control_router
 from sandbox.control.traffic_router import router as traffic_router
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(control_router)
     app.include_router(world_router)
     app.include_router(lifecycle_router)
+    app.include_router(profile_router)
     app.include_router(traffic_router)
     app.include_router(webhooks_router)
     app.include_router(dashboard_router)  # the demo dashboard, /_sandbox/ui

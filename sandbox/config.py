@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     timezone: Literal["Europe/Istanbul"] = Field(
         "Europe/Istanbul", description="Time zone of every rendered date (the partner's)."
     )
+    profile: Literal["lenient", "strict"] = Field(
+        "lenient",
+        description="How rules the partner's docs do not state are applied: `lenient` lets a request "
+        "through with an X-Sandbox-Notice header, `strict` refuses it (per partner: PUT /_sandbox/profile).",
+    )
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
     buy_spread: Decimal = Field(Decimal("0.0423"), description="Markup of the buy price over spot.")
     sell_spread: Decimal = Field(Decimal("0.0150"), description="Discount of the sell price under spot.")

@@ -38,7 +38,8 @@ class Sandbox:
         self.journal = Journal(settings.journal_size)
         # The pristine seeded world a reset copies back (set by ensure_world / rebuild_world).
         self.template: sqlite3.Connection | None = None
-        self._partner_ids: dict[str, int] = {}
+        # username → (partner id, profile): looked up once, dropped when either may have changed.
+        self._partners: dict[str, tuple[int, str]] = {}
         self._world_lock = threading.Lock()  # one reset or reseed at a time
 
     @property
@@ -193,24 +194,32 @@ class Sandbox:
         from sandbox.webhooks.config import apply_defaults
 
         self.rng = self.ids.stream("runtime")
-        self._partner_ids.clear()
+        self._partners.clear()
         self.journal.clear()
         apply_defaults(self)  # SANDBOX_WEBHOOK_URL comes back after `reset?everything=true`
 
-    def known_partner_id(self, username: str) -> int | None:
-        """The partner's id if already looked up (no database access), else None."""
-        return self._partner_ids.get(username)
+    def known_partner(self, username: str) -> tuple[int, str] | None:
+        """The partner's id and profile if already looked up (no database access), else None."""
+        return self._partners.get(username)
 
-    def partner_id(self, username: str) -> int:
-        if username not in self._partner_ids:
+    def partner(self, username: str) -> tuple[int, str]:
+        """The partner's id and its profile (its own, else the server's default)."""
+        if username not in self._partners:
             from sqlmodel import select
 
             from sandbox.store.models import Partner
 
             with self.store.session() as session:
                 partner = session.exec(select(Partner).where(Partner.username == username)).one()
-            self._partner_ids[username] = partner.id
-        return self._partner_ids[username]
+            self._partners[username] = (partner.id, partner.profile or self.settings.profile)
+        return self._partners[username]
+
+    def partner_id(self, username: str) -> int:
+        return self.partner(username)[0]
+
+    def forget_partners(self) -> None:
+        """A partner's profile changed: look partners up again."""
+        self._partners.clear()
 
     def tick(self) -> int:
         """Let time-driven work catch up with the clock (timed order progression); called after the

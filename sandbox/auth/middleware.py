@@ -65,20 +65,22 @@ class RequestGate:
             log.debug("digest refused: %s", outcome.reason)
             challenges = self.verifier.challenges(stale=outcome.stale)
             raise Unauthorized(outcome.reason, headers=[("WWW-Authenticate", line) for line in challenges])
-        scope.setdefault("state", {})["partner"] = outcome.username
-        if not outcome.authentication_info:
-            return send
-        info = outcome.authentication_info.encode("latin-1")
+        state = scope.setdefault("state", {})
+        state["partner"] = outcome.username
+        info = outcome.authentication_info.encode("latin-1") if outcome.authentication_info else None
 
-        async def send_with_info(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
+            # Added as the answer starts: the route sets the profile (and its notices) after this gate.
             if message["type"] == "http.response.start":
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", []), (b"authentication-info", info)],
-                }
+                request_profile = state.get("profile")
+                extra = request_profile.headers() if request_profile is not None else []
+                if info is not None:
+                    extra.append((b"authentication-info", info))
+                if extra:
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        return send_with_info
+        return send_with_headers
 
     async def _buffer_body(self, scope: Scope, headers: RawHeaders, receive: Receive) -> Receive:
         """Read the whole body (bounded) so size and content type are settled before any handler runs."""

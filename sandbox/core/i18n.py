@@ -120,6 +120,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Bu işlem için müşterinin KYC durumu onaylı olmalıdır.",
         "The customer's KYC must be approved for this operation.",
     ),
+    "kyc_rejected": (
+        403,
+        "Müşterinin KYC başvurusu reddedildi; bu işlem yapılamaz.",
+        "The customer's KYC was rejected; this operation is not allowed.",
+    ),
     # Customers and KYC
     "customer_exists": (
         409,

@@ -10,12 +10,14 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from sandbox.core import i18n
+from sandbox.core import i18n, profile
 from sandbox.core.errors import ValidationFailed
+from sandbox.core.profile import Profile
 from sandbox.runtime import Sandbox
 
 API_VERSIONS = ("2", "3")
 DEFAULT_API_VERSION = "3"
+DEFAULT_CLIENT_ID = "web"
 
 
 @dataclass(frozen=True)
@@ -25,47 +27,63 @@ class PartnerContext:
     client_id: str
     api_version: str
     locale: str
+    profile: Profile
 
 
 def get_sandbox(request: Request) -> Sandbox:
     return request.app.state.sandbox
 
 
+def header_value(request: Request, name: str) -> str | None:
+    """A header's value, the empty ones skipped: the docs' generated curl samples send
+    `--header 'api-version;'` (an empty header) beside `--header 'api-version: 2'`. None when no
+    non-empty value came; several different values are a 422."""
+    values = {value.strip() for value in request.headers.getlist(name)} - {""}
+    if len(values) > 1:
+        params = {"header": name, "allowed": "one value"}
+        raise ValidationFailed("invalid_header", params=params, errors={name: [("invalid_header", params)]})
+    return values.pop() if values else None
+
+
 async def partner_context(request: Request) -> PartnerContext:
-    """documented: `x-client-id` is required; `api-version` shows `2` and `3` in the examples.
+    """documented: `x-client-id` is required, its default `web`; `api-version` shows `2` and `3` in
+    the examples. The docs' curl samples send `x-client-id` empty: an empty one is the default.
 
     The headers are read here rather than declared as `Header()` parameters: FastAPI re-inspects
     declared parameters on every request, which cost more than the rest of Get Order. They are
     documented through `PARTNER_HEADERS` (sandbox/partner/openapi.py) instead."""
     headers = request.headers
-    x_client_id = headers.get("x-client-id")
-    api_version = headers.get("api-version")
-    accept_language = headers.get("accept-language")
-    locale = i18n.pick_locale(accept_language)
-    if not x_client_id or not x_client_id.strip():
+    locale = i18n.pick_locale(headers.get("accept-language"))
+    if "x-client-id" not in headers:
         raise ValidationFailed(
             "missing_header",
             params={"header": "x-client-id"},
             errors={"x-client-id": [("missing_header", {"header": "x-client-id"})]},
         )
-    version = (api_version or DEFAULT_API_VERSION).strip()
-    if version not in API_VERSIONS:
-        params = {"header": "api-version", "allowed": ", ".join(API_VERSIONS)}
-        raise ValidationFailed(
-            "invalid_header", params=params, errors={"api-version": [("invalid_header", params)]}
-        )
     username = request.scope["state"]["partner"]
     sandbox = get_sandbox(request)
     # Async so partner routes skip a thread hop; the one database look-up per partner runs in a thread.
-    partner_id = sandbox.known_partner_id(username)
-    if partner_id is None:
-        partner_id = await run_in_threadpool(sandbox.partner_id, username)
+    known = sandbox.known_partner(username)
+    partner_id, profile_name = known or await run_in_threadpool(sandbox.partner, username)
+    request_profile = profile.begin(profile_name)
+    request.scope["state"]["profile"] = request_profile
+    version = header_value(request, "api-version") or DEFAULT_API_VERSION
+    if version not in API_VERSIONS:
+        params = {"header": "api-version", "allowed": ", ".join(API_VERSIONS)}
+        request_profile.enforce(
+            "api_version",
+            ValidationFailed(
+                "invalid_header", params=params, errors={"api-version": [("invalid_header", params)]}
+            ),
+            f"api-version {version[:20]!r} accepted",
+        )
     return PartnerContext(
         partner_id=partner_id,
         username=username,
-        client_id=x_client_id.strip(),
+        client_id=header_value(request, "x-client-id") or DEFAULT_CLIENT_ID,
         api_version=version,
         locale=locale,
+        profile=request_profile,
     )
 
 

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sandbox.core import profile
 
 T = TypeVar("T")
 
 
 class WireModel(BaseModel):
-    """Field names exactly as the partner's docs spell them; unknown fields are an error."""
+    """Field names exactly as the partner's docs spell them. An unknown field is an error, except in
+    a partner request under the lenient profile, which ignores it with a notice (profile rule
+    `unknown_fields`)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_unknown_fields(cls, data: Any) -> Any:
+        request = profile.current()
+        if request is None or request.strict or not isinstance(data, dict):
+            return data
+        known = {*cls.model_fields, *(f.alias for f in cls.model_fields.values() if f.alias)}
+        unknown = [str(name) for name in data if name not in known]
+        if not unknown:
+            return data
+        request.note("unknown_fields", "ignored " + ", ".join(unknown))
+        return {name: value for name, value in data.items() if name in known}
 
 
 class Envelope(WireModel, Generic[T]):

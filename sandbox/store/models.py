@@ -13,7 +13,8 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, te
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 8  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender)
+SCHEMA_VERSION = 9  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
+# 9: partner.profile, address company names kept as sent
 
 
 class Amount(TypeDecorator):
@@ -71,6 +72,8 @@ class Partner(SQLModel, table=True):
     name: str
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # lenient | strict; null = the server's default (SANDBOX_PROFILE). Kept by a reset.
+    profile: str | None = None
     created_at: datetime = utc_column()
 
 
@@ -98,7 +101,7 @@ class Customer(SQLModel, table=True):
     partner_id: int = Field(foreign_key="partner.id", index=True)
     external_id: str
     account_type: str = "person"  # person | company
-    firstname: str
+    firstname: str | None = None
     middlename: str | None = None
     lastname: str | None = None
     email: str | None = None

@@ -7,8 +7,8 @@ pristine seeded world, not to whatever the database held when it started, and ho
 of the world in memory; an in-memory database keeps its template in memory.
 
 What a user configured survives a reset (`PRESERVED`): whole tables (fault rules, lifecycle modes)
-and some columns of others (each partner's webhook URL and secret). A table that does not exist (yet)
-is skipped, and only columns present both before and after are written back.
+and some columns of others (each partner's webhook URL and secret, and its profile). A table that
+does not exist (yet) is skipped, and only columns present both before and after are written back.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from sandbox.store.seed.context import WorldSpec
 PRESERVED: dict[str, list[str] | None] = {
     "fault_rule": None,
     "lifecycle_mode": None,
-    "partner": ["webhook_url", "webhook_secret"],
+    "partner": ["webhook_url", "webhook_secret", "profile"],
 }
 
 
