@@ -26,7 +26,7 @@ CARGO_URL = "https://kargo.example.com/takip/{number}"
 EFFECTS: dict[tuple[str, str], str] = {
     ("buy-cash", "Completed"): "cash − total, metal + grams",
     ("buy-card", "Payment Confirmed"): "payment success",
-    ("buy-card", "Completed"): "metal + grams",
+    ("buy-card", "Completed"): "metal + grams, payment transaction id",
     ("buy-card", "Refunded"): "metal − grams, payment refunded",
     ("buy-card", "Cancelled"): "payment fail",
     ("sell", "Completed"): "metal − grams, cash + total",
@@ -35,6 +35,7 @@ EFFECTS: dict[tuple[str, str], str] = {
     ("delivery-card", "Payment Confirmed"): "payment success",
     ("delivery-card", "Preparing"): "synced to the warehouse",
     ("delivery-card", "Shipped"): "metal − grams, cargo tracking number and URL",
+    ("delivery-card", "Completed"): "payment transaction id",
     ("delivery-card", "Cancelled"): "a new payment fails, a paid one is refunded",
 }
 SYNCED = frozenset({"Preparing", "Packed", "Shipped", "Completed"})
@@ -89,7 +90,6 @@ def _effect(session: Session, flow: Flow, order: Order, status: str, now: dateti
 
     if status == "Payment Confirmed" and payment is not None:
         payment.state = "success"
-        payment.transaction_id = payment.transaction_id or rng.digits(12)
         payment.redirect_url = None
         session.add(payment)
     elif status == "Completed" and flow.type == "Buy":
@@ -118,6 +118,10 @@ def _effect(session: Session, flow: Flow, order: Order, status: str, now: dateti
             payment.error_message = payment.error_message or "İşlem iptal edildi / Transaction cancelled"
             payment.redirect_url = None
             session.add(payment)
+    if status == "Completed" and payment is not None:
+        # documented (api-4295600): a Pending order's successful payment has no transaction id yet.
+        payment.transaction_id = payment.transaction_id or rng.digits(12)
+        session.add(payment)
     if flow.type == "Delivery" and status in SYNCED:
         order.sync_status = True  # handed to the warehouse; a cancel before this never syncs
         session.add(order)

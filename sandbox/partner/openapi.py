@@ -31,22 +31,33 @@ PARTNER_HEADERS = [
 ]
 
 
+Fidelity = Literal["documented", "partly documented", "sandbox-decision"]
+
+
 def route(
-    fidelity: Literal["documented", "sandbox-decision"],
+    fidelity: Fidelity,
     *errors: int,
     model: Any = None,
     path_parameters: list[dict[str, Any]] | None = None,
+    invented: str | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for a partner route decorator; `path_parameters` documents path parameters
-    a route reads from `request.path_params` instead of declaring them."""
+    """Keyword arguments for a partner route decorator. `fidelity`: the request and answer are as the
+    partner documents them, partly (`invented` names what is the sandbox's), or a sandbox decision.
+    `path_parameters` documents path parameters a route reads from `request.path_params` instead of
+    declaring them."""
+    if (fidelity == "partly documented") != (invented is not None):
+        raise ValueError("a partly documented route names its invented parts, and only it")
     codes = sorted({400, 401, 422, *errors})
     responses: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[code]} for code in codes
     }
     if model is not None:
         responses[200] = {"model": model, "description": "Success envelope"}
+    extra: dict[str, Any] = {"x-fidelity": fidelity}
+    if invented is not None:
+        extra["x-fidelity-invented"] = invented
     return {
-        "openapi_extra": {"x-fidelity": fidelity, "parameters": [*(path_parameters or []), *PARTNER_HEADERS]},
+        "openapi_extra": {**extra, "parameters": [*(path_parameters or []), *PARTNER_HEADERS]},
         "responses": responses,
         "response_model": None,
     }

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from sandbox.catalog import STATUS_IDS, STATUS_NAMES
 from sandbox.core.errors import SandboxError
+from sandbox.core.profile import Profile
 from sandbox.lifecycle.flows import FLOWS, OPEN_STATUSES
 from sandbox.store.models import LedgerEntry, Order, OrderItem, Wallet
 
@@ -115,3 +116,31 @@ def require_available(
 ) -> None:
     if available(session, partner_id, customer_id, asset) < needed:
         raise SandboxError("insufficient_balance", params={"asset": asset})
+
+
+def cover_customer_cash(
+    session: Session,
+    profile: Profile,
+    partner_id: int,
+    customer_id: int,
+    currency: str,
+    needed: Decimal,
+    now: datetime,
+) -> None:
+    """Cash a customer's order takes (a buy's total, a delivery's fee): profile rule `customer_cash`.
+
+    Strict: the customer's cash wallet must cover it. Lenient: the partner settles what the wallet
+    lacks (it collected the money from its customer), posted as a `deposit` into the customer's cash
+    wallet before the order takes it, as the seeded world's history does: nothing is taken from the
+    partner's own wallets, and every balance stays the sum of its entries.
+    """
+    short = needed - available(session, partner_id, customer_id, currency)
+    if short <= 0:
+        return
+    profile.enforce(
+        "customer_cash",
+        SandboxError("insufficient_balance", params={"asset": currency}),
+        f"the partner settled {format(short, 'f')} {currency} the customer's cash wallet lacked",
+    )
+    target = wallet(session, partner_id, customer_id, currency, now)
+    post(session, target, short, "deposit", now, description="partner settlement")

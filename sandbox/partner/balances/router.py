@@ -30,7 +30,12 @@ def partner_balance(partner: PartnerDep, sandbox: SandboxDep, session: SessionDe
 
 @router.get(
     "/partner/balance/customer/{customer_external_id}",
-    **route("documented", 404, model=Envelope[list[BalanceRow]]),
+    **route(
+        "partly documented",
+        404,
+        model=Envelope[list[BalanceRow]],
+        invented="what `stats` and `prices` hold (the page names them only)",
+    ),
 )
 def customer_balance(
     customer_external_id: str, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep

@@ -1,12 +1,14 @@
 """Customer wire models and their documented validation.
 
-documented (Create Customer / Create Business Customer / Update Customer pages): external_id 3–40
-characters of `[A-Za-z0-9-_]`; names 3–40; email; gender M|F; birthdate (`1970-01-31`, and
-`31-12-1990` in the buy example); a business sends `account_type: "company"`, its name in
-`firstname`, its 10-digit tax number in `identity_number` and `tax_office`.
-sandbox decision: a person's identity number must pass the T.C. kimlik no checksum.
-Response shapes (create/update, KYC, remove) and Wallet KYC requests are sandbox decisions
-(REFERENCE.md §2 rows 14–18); Get Customer's first ten keys and `wallets` are documented.
+documented (Create Customer / Create Business Customer / Update Customer pages): only `external_id`
+is required on create, 3–40 characters of `[A-Za-z0-9-_]`; names 3–40 (the examples send an empty
+`middlename`, kept as sent); email; gender M|F; birthdate (`1970-01-31`, and `31-12-1990` in the buy
+example); a business sends `account_type: "company"`, its name in `firstname`, its tax number in
+`identity_number` and `tax_office`.
+The profile rules `identity_number` and `customer_names` (sandbox/core/profile.py) are checked by the
+services (sandbox/partner/customers/rules.py): a strict partner gets the identity checksum and the
+required names. Response shapes (create/update, KYC, remove) and Wallet KYC requests are sandbox
+decisions; Get Customer's first ten keys and `wallets` are documented.
 """
 
 from __future__ import annotations
@@ -20,13 +22,10 @@ from pydantic import (
     BeforeValidator,
     Field,
     StringConstraints,
-    ValidationInfo,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from sandbox.core import dates
-from sandbox.core.identity import is_valid_identity_number
 from sandbox.partner.orders.schemas import OrderCustomer as OrderCustomerView
 from sandbox.partner.schemas import WireModel
 
@@ -61,20 +60,21 @@ def _empty_is_none(value: object) -> object:
     return None if value == "" else value
 
 
-def identity_problem(account_type: str | None, number: str) -> str | None:
-    """The field message key when `number` does not fit the account type, else None.
-
-    documented: a company's identity_number is its 10-digit tax number. sandbox decision: a person's
-    is an 11-digit T.C. kimlik no that passes the checksum.
-    """
-    if account_type == "company":
-        return None if re.fullmatch(r"\d{10}", number) else "invalid_tax_number"
-    return None if is_valid_identity_number(number) else "invalid_identity_number"
+def _name_or_empty(value: str) -> str:
+    """documented: names are 3–40 characters, and the examples send `middlename: ""`: kept as sent."""
+    if value and not 3 <= len(value) <= 40:
+        kind = "string_too_short" if len(value) < 3 else "string_too_long"
+        limit = {"min_length": 3} if len(value) < 3 else {"max_length": 40}
+        raise PydanticCustomError(kind, "3 to 40 characters", limit)
+    return value
 
 
 ExternalId = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
 OptionalName = Annotated[Name | None, BeforeValidator(_empty_is_none)]
+NameOrEmpty = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_name_or_empty)
+]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30), AfterValidator(_phone)]
 Birthdate = Annotated[date, BeforeValidator(_birthdate)]
@@ -82,12 +82,12 @@ IdentityNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_len
 
 
 class CustomerFields(WireModel):
-    """The fields of a customer, each validated alone; `check_identity` ties them to the account type."""
+    """The fields of a customer, each validated alone."""
 
     account_type: Literal["person", "company"] = "person"
-    firstname: Name | None = None
-    middlename: OptionalName = None
-    lastname: OptionalName = None
+    firstname: NameOrEmpty | None = None
+    middlename: NameOrEmpty | None = None
+    lastname: NameOrEmpty | None = None
     fullname: str | None = Field(None, max_length=120, description="Accepted and ignored (derived)")
     email: Email | None = None
     phone: Phone | None = None
@@ -96,48 +96,20 @@ class CustomerFields(WireModel):
     birthdate: Birthdate | None = None
     tax_office: OptionalName = None
 
-    @field_validator("identity_number")
-    @classmethod
-    def _identity(cls, number: str | None, info: ValidationInfo) -> str | None:
-        """A person's identity number passes the checksum; a company's is a 10-digit tax number."""
-        if number is None:
-            return None
-        problem = identity_problem(info.data.get("account_type"), number)
-        if problem is not None:
-            raise PydanticCustomError(problem, "identity number does not fit the account type")
-        return number
-
 
 class CustomerCreate(CustomerFields):
     """Create Customer / Create Business Customer."""
 
     external_id: ExternalId
-    firstname: Name
-    lastname: OptionalName = Field(None, validate_default=True)
-
-    @field_validator("lastname")
-    @classmethod
-    def _person_has_lastname(cls, lastname: str | None, info: ValidationInfo) -> str | None:
-        if lastname is None and info.data.get("account_type", "person") == "person":
-            raise PydanticCustomError("lastname_required", "a person needs a lastname")
-        return lastname
 
 
 class CustomerUpdate(CustomerFields):
     """Update Customer: the fields sent replace the stored ones (`external_id`, sent by the docs' example,
-    must be the path's id when present; `account_type`, when sent, must be the stored one).
-
-    The identity number is checked by the service against the stored account type, which a body
-    that leaves `account_type` out does not name.
-    """
+    is the path's id or ignored: profile rule `update_external_id`; `account_type`, when sent, must be
+    the stored one). The identity number is checked by the service, against the stored account type."""
 
     external_id: ExternalId | None = None
     account_type: Literal["person", "company"] | None = None
-
-    @field_validator("identity_number")
-    @classmethod
-    def _identity(cls, number: str | None, info: ValidationInfo) -> str | None:
-        return number
 
 
 Loose = Annotated[str | None, Field(None, max_length=255)]
@@ -163,9 +135,12 @@ class OrderCustomer(WireModel):
 
 
 class NewOrderCustomer(CustomerCreate):
-    """documented: required for a new customer are identity_number, firstname, lastname, email, phone."""
+    """documented (OrderCustomerRequestScheme): required for a new customer are identity_number,
+    firstname, lastname, email, phone."""
 
     identity_number: IdentityNumber
+    firstname: Name
+    lastname: Name
     email: Email
     phone: Phone
 
@@ -176,15 +151,14 @@ KycStatus = Literal["pending", "approved", "rejected"]
 
 
 class CustomerRecord(WireModel):
-    """Create / Update Customer response (sandbox decision: the documented fields plus
-    `id, company_id, user_id, fullname, created_at, updated_at`)."""
+    """Create / Update Customer response: documented (Create Customer) up to `created_at`, cut off
+    there on the page; `updated_at`, `account_type` and `tax_office` are the sandbox's."""
 
     id: int
-    company_id: int = Field(description="The partner's id")
-    user_id: int
     external_id: str
-    account_type: Literal["person", "company"]
-    firstname: str
+    company_id: int = Field(description="The partner's id")
+    user_id: int | None = Field(description="null, as documented: no platform user yet")
+    firstname: str | None
     middlename: str | None
     lastname: str | None = Field(description="null for business customers (name in firstname)")
     fullname: str
@@ -193,9 +167,10 @@ class CustomerRecord(WireModel):
     gender: Literal["M", "F"] | None
     identity_number: str | None
     birthdate: str | None = Field(description="YYYY-MM-DD")
-    tax_office: str | None
     created_at: str = Field(description="YYYY-mm-dd HH:MM:SS, Europe/Istanbul")
     updated_at: str = Field(description="YYYY-mm-dd HH:MM:SS, Europe/Istanbul")
+    account_type: Literal["person", "company"]
+    tax_office: str | None
 
 
 class CustomerWallet(WireModel):
@@ -214,13 +189,13 @@ class CustomerWallet(WireModel):
 
 
 class CustomerDetail(OrderCustomerView):
-    """Get Customer: the documented keys (an order's customer), then (sandbox additions) account_type,
-    tax_office, kyc_status and wallets."""
+    """Get Customer: the documented keys (an order's customer) and `wallets`, then the sandbox's
+    additions account_type, tax_office and kyc_status."""
 
+    wallets: list[CustomerWallet]
     account_type: Literal["person", "company"]
     tax_office: str | None
     kyc_status: KycStatus
-    wallets: list[CustomerWallet]
 
 
 class CustomerRemoved(WireModel):

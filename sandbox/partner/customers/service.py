@@ -1,9 +1,11 @@
 """Customers and their wallet KYC: create, update, read, remove; KYC decided by magic identity numbers.
 
-documented: Create Customer / Create Business Customer, Update Customer (firstname, lastname, phone and
-identity_number required; a business has no lastname), Get Customer (ten profile keys and `wallets`),
-and a "Remove Customer Id" DELETE whose page body was never published.
-sandbox decisions (REFERENCE.md §2 rows 14–18): the create/update response shape; removal refused while
+documented: Create Customer / Create Business Customer (only `external_id` required; the response's
+keys as far as the page shows them), Update Customer (firstname, lastname, phone and identity_number
+required; a business has no lastname), Get Customer (ten profile keys and `wallets`), and a "Remove
+Customer Id" DELETE whose page body was never published.
+The identity checksum and a strict partner's required names are profile rules (rules.py).
+sandbox decisions (REFERENCE.md §2 rows 14–18): the rest of the response shapes; removal refused while
 an order is open or a wallet holds anything, then a soft delete that frees the external_id while past
 orders keep their customer; and the Wallet KYC records, decided by the identity number sent:
 `11111111110` / `1111111111` are rejected, `22222222220` / `2222222222` wait for manual review, any
@@ -23,15 +25,15 @@ from sqlmodel import Session, col, select
 from sandbox.catalog import STATUS_IDS
 from sandbox.core import dates, i18n
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed, field_errors
+from sandbox.core.profile import Profile
 from sandbox.lifecycle.flows import OPEN_STATUSES
 from sandbox.partner.balances.service import customer_wallets
+from sandbox.partner.customers import rules
 from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.customers.schemas import CustomerCreate, CustomerUpdate, KycUpsert, identity_problem
+from sandbox.partner.customers.schemas import CustomerCreate, CustomerUpdate, KycUpsert
 from sandbox.partner.orders.render import fullname, render_customer
 from sandbox.store.models import Customer, Order, Wallet
 
-# sandbox decision: `user_id` is the partner platform's user row, offset from the customer's id.
-USER_ID_OFFSET = 5_000_000
 PROFILE_FIELDS = (
     "firstname", "middlename", "lastname", "email", "phone", "gender", "identity_number", "birthdate",
     "tax_office",
@@ -62,8 +64,12 @@ def get_customer(session: Session, partner_id: int, external_id: str) -> Custome
     return customer
 
 
-def create_customer(session: Session, partner_id: int, body: CustomerCreate, now: datetime) -> Customer:
+def create_customer(
+    session: Session, profile: Profile, partner_id: int, body: CustomerCreate, now: datetime
+) -> Customer:
     """A new customer, KYC pending and not yet submitted; 409 when the external_id is taken."""
+    rules.check_names(profile, body.account_type, body.firstname, body.lastname)
+    rules.check_identity(profile, body.account_type, body.identity_number, "identity_number")
     if find_customer(session, partner_id, body.external_id) is not None:
         raise SandboxError("customer_exists")
     customer = Customer(
@@ -85,27 +91,29 @@ def create_customer(session: Session, partner_id: int, body: CustomerCreate, now
 
 
 def update_customer(
-    session: Session, partner_id: int, external_id: str, body: CustomerUpdate, now: datetime
+    session: Session, profile: Profile, partner_id: int, external_id: str, body: CustomerUpdate, now: datetime
 ) -> Customer:
     """Update Customer: the required fields every time, the optional ones when sent."""
     customer = get_customer(session, partner_id, external_id)
     sent = body.model_fields_set
     if body.external_id is not None and body.external_id != customer.external_id:
-        raise SandboxError("customer_id_mismatch", errors={"external_id": [("customer_id_mismatch", {})]})
+        # The docs' own example sends a freshly generated external_id here.
+        profile.enforce(
+            "update_external_id",
+            SandboxError("customer_id_mismatch", errors={"external_id": [("customer_id_mismatch", {})]}),
+            "the body's external_id was ignored; the path names the customer",
+        )
     if "account_type" in sent and body.account_type != customer.account_type:
         raise SandboxError(
             "account_type_immutable", errors={"account_type": [("account_type_immutable", {})]}
         )
     errors: dict[str, list[FieldError]] = {}
     for name in REQUIRED_ON_UPDATE[customer.account_type]:
-        if getattr(body, name) is None:
+        if not getattr(body, name):
             errors[name] = [("missing", {})]
-    if body.identity_number is not None:
-        problem = identity_problem(customer.account_type, body.identity_number)
-        if problem is not None:
-            errors["identity_number"] = [(problem, {})]
     if errors:
         raise ValidationFailed(errors=errors)
+    rules.check_identity(profile, customer.account_type, body.identity_number, "identity_number")
     if body.identity_number != customer.identity_number:
         # sandbox decision: a KYC decision belongs to an identity number; a new number needs a new one.
         customer.kyc_status = "pending"
@@ -143,13 +151,14 @@ def remove_customer(session: Session, partner_id: int, external_id: str, now: da
 
 
 def render_record(customer: Customer) -> dict[str, Any]:
-    """Create / Update Customer response (sandbox decision on the shape)."""
+    """Create / Update Customer response. documented (Create Customer, cut off after `created_at`):
+    the keys up to `created_at`, in this order, `user_id` null; `updated_at` and the sandbox's
+    `account_type` and `tax_office` follow."""
     return {
         "id": customer.id,
-        "company_id": customer.partner_id,
-        "user_id": customer.id + USER_ID_OFFSET,
         "external_id": customer.external_id,
-        "account_type": customer.account_type,
+        "company_id": customer.partner_id,
+        "user_id": None,
         "firstname": customer.firstname,
         "middlename": customer.middlename,
         "lastname": customer.lastname,
@@ -159,21 +168,22 @@ def render_record(customer: Customer) -> dict[str, Any]:
         "gender": customer.gender,
         "identity_number": customer.identity_number,
         "birthdate": _day(customer),
-        "tax_office": customer.tax_office,
         # documented: customer created_at is `YYYY-mm-dd HH:MM:SS`
         "created_at": dates.sql_style(customer.created_at),
         "updated_at": dates.sql_style(customer.updated_at),
+        "account_type": customer.account_type,
+        "tax_office": customer.tax_office,
     }
 
 
 def render_detail(session: Session, customer: Customer) -> dict[str, Any]:
-    """Get Customer: the documented keys (those of an order's customer) in their order, the sandbox
-    additions, then `wallets`."""
+    """Get Customer: the documented keys (those of an order's customer) in their order and `wallets`,
+    then the sandbox's additions."""
     return render_customer(customer) | {
+        "wallets": customer_wallets(session, customer.partner_id, customer),
         "account_type": customer.account_type,
         "tax_office": customer.tax_office,
         "kyc_status": customer.kyc_status,
-        "wallets": customer_wallets(session, customer.partner_id, customer),
     }
 
 
@@ -201,12 +211,12 @@ def render_kyc(customer: Customer) -> dict[str, Any]:
     }
 
 
-def upsert_kyc(session: Session, partner_id: int, body: KycUpsert, now: datetime) -> Customer:
+def upsert_kyc(
+    session: Session, profile: Profile, partner_id: int, body: KycUpsert, now: datetime
+) -> Customer:
     """Decide and store the customer's KYC status. Every check runs before anything is written."""
     customer = get_customer(session, partner_id, body.customer_external_id)
-    problem = identity_problem(customer.account_type, body.identity_number)
-    if problem is not None:
-        raise ValidationFailed(errors={"identity_number": [(problem, {})]})
+    rules.check_identity(profile, customer.account_type, body.identity_number, "identity_number")
     if customer.identity_number and customer.identity_number != body.identity_number:
         raise SandboxError(
             "kyc_identity_mismatch", errors={"identity_number": [("kyc_identity_mismatch", {})]}
@@ -227,7 +237,12 @@ def upsert_kyc(session: Session, partner_id: int, body: KycUpsert, now: datetime
 
 
 def bulk_upsert_kyc(
-    session: Session, partner_id: int, records: list[dict[str, Any]], now: datetime, locale: str
+    session: Session,
+    profile: Profile,
+    partner_id: int,
+    records: list[dict[str, Any]],
+    now: datetime,
+    locale: str,
 ) -> list[dict[str, Any]]:
     """Each record on its own SAVEPOINT: a failed record writes nothing and stops nothing."""
     results = []
@@ -243,7 +258,7 @@ def bulk_upsert_kyc(
         try:
             with session.begin_nested():
                 body = _kyc_body(record)
-                customer = upsert_kyc(session, partner_id, body, now)
+                customer = upsert_kyc(session, profile, partner_id, body, now)
         except SandboxError as error:
             result["error"] = error.key
             result["errors"] = _localized(error.errors, locale) if error.errors else None

@@ -1,12 +1,18 @@
-"""The billing and shipping addresses of a delivery order, checked as a Turkish courier would.
+"""The billing and shipping addresses of a delivery order, as sent, and checked as a Turkish courier
+would under the strict profile.
 
-documented (Delivery Create, api-4908364): the field names of `address.billing` and `address.shipping`.
-sandbox decisions: the lengths and formats below; `city` must be one of the 81 provinces and `county`
-one of the province's districts where the sandbox lists them (sandbox/store/geo.py), both compared
-case-insensitively under Turkish rules (İ/i, I/ı) or plain ASCII ones (ISTANBUL) and stored in their
-canonical spelling; a Corporate invoice needs `company_name`, `tax_office` and a 10-digit
-`tax_number` (vergi kimlik no); an individual's `tax_number`, when given, is a 10-digit tax number or
-an 11-digit T.C. kimlik no.
+documented (Delivery Create, api-4908364, and the Order Address schema): the field names of
+`address.billing` and `address.shipping`; the page's example sends billing `company_name, fullname,
+invoice_type, city, county, district, address` and the same in shipping without `invoice_type`. Those
+are what `DeliveryAddress` requires (any non-empty text), everything else is optional and kept as sent.
+
+Profile rule `delivery_address` (`StrictDeliveryAddress`, sandbox decisions): phone, email and a
+5-digit zip code on billing, phone and zip code on shipping; address lines of 10+ characters; `city`
+one of the 81 provinces and `county` one of the province's districts where the sandbox lists them
+(sandbox/store/geo.py), both compared case-insensitively under Turkish rules (İ/i, I/ı) or plain ASCII
+ones (ISTANBUL) and stored in their canonical spelling; a Corporate invoice needs `company_name`,
+`tax_office` and a 10-digit `tax_number` (vergi kimlik no); an individual's `tax_number`, when given,
+is a 10-digit tax number or an 11-digit T.C. kimlik no.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from pydantic import (
     BeforeValidator,
     Field,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from sandbox.core.errors import ValidationFailed, field_errors
 from sandbox.core.identity import is_valid_identity_number
+from sandbox.core.profile import Profile
 from sandbox.partner.customers.schemas import Email, Phone
 from sandbox.partner.schemas import WireModel
 from sandbox.store import geo
@@ -118,11 +127,12 @@ def _tax_number(number: str | None, corporate: bool) -> str | None:
     raise PydanticCustomError("invalid_tax_number", "not a 10-digit tax number")
 
 
-class DeliveryShippingAddress(WireModel):
-    """documented `address.shipping` (its `id` is the sandbox's, given in responses)."""
+class StrictShippingAddress(WireModel):
+    """`address.shipping` under the strict profile (its `id` is the sandbox's, given in responses)."""
 
     external_id: AddressId = Field(None, description="The partner's id for this address")
     fullname: Fullname
+    company_name: CompanyName = None
     phone: Phone
     city: City = Field(description="One of the 81 provinces (il)", examples=["İstanbul"])
     county: County = Field(description="District (ilçe)", examples=["Kadıköy"])
@@ -143,8 +153,9 @@ class DeliveryShippingAddress(WireModel):
         return _tax_number(number, corporate=False)
 
 
-class DeliveryBillingAddress(WireModel):
-    """documented `address.billing`: the invoice's addressee, a person or (Corporate) a company."""
+class StrictBillingAddress(WireModel):
+    """`address.billing` under the strict profile: the invoice's addressee, a person or (Corporate) a
+    company."""
 
     external_id: AddressId = Field(None, description="The partner's id for this address")
     invoice_type: Literal["Individual", "Corporate"]
@@ -186,12 +197,71 @@ class DeliveryBillingAddress(WireModel):
         return _tax_number(number, corporate=invoice_type == "Corporate")
 
 
+class StrictDeliveryAddress(WireModel):
+    billing: StrictBillingAddress
+    shipping: StrictShippingAddress
+
+
+Text = Annotated[str, _text(1, 250)]
+OptionalText = _optional(1, 250)
+
+
+class DeliveryShippingAddress(WireModel):
+    """documented `address.shipping` (its `id` is the sandbox's, given in responses)."""
+
+    external_id: OptionalText = Field(None, description="The partner's id for this address")
+    fullname: Text
+    company_name: OptionalText = Field(None, description="Sent by the docs' example; kept as sent")
+    phone: OptionalText = None
+    city: Text = Field(description="Province (il)", examples=["İstanbul"])
+    county: Text = Field(description="District (ilçe)", examples=["Beykoz"])
+    district: Text = Field(description="Neighbourhood (mahalle)", examples=["Acarlar Mah."])
+    address: Text = Field(examples=["No: 37/4"])
+    zipcode: OptionalText = Field(None, examples=["34810"])
+    street: OptionalText = None
+    tax_number: OptionalText = None
+
+
+class DeliveryBillingAddress(WireModel):
+    """documented `address.billing`: the invoice's addressee, a person or (Corporate) a company."""
+
+    external_id: OptionalText = Field(None, description="The partner's id for this address")
+    invoice_type: Literal["Individual", "Corporate"]
+    fullname: Text
+    company_name: OptionalText = None
+    phone: OptionalText = None
+    email: OptionalText = None
+    city: Text = Field(description="Province (il)", examples=["İstanbul"])
+    county: Text = Field(description="District (ilçe)", examples=["Beykoz"])
+    district: Text = Field(description="Neighbourhood (mahalle)", examples=["Acarlar Mah."])
+    address: Text = Field(examples=["No: 37/4"])
+    zipcode: OptionalText = Field(None, examples=["34810"])
+    street: OptionalText = None
+    tax_office: OptionalText = None
+    tax_number: OptionalText = None
+
+
 class DeliveryAddress(WireModel):
     billing: DeliveryBillingAddress
     shipping: DeliveryShippingAddress
 
 
-def address_rows(order_id: int, block: DeliveryAddress) -> list[OrderAddress]:
+def checked(block: DeliveryAddress, profile: Profile) -> DeliveryAddress | StrictDeliveryAddress:
+    """The address to store: under profile rule `delivery_address`, the courier's checks (and their
+    canonical spellings) or, lenient, the address as sent with a notice of what strict would refuse."""
+    try:
+        return StrictDeliveryAddress.model_validate(block.model_dump())
+    except ValidationError as error:
+        errors = field_errors(error.errors(), prefix="address")
+        profile.enforce(
+            "delivery_address",
+            ValidationFailed(errors=errors),
+            "kept as sent; strict would refuse " + ", ".join(errors),
+        )
+        return block
+
+
+def address_rows(order_id: int, block: DeliveryAddress | StrictDeliveryAddress) -> list[OrderAddress]:
     """The order's two OrderAddress rows, billing then shipping."""
     billing, shipping = block.billing, block.shipping
     return [

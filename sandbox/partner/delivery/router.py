@@ -6,14 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from sandbox.core import dates
 from sandbox.core.envelope import ok
 from sandbox.partner.delivery import service
 from sandbox.partner.delivery.schemas import (
+    CreatedDelivery,
     DeliveryCalculateRequest,
     DeliveryCalculateResponse,
     DeliveryCreateRequest,
-    DeliveryOrderResponse,
     DeliveryWallet,
     DeliveryWalletsRequest,
 )
@@ -49,7 +48,17 @@ def delivery_calculate(
 
 @router.post(
     "/partner/delivery/create",
-    **route("documented", 403, 404, 409, 413, 415, model=Envelope[DeliveryOrderResponse]),
+    **route(
+        "partly documented",
+        403,
+        404,
+        409,
+        413,
+        415,
+        model=Envelope[CreatedDelivery],
+        invented="the keys after `items[].currency_rate` (the page's example is cut off there), "
+        "paying by card",
+    ),
 )
 def delivery_create(
     body: DeliveryCreateRequest,
@@ -59,18 +68,7 @@ def delivery_create(
     request: Request,
 ) -> Response:
     """Create: deliver whole grams of gold, silver or platinum; the fee is paid with cash or by card."""
-    order = service.create(session, sandbox.rng, sandbox.feed, partner.partner_id, body, sandbox.clock.now())
-    base = str(request.base_url).rstrip("/")
-    # documented (Delivery Create): the Order Response, with `order_at` in ISO 8601 (+03:00).
-    data = {
-        "order_code": [order.order_code],
-        "guid": [order.guid],
-        "price": order.price,
-        "tax": order.tax,
-        "total": order.total,
-        "order_at": dates.iso(order.order_at),
-        "orders": render_orders(session, [order], base, order_at=dates.iso),
-    }
-    if data["orders"][0]["payment"] is not None:  # as a card buy answers (api-4434391)
-        data["payment"] = data["orders"][0]["payment"]
-    return ok(data)
+    now = sandbox.clock.now()
+    order = service.create(session, sandbox.rng, sandbox.feed, partner.profile, partner.partner_id, body, now)
+    rendered = render_orders(session, [order], str(request.base_url).rstrip("/"))[0]
+    return ok(service.render_created(rendered, order, partner.client_id, sandbox.feed.fx))

@@ -15,14 +15,14 @@ from pydantic import (
     field_validator,
 )
 
-from sandbox.partner.customers.schemas import Email, ExternalId, OptionalName, Phone
+from sandbox.partner.customers.schemas import Email, ExternalId, Name, Phone
 from sandbox.partner.delivery import fees
 from sandbox.partner.delivery.addresses import DeliveryAddress
-from sandbox.partner.orders.schemas import Order
+from sandbox.partner.orders.schemas import Delivery, OrderAddress, OrderCustomer, Payment
 from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.schemas import Currency
 from sandbox.partner.schemas import WireModel
-from sandbox.partner.trading.schemas import ExternalOrderId, OrderResponse
+from sandbox.partner.trading.schemas import ExternalOrderId
 
 DeliverySku = Annotated[
     str,
@@ -82,14 +82,14 @@ class DeliveryCalculateResponse(WireModel):
 
 
 class DeliveryCustomer(WireModel):
-    """documented: the customer block of Delivery Create. The customer must exist; the other fields are
-    validated when sent but do not change the customer."""
+    """documented: the customer block of Delivery Create, every field marked required. The customer must
+    exist; the other fields are validated but do not change the customer."""
 
     external_id: ExternalId
-    firstname: OptionalName = None
-    lastname: OptionalName = None
-    phone: Phone | None = None
-    email: Email | None = None
+    firstname: Name
+    lastname: Name
+    phone: Phone
+    email: Email
 
 
 class DeliveryCreateRequest(WireModel):
@@ -110,13 +110,48 @@ class DeliveryCreateRequest(WireModel):
     _amount = field_validator("amount")(_deliverable_amount)
 
 
-class DeliveryOrder(Order):
-    order_at: str = Field(description="ISO 8601 with +03:00, Europe/Istanbul (documented on Delivery Create)")
+class CreatedDeliveryItem(WireModel):
+    """documented (Delivery Create's example, cut off after `currency_rate`): the delivered metal, its
+    fee as `total` in the fee's currency."""
+
+    item_currency_id: int = Field(description="The metal's currency id (1000004 gold)")
+    item_currency_name: str = Field(description="Gold, Silver or Platinum")
+    product_id: int
+    product_name: str
+    product_weight: float = Field(description="Grams per unit: 1")
+    spot_price: float = Field(description="0: the metal is the customer's own")
+    price: float = Field(description="0: the metal is the customer's own")
+    tax_rate: float
+    tax: float
+    amount: float = Field(description="Whole grams")
+    total: float = Field(description="The fee")
+    currency_id: int = Field(description="The fee's currency id (1000003 TRY)")
+    currency_rate: float = Field(description="TRY per unit of the fee's currency (1 for TRY)")
+    currency_total: float = Field(description="sandbox decision: the fee in TRY")
 
 
-class DeliveryOrderResponse(OrderResponse):
-    """documented Order Response; Delivery Create renders `order_at` as ISO 8601 with +03:00 (and a
-    card delivery adds its `payment`)."""
+class CreatedDelivery(WireModel):
+    """documented (Delivery Create's example, an older order shape than Get Order's): the keys up to
+    `items[].currency_rate`, where the page is cut off; `customer`, `payment`, `delivery` and `address`
+    after `items` are the sandbox's, as Get Order renders them."""
 
-    order_at: str = Field(description="ISO 8601 with +03:00, Europe/Istanbul")
-    orders: list[DeliveryOrder]
+    id: int
+    guid: str
+    order_code: str
+    external_id: None = Field(description="null, as documented, though the request sends one")
+    channel: str = Field(description="The request's x-client-id (`web` by default)")
+    tx_type: Literal["delivery"]
+    price_token: None
+    price: float = Field(description="The fee")
+    tax: float
+    total: float
+    currency_rate: float
+    currency_total: float
+    status_id: int
+    status_name: str
+    order_at: str = Field(description="ISO 8601 with +03:00, Europe/Istanbul (documented here)")
+    items: list[CreatedDeliveryItem]
+    customer: OrderCustomer
+    payment: Payment | None = Field(description="A card delivery's payment of the fee; null for cash")
+    delivery: Delivery
+    address: OrderAddress

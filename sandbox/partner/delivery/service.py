@@ -3,27 +3,37 @@
 A cash delivery holds the grams and the fee while it is open (flow `delivery-cash`: Created →
 Preparing → Packed → Shipped → Completed) and takes both when it ships (sandbox/lifecycle/engine.py);
 a card delivery holds only the grams, its fee is the card payment. The request is one write
-transaction: a refused delivery (duplicate external_id, unknown customer, KYC not approved, not
-enough metal or cash, a bad card) leaves no order, no address, no hold and no idempotency record.
+transaction: a refused delivery (duplicate external_id, unknown customer, KYC rejected, not enough
+metal, a bad card) leaves no order, no address, no hold and no idempotency record. Profile rules
+decide a pending KYC (`kyc_approved`), a fee the customer's cash does not cover (`customer_cash`) and
+the courier's address checks (`delivery_address`).
+
+documented (api-4908364): the create answer is one order in an older shape than Get Order's
+(`render_created`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from decimal import ROUND_FLOOR
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from sqlmodel import Session
 
-from sandbox.catalog import PRODUCTS_BY_SKU
+from sandbox.catalog import CASH_CURRENCY_IDS, PRODUCTS_BY_SKU
+from sandbox.core import dates
 from sandbox.core.errors import SandboxError
 from sandbox.core.ids import Rng
+from sandbox.core.money import money
+from sandbox.core.profile import Profile
 from sandbox.lifecycle import progression
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.balances import ledger
+from sandbox.partner.customers import rules
 from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.delivery import fees
-from sandbox.partner.delivery.addresses import address_rows
+from sandbox.partner.delivery.addresses import address_rows, checked
 from sandbox.partner.delivery.schemas import DeliveryCalculateRequest, DeliveryCreateRequest
 from sandbox.partner.orders.factory import Line, new_order, open_request
 from sandbox.partner.payments import service as payments
@@ -75,7 +85,13 @@ def calculate(session: Session, feed: PriceFeed, partner_id: int, body: Delivery
 
 
 def create(
-    session: Session, rng: Rng, feed: PriceFeed, partner_id: int, body: DeliveryCreateRequest, now: datetime
+    session: Session,
+    rng: Rng,
+    feed: PriceFeed,
+    profile: Profile,
+    partner_id: int,
+    body: DeliveryCreateRequest,
+    now: datetime,
 ) -> Order:
     """Delivery Create: a Delivery order holding the grams (and, paid with cash, the fee).
 
@@ -87,14 +103,16 @@ def create(
     card = payments.entered_card(body.payment, now) if by_card and body.payment.card_token is None else None
     request = open_request(session, partner_id, body.external_id, "delivery", now)
     customer = customer_or_404(session, partner_id, body.customer.external_id)
-    if customer.kyc_status != "approved":
-        raise SandboxError("kyc_required")
+    rules.require_kyc(profile, customer)
+    address = checked(body.address, profile)
     if by_card:
         card = card or payments.stored_card(session, partner_id, customer, body.payment, now)
     fee = fees.quote(body.sku, body.amount, body.currency_code, feed.fx)
     ledger.require_available(session, partner_id, customer.id, body.sku, fee.amount)
     if not by_card:
-        ledger.require_available(session, partner_id, customer.id, body.currency_code, fee.total)
+        ledger.cover_customer_cash(
+            session, profile, partner_id, customer.id, body.currency_code, fee.total, now
+        )
     spot = feed.quote(body.sku, now, body.currency_code).spot
     line = Line(PRODUCTS_BY_SKU[body.sku], fee.amount, spot, fee.per_gram)
     flow = FLOWS["delivery-card" if by_card else "delivery-cash"]
@@ -103,10 +121,62 @@ def create(
     order.description = None
     order.sync_status = False
     session.add(order)
-    session.add_all(address_rows(order.id, body.address))
+    session.add_all(address_rows(order.id, address))
     session.flush()
     if card is not None:
         payments.open_payment(session, rng, order, card, now)
     else:
         progression.settle(session, order, now, rng)  # manual by default: it waits for the courier
     return order
+
+
+def render_created(
+    rendered: dict[str, Any], order: Order, client_id: str, fx: Mapping[str, Decimal]
+) -> dict[str, Any]:
+    """documented (Delivery Create's example, api-4908364, cut off at `items[].currency_rate`): the
+    order in the shape that page prints, older than Get Order's. `external_id` is null there although
+    the request sends one (Get Order shows it); `channel` is the request's x-client-id. After `items`,
+    the sandbox adds the order's `customer`, `payment`, `delivery` and `address` blocks as Get Order
+    (`rendered`) has them."""
+    rate = fx[order.currency_code]
+    item = rendered["items"][0]
+    product = PRODUCTS_BY_SKU[item["sku"]]
+    return {
+        "id": order.id,
+        "guid": order.guid,
+        "order_code": order.order_code,
+        "external_id": None,
+        "channel": client_id,
+        "tx_type": "delivery",
+        "price_token": None,
+        "price": order.price,
+        "tax": order.tax,
+        "total": order.total,
+        "currency_rate": rate,
+        "currency_total": money(order.total * rate),
+        "status_id": order.status_id,
+        "status_name": rendered["status_name"],
+        "order_at": dates.iso(order.order_at),
+        "items": [
+            {
+                "item_currency_id": product.currency_id,
+                "item_currency_name": product.metal.title(),
+                "product_id": product.product_id,
+                "product_name": product.name,
+                "product_weight": 1,
+                "spot_price": 0,
+                "price": 0,
+                "tax_rate": item["tax_rate"],
+                "tax": item["tax"],
+                "amount": item["amount"],
+                "total": item["total"],
+                "currency_id": CASH_CURRENCY_IDS[order.currency_code],
+                "currency_rate": rate,
+                "currency_total": money(item["total"] * rate),
+            }
+        ],
+        "customer": rendered["customer"],
+        "payment": rendered["payment"],
+        "delivery": rendered["delivery"],
+        "address": rendered["address"],
+    }

@@ -135,28 +135,30 @@ def render_item(item: OrderItem) -> dict[str, Any]:
 
 
 def render_payment(payment: Payment, order: Order, base_url: str) -> dict[str, Any]:
+    """documented (Card Payment Get Order) keys in its order, then the schema's `redirect_url`,
+    `is_3d` and `auth_mode` that the example leaves out."""
     return {
-        "state": payment.state,
-        "redirect_url": base_url.rstrip("/") + payment.redirect_url if payment.redirect_url else None,
         "token": payment.token,
-        "is_3d": payment.is_3d,
-        "auth_mode": payment.auth_mode,
+        "transaction_id": payment.transaction_id,
+        "order_reference": order.external_id,
         "amount": payment.amount,
         "comission": payment.comission,
         "total": payment.total,
-        "transaction_id": payment.transaction_id,
-        "order_reference": order.external_id,
         "refunded_amount": payment.refunded_amount,
         "error_code": payment.error_code,
         "error_message": payment.error_message,
+        "state": payment.state,
         "details": {
+            "card_cvv": "***",  # the example shows the CVV sent; the sandbox never keeps one
+            "card_expiry": payment.card_expiry,
             "card_holder": payment.card_holder,
             "card_number": payment.card_number,
-            "card_expiry": payment.card_expiry,
-            "card_cvv": "***",
-            "card_association": payment.card_association,
             "customer_ip": payment.customer_ip,
+            "card_association": payment.card_association,
         },
+        "redirect_url": base_url.rstrip("/") + payment.redirect_url if payment.redirect_url else None,
+        "is_3d": payment.is_3d,
+        "auth_mode": payment.auth_mode,
     }
 
 
@@ -187,5 +189,5 @@ def render_shipping(a: OrderAddress) -> dict[str, Any]:
     return {
         "id": a.id, "external_id": a.external_id, "tax_number": a.tax_number, "fullname": a.fullname,
         "phone": a.phone, "city": a.city, "county": a.county, "district": a.district, "address": a.address,
-        "zipcode": a.zipcode, "street": a.street,
+        "zipcode": a.zipcode, "street": a.street, "company_name": a.company_name,
     }  # fmt: skip

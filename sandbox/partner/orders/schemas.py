@@ -17,7 +17,7 @@ StatusName = Literal[
 
 class OrderCustomer(WireModel):
     external_id: str
-    firstname: str
+    firstname: str | None
     middlename: str | None
     lastname: str | None = Field(description="null for business customers (name in firstname)")
     fullname: str
@@ -29,29 +29,34 @@ class OrderCustomer(WireModel):
 
 
 class PaymentDetails(WireModel):
+    """documented (Card Payment Get Order, api-4295600), keys in its order."""
+
+    card_cvv: str = Field(description="Always `***`: the sandbox never keeps a CVV")
+    card_expiry: str = Field(description="MM/YY")
     card_holder: str
     card_number: str = Field(description="Masked: 404809******7528")
-    card_expiry: str = Field(description="MM/YY")
-    card_cvv: str = Field(description="Always `***`: the sandbox never keeps a CVV")
-    card_association: Literal["Visa", "Mastercard", "Troy", "Amex"]
     customer_ip: str | None
+    card_association: Literal["Visa", "Mastercard", "Troy", "Amex"]
 
 
 class Payment(WireModel):
-    state: Literal["new", "success", "fail", "refunded"]
-    redirect_url: str | None
+    """documented (Card Payment Get Order, api-4295600) up to `details`, keys in its order; the Payment
+    schema's `redirect_url`, `is_3d` and `auth_mode`, which that example does not show, follow."""
+
     token: str
-    is_3d: bool
-    auth_mode: str
+    transaction_id: str | None = Field(description="The processor's, once the payment succeeded")
+    order_reference: str | None = Field(description="The order's external_id")
     amount: float
     comission: float  # sic: the partner's spelling
-    total: float
-    transaction_id: str | None
-    order_reference: str | None = Field(description="The order's external_id")
+    total: float = Field(description="amount + comission")
     refunded_amount: float
     error_code: str | None
     error_message: str | None
+    state: Literal["new", "success", "fail", "refunded"]
     details: PaymentDetails
+    redirect_url: str | None = Field(description="The 3-D Secure page while the payment is `new`")
+    is_3d: bool
+    auth_mode: str
 
 
 class OrderItem(WireModel):
@@ -111,6 +116,7 @@ class ShippingAddress(WireModel):
     address: str
     zipcode: str | None
     street: str | None
+    company_name: str | None = Field(description="sandbox addition: sent by Delivery Create's example")
 
 
 class OrderAddress(WireModel):

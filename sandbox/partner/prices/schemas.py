@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from sandbox.partner.schemas import WireModel
@@ -35,7 +35,10 @@ class PriceFixRequest(WireModel):
     """documented: `type` (digital), `customer_external_id`, `currency`; `total` makes it From Total Price."""
 
     type: Literal["digital"]
-    customer_external_id: str | None = Field(None, min_length=1, max_length=40)
+    # documented: the From Total Price page's curl sample sends it empty (its variable unset): no customer.
+    customer_external_id: Annotated[str | None, BeforeValidator(lambda v: None if v == "" else v)] = Field(
+        None, min_length=1, max_length=40
+    )
     currency: Currency = "TRY"
     total: Money | None = None
 

@@ -15,6 +15,7 @@ from sandbox.core import dates
 from sandbox.core.errors import SandboxError
 from sandbox.core.ids import Rng
 from sandbox.core.money import MILLIGRAM_TENTH, money
+from sandbox.core.profile import Profile
 from sandbox.partner.prices.feed import PriceFeed
 from sandbox.store.models import PriceFix
 
@@ -113,14 +114,25 @@ def load_token(session: Session, partner_id: int, token: str, now: datetime) -> 
 
 
 def claim_token(
-    session: Session, partner_id: int, token: str, now: datetime, *, customer_external_id: str | None
+    session: Session,
+    partner_id: int,
+    token: str,
+    now: datetime,
+    *,
+    customer_external_id: str | None,
+    profile: Profile,
 ) -> PriceFix:
-    """Take the token for one order request: it must be live, unused, and fixed for this customer."""
+    """Take the token for one order request: it must be live and unused; one fixed for a customer
+    serves another order under profile rule `price_token_customer` only."""
     fix = load_token(session, partner_id, token, now)
     if fix.used_at is not None:
         raise SandboxError("price_token_used")
     if fix.customer_external_id and fix.customer_external_id != customer_external_id:
-        raise SandboxError("price_token_customer_mismatch")
+        profile.enforce(
+            "price_token_customer",
+            SandboxError("price_token_customer_mismatch"),
+            f"a token fixed for customer {fix.customer_external_id} priced this order",
+        )
     fix.used_at = now
     session.add(fix)
     return fix

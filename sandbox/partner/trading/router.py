@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from sandbox.core import dates
 from sandbox.core.envelope import ok
-from sandbox.partner.deps import PartnerDep, SandboxDep, WriteSessionDep
+from sandbox.partner.deps import PartnerContext, PartnerDep, SandboxDep, WriteSessionDep
 from sandbox.partner.openapi import route
 from sandbox.partner.orders.render import render_orders
 from sandbox.partner.schemas import Envelope
 from sandbox.partner.trading import service
 from sandbox.partner.trading.schemas import BuyRequest, OrderResponse, SellRequest
+from sandbox.runtime import Sandbox
 from sandbox.store.models import Order
 
 router = APIRouter(tags=["Trading"])
@@ -27,14 +29,27 @@ def order_response(session, orders: list[Order], request: Request) -> Response:
         "price": sum(order.price for order in orders),
         "tax": sum(order.tax for order in orders),
         "total": sum(order.total for order in orders),
+        # documented (api-4434391): `YYYY-mm-dd HH:MM:SS` here, while each order is an Order as Get
+        # Order renders it (`dd-mm-YYYY HH:MM`).
         "order_at": dates.sql_style(orders[0].order_at),
-        "orders": render_orders(session, orders, base, order_at=dates.sql_style),
+        "orders": render_orders(session, orders, base),
+        # documented (schema-611263): the payment of a card buy (one order: one item); null for cash.
+        "payment": None,
     }
-    # documented (api-4434391): a card buy also answers with its payment (one order: one item).
-    payment = data["orders"][0]["payment"]
-    if payment is not None:
-        data["payment"] = payment
+    data["payment"] = data["orders"][0]["payment"]
     return ok(data)
+
+
+def trade(partner: PartnerContext, sandbox: Sandbox, session: Session) -> service.Trade:
+    return service.Trade(
+        session=session,
+        rng=sandbox.rng,
+        feed=sandbox.feed,
+        profile=partner.profile,
+        partner_id=partner.partner_id,
+        now=sandbox.clock.now(),
+        price_fix_ttl=sandbox.settings.price_fix_ttl,
+    )
 
 
 @router.post(
@@ -45,7 +60,7 @@ def buy(
     body: BuyRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep, request: Request
 ) -> Response:
     """Buy: gold, silver or platinum from amount or total, for the partner or a customer, cash or card."""
-    orders = service.buy(session, sandbox.rng, partner.partner_id, body, sandbox.clock.now())
+    orders = service.buy(trade(partner, sandbox, session), body)
     return order_response(session, orders, request)
 
 
@@ -56,6 +71,6 @@ def buy(
 def sell(
     body: SellRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep, request: Request
 ) -> Response:
-    """Sell: metal back to cash at the price token's sell price (customer KYC must be approved)."""
-    orders = service.sell(session, sandbox.rng, partner.partner_id, body, sandbox.clock.now())
+    """Sell: metal back to cash at the price token's sell price, for the partner or a customer."""
+    orders = service.sell(trade(partner, sandbox, session), body)
     return order_response(session, orders, request)

@@ -1,14 +1,20 @@
 """Buy and sell: one order per item, priced by a price token, settled on the ledger in one transaction.
 
 Every check runs before anything is written, and the whole request is one write transaction: a
-refused request (duplicate external_id, bad token, unknown or unapproved customer, not enough cash or
+refused request (duplicate external_id, bad token, unknown or rejected customer, not enough cash or
 metal) leaves no order, no ledger entry and an unused token behind. A card buy (one item) moves no
 cash: its order waits Pending for the 3-D Secure answer (sandbox/partner/payments).
+
+Profile rules (sandbox/core/profile.py) decide what the docs leave open: a buy without a token
+(`price_token_required`), a `currency_code` other than the token's (`price_token_currency`), a token
+fixed for another customer (`price_token_customer`), a customer's cash buy its wallet does not cover
+(`customer_cash`), a sell for a customer whose KYC is pending (`kyc_approved`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,28 +24,45 @@ from sqlmodel import Session
 from sandbox.catalog import PRODUCTS_BY_SKU, ProductInfo
 from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
 from sandbox.core.ids import Rng
+from sandbox.core.profile import Profile
 from sandbox.lifecycle import progression
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.balances import ledger
+from sandbox.partner.customers import rules
 from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomer
 from sandbox.partner.orders.factory import Line, new_order, open_request
 from sandbox.partner.payments import service as payments
 from sandbox.partner.payments.schemas import CardPayment
-from sandbox.partner.prices.service import claim_token, fixed_prices, grams_for
+from sandbox.partner.prices.feed import PriceFeed
+from sandbox.partner.prices.service import claim_token, create_price_fix, fixed_prices, grams_for
 from sandbox.partner.trading.schemas import BuyItem, BuyRequest, ProductRef, SellRequest
 from sandbox.store.models import Customer, Order, PriceFix
 
 PRODUCTS_BY_ID = {product.product_id: product for product in PRODUCTS_BY_SKU.values()}
 
 
-def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: datetime) -> list[Order]:
+@dataclass(frozen=True)
+class Trade:
+    """What every buy and sell works with besides its body."""
+
+    session: Session
+    rng: Rng
+    feed: PriceFeed
+    profile: Profile
+    partner_id: int
+    now: datetime
+    price_fix_ttl: int
+
+
+def buy(trade: Trade, body: BuyRequest) -> list[Order]:
+    session, rng, partner_id, now = trade.session, trade.rng, trade.partner_id, trade.now
     payments.check_request(body.payment_type, body.payment, len(body.items))
     if payments.is_card(body.payment_type):
-        return [_buy_by_card(session, rng, partner_id, body, body.payment, now)]
+        return [_buy_by_card(trade, body, body.payment)]
     request = open_request(session, partner_id, body.external_id, "buy", now)
-    customer = _buyer(session, partner_id, body.customer, now)
-    fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
+    customer = _buyer(trade, body.customer)
+    fix = _claim(trade, body.price_token, body.currency_code, customer)
     prices = fixed_prices(fix)
     lines = []
     for index, item in enumerate(body.items):
@@ -48,9 +71,11 @@ def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: date
         amount = item.amount if item.amount is not None else _topup_grams(item, price.buy, index)
         lines.append(Line(product, amount, price.spot, price.buy))
     owner = customer.id if customer else None
-    ledger.require_available(
-        session, partner_id, owner, fix.currency, sum((line.total for line in lines), Decimal(0))
-    )
+    total = sum((line.total for line in lines), Decimal(0))
+    if customer is None:
+        ledger.require_available(session, partner_id, None, fix.currency, total)
+    else:
+        ledger.cover_customer_cash(session, trade.profile, partner_id, customer.id, fix.currency, total, now)
     orders = [new_order(session, rng, partner_id, owner, request, FLOWS["buy-cash"], fix.currency, line, now)
               for line in lines]  # fmt: skip
     for order in orders:
@@ -58,20 +83,19 @@ def buy(session: Session, rng: Rng, partner_id: int, body: BuyRequest, now: date
     return orders
 
 
-def _buy_by_card(
-    session: Session, rng: Rng, partner_id: int, body: BuyRequest, block: CardPayment, now: datetime
-) -> Order:
+def _buy_by_card(trade: Trade, body: BuyRequest, block: CardPayment) -> Order:
     """Card Payment Buy (documented, api-4434391): one item, paid by the card, not from a cash wallet.
 
     The order starts Pending with a `new` payment whose redirect_url is the 3-D Secure page; the
     metal is credited when the cardholder approves (a non-3-D card is charged within this request).
     An unknown B2B2C customer is created from the block, as for cash.
     """
+    session, rng, partner_id, now = trade.session, trade.rng, trade.partner_id, trade.now
     card = payments.entered_card(block, now) if block.card_token is None else None
     request = open_request(session, partner_id, body.external_id, "buy", now)
-    customer = _buyer(session, partner_id, body.customer, now)
+    customer = _buyer(trade, body.customer)
     card = card or payments.stored_card(session, partner_id, customer, block, now)
-    fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
+    fix = _claim(trade, body.price_token, body.currency_code, customer)
     item = body.items[0]
     product = _product(item, 0)
     price = fixed_prices(fix)[product.sku]
@@ -83,12 +107,13 @@ def _buy_by_card(
     return order
 
 
-def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: datetime) -> list[Order]:
+def sell(trade: Trade, body: SellRequest) -> list[Order]:
+    session, rng, partner_id, now = trade.session, trade.rng, trade.partner_id, trade.now
     request = open_request(session, partner_id, body.external_id, "sell", now)
     customer = _known_customer(session, partner_id, body.customer)
-    if customer is not None and customer.kyc_status != "approved":
-        raise SandboxError("kyc_required")
-    fix = _claim(session, partner_id, body.price_token, body.currency_code, customer, now)
+    if customer is not None:
+        rules.require_kyc(trade.profile, customer)
+    fix = _claim(trade, body.price_token, body.currency_code, customer)
     prices = fixed_prices(fix)
     lines = []
     for index, item in enumerate(body.items):
@@ -108,41 +133,66 @@ def sell(session: Session, rng: Rng, partner_id: int, body: SellRequest, now: da
     return orders
 
 
-def _claim(
-    session: Session,
-    partner_id: int,
-    token: str,
-    currency: str | None,
-    customer: Customer | None,
-    now: datetime,
-) -> PriceFix:
+def _claim(trade: Trade, token: str | None, currency: str | None, customer: Customer | None) -> PriceFix:
+    """The order's price fix: the token's, claimed for this one request.
+
+    Without a token (profile rule `price_token_required`), a fix made now in `currency_code` (TRY by
+    default, as the price fix's) and claimed at once. A `currency_code` other than the token's
+    currency: profile rule `price_token_currency`; the order is in the currency its prices were fixed in.
+    """
+    session, now = trade.session, trade.now
+    customer_id = customer.external_id if customer else None
+    if token is None:
+        trade.profile.enforce(
+            "price_token_required",
+            ValidationFailed(errors={"price_token": [("missing", {})]}),
+            "priced at this moment, as a price fix would",
+        )
+        fix = create_price_fix(
+            session, trade.feed, trade.rng, partner_id=trade.partner_id, now=now, ttl=trade.price_fix_ttl,
+            currency=currency or "TRY", customer_external_id=customer_id, total=None,
+        )  # fmt: skip
+        session.flush()
+        token = fix.token
     fix = claim_token(
-        session, partner_id, token, now, customer_external_id=customer.external_id if customer else None
+        session, trade.partner_id, token, now, customer_external_id=customer_id, profile=trade.profile
     )
     if currency is not None and currency != fix.currency:
-        raise SandboxError(
-            "price_token_currency_mismatch",
-            params={"currency": fix.currency},
-            errors={"currency_code": [("price_token_currency_mismatch", {"currency": fix.currency})]},
+        params = {"currency": fix.currency}
+        trade.profile.enforce(
+            "price_token_currency",
+            SandboxError(
+                "price_token_currency_mismatch",
+                params=params,
+                errors={"currency_code": [("price_token_currency_mismatch", params)]},
+            ),
+            f"currency_code {currency} ignored: the token's prices are in {fix.currency}",
         )
     return fix
 
 
-def _buyer(session: Session, partner_id: int, block: OrderCustomer | None, now: datetime) -> Customer | None:
-    """B2B2C: the customer named by the block, created from it when unknown."""
+def _buyer(trade: Trade, block: OrderCustomer | None) -> Customer | None:
+    """B2B2C: the customer named by the block, created from it when unknown (documented: the
+    "Parameter Error (New Customer)" answer when the block cannot make a customer)."""
     if block is None:
         return None
-    known = find_customer(session, partner_id, block.external_id)
+    session, now = trade.session, trade.now
+    known = find_customer(session, trade.partner_id, block.external_id)
     if known is not None:
         return known
     try:
         fields = NewOrderCustomer.model_validate(block.model_dump(exclude_unset=True))
+        rules.check_identity(
+            trade.profile, fields.account_type, fields.identity_number, "customer.identity_number"
+        )
     except ValidationError as error:
         raise SandboxError(
             "new_customer_invalid", errors=field_errors(error.errors(), prefix="customer")
         ) from None
+    except ValidationFailed as error:
+        raise SandboxError("new_customer_invalid", errors=error.errors) from None
     customer = Customer(
-        partner_id=partner_id,
+        partner_id=trade.partner_id,
         **fields.model_dump(exclude={"fullname"}),
         kyc_status="pending",
         kyc_updated_at=None,

@@ -7,10 +7,8 @@ data on any day, and a different seed gives a different world.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, insert, inspect, update
 from sqlmodel import select
@@ -18,7 +16,9 @@ from sqlmodel import select
 from sandbox.core.identity import identity_number, is_valid_identity_number
 from sandbox.store.db import Store
 from sandbox.store.models import LedgerEntry, Wallet, WorldMeta
+from sandbox.store.seed import documented
 from sandbox.store.seed.context import WORLD_END, WorldContext, WorldSpec
+from sandbox.store.seed.documented import DOCUMENTED_PARTNER, DocumentedWorld
 from sandbox.store.seed.orders import OrderBuilder
 from sandbox.store.seed.people import PeopleBuilder
 
@@ -30,8 +30,6 @@ __all__ = [
     "is_valid_identity_number",
     "world_is_current",
 ]
-
-GOLDEN_ORDER_FILE = Path("golden") / "get-order-alternative.json"
 
 
 def world_is_current(store: Store, spec: WorldSpec) -> bool:
@@ -53,12 +51,12 @@ def build_world(
     store.drop_schema()
     store.create_schema()
     context = WorldContext.for_spec(spec)
-    golden = _golden_order(spec, fixtures_dir)
+    documented = _documented(spec, fixtures_dir)
     with store.engine.begin() as connection:
-        for table, rows in PeopleBuilder(context).rows(golden):
+        for table, rows in PeopleBuilder(context).rows(documented):
             if rows:  # an empty world has no customers (and an empty executemany inserts one blank row)
                 connection.execute(insert(table), rows)
-        for batch in OrderBuilder(context).batches(golden):
+        for batch in OrderBuilder(context).batches(documented):
             for table, rows in batch.tables():
                 if rows:
                     connection.execute(insert(table), rows)
@@ -77,9 +75,9 @@ def build_world(
         )
 
 
-def _golden_order(spec: WorldSpec, fixtures_dir: Path) -> dict[str, Any] | None:
-    """The documented example order (fixtures/golden), seeded for `demo` exactly as published."""
-    path = fixtures_dir / GOLDEN_ORDER_FILE
-    if not path.exists() or "demo" not in spec.partners or not spec.has_orders:
+def _documented(spec: WorldSpec, fixtures_dir: Path) -> DocumentedWorld | None:
+    """The customers, card and orders the docs' examples name (fixtures/golden), seeded for `demo`
+    exactly as published, in every world with orders."""
+    if DOCUMENTED_PARTNER not in spec.partners or not spec.has_orders:
         return None
-    return json.loads(path.read_text(encoding="utf-8"))["response"]["data"]
+    return documented.load(fixtures_dir)

@@ -13,6 +13,7 @@ from sandbox.core.ids import Ids, Rng
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.prices.feed import PriceFeed
 from sandbox.store.models import SCHEMA_VERSION
+from sandbox.store.seed.documented import DOCUMENTED_ORDERS, DOCUMENTED_PARTNER
 
 WORLD_END = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul
 WORLD_DAYS = 180
@@ -33,7 +34,7 @@ class WorldSpec:
 
     @property
     def has_orders(self) -> bool:
-        """A world with orders also holds the documented golden order (for `demo`); an empty one does not."""
+        """A world with orders also holds the documented orders (for `demo`); an empty one does not."""
         return self.coverage or self.orders > 0
 
     def coverage_per_partner(self) -> int:
@@ -45,10 +46,11 @@ class WorldSpec:
         return [self.orders // count + (1 if n < self.orders % count else 0) for n in range(count)]
 
     def planned_orders(self) -> int:
-        """Orders the world will hold: the requested count, at least full coverage, plus the golden one."""
+        """Orders the world will hold: the requested count, at least full coverage, plus the documented
+        ones (sandbox/store/seed/documented.py)."""
         coverage = self.coverage_per_partner()
-        golden = self.has_orders and "demo" in self.partners
-        return sum(max(share, coverage) for share in self.order_shares()) + golden
+        documented = DOCUMENTED_ORDERS if self.has_orders and DOCUMENTED_PARTNER in self.partners else 0
+        return sum(max(share, coverage) for share in self.order_shares()) + documented
 
     def signature(self) -> dict[str, str]:
         return {

@@ -26,6 +26,7 @@ from sandbox.store.models import (
     Wallet,
 )
 from sandbox.store.seed.context import WORLD_END, WorldContext
+from sandbox.store.seed.documented import DOCUMENTED_PARTNER, DocumentedWorld
 
 BATCH = 5_000
 
@@ -44,7 +45,12 @@ CARD_DECLINES = (
     ("51", "Yetersiz bakiye / Insufficient funds"),
     ("3D-01", "3-D Secure doğrulaması başarısız"),
 )
-CARD_COMMISSION = Decimal("0.0199")  # single installment
+# documented (Card Payment Get Order, api-4295600): a single-installment card order shows
+# `payment_cost: 10` and `comission: 0`, its payment total equal to its amount.
+CARD_PAYMENT_COST = Decimal(10)
+# A payment's transaction id comes with the order's completion (the documented Pending order's
+# successful payment has none).
+CAPTURED = ("Completed", "Refunding", "Refunded")
 
 
 @dataclass
@@ -126,12 +132,14 @@ class OrderBuilder:
         plans.sort(key=lambda plan: (plan.at, plan.partner_id))
         return plans
 
-    def batches(self, golden: dict[str, Any] | None) -> Iterator[_Batch]:
+    def batches(self, documented: DocumentedWorld | None) -> Iterator[_Batch]:
         batch = _Batch()
         order_id = 0
-        if golden:
-            order_id += 1
-            self._add_golden(batch, order_id, golden)
+        if documented:
+            for entry in documented.orders:
+                order_id += 1
+                self._add_documented(batch, order_id, entry)
+            self._add_holdings(batch, documented.holdings)
         for plan in self._plans():
             order_id += 1
             self._add_order(batch, order_id, plan)
@@ -141,28 +149,58 @@ class OrderBuilder:
         if batch.orders:
             yield batch
 
-    def _add_golden(self, batch: _Batch, order_id: int, data: dict[str, Any]) -> None:
+    def _add_holdings(self, batch: _Batch, holdings: dict[str, dict[str, str]]) -> None:
+        """What the documented customers hold from the start (deposits, before any order)."""
+        partner_id = list(self.spec.partners).index(DOCUMENTED_PARTNER) + 1
+        for customer in self.customers[partner_id]:
+            for asset, amount in holdings.get(customer["external_id"], {}).items():
+                self._move(
+                    batch, partner_id, customer["id"], None, asset, Decimal(amount), "deposit", self.start
+                )
+
+    def _add_documented(self, batch: _Batch, order_id: int, entry: dict[str, Any]) -> None:
+        """An order the docs print, exactly as printed, with the ledger entries and holds its status
+        implies (fixtures/golden; sandbox/store/seed/documented.py)."""
+        data, flow = entry["data"], FLOWS[entry["flow"]]
+        partner_id = list(self.spec.partners).index(DOCUMENTED_PARTNER) + 1
+        customer = next(
+            c for c in self.customers[partner_id] if c["external_id"] == data["customer_external_id"]
+        )
         at = dates.parse_order_at(data["order_at"])
+        status = data["status_name"]
         item = data["items"][0]
+        amount, total = _dec(item["amount"]), _dec(data["total"])
         batch.orders.append({
-            "id": order_id, "partner_id": 1, "customer_id": self.customers[1][0]["id"], "guid": data["guid"],
+            "id": order_id, "partner_id": partner_id, "customer_id": customer["id"], "guid": data["guid"],
             "order_code": data["order_code"], "external_id": data["external_id"], "type": data["type"],
-            "request_id": self._request(batch, 1, data["external_id"], "buy", at),
-            "flow": "buy-cash", "status_id": STATUS_IDS[data["status_name"]],
+            "request_id": self._request(batch, partner_id, data["external_id"], flow.type.lower(), at),
+            "flow": flow.name, "status_id": STATUS_IDS[status],
             "payment_type": data["payment_type"], "currency_code": data["currency_code"],
-            "price": _dec(data["price"]), "tax": _dec(data["tax"]), "total": _dec(data["total"]),
-            "payment_cost": _dec(data["payment_cost"]), "description": None, "push_hook": False,
-            "cargo_tracking_number": None, "cargo_tracking_url": None, "sync_status": None,
-            "order_at": at, "updated_at": at,
+            "price": _dec(data["price"]), "tax": _dec(data["tax"]), "total": total,
+            "payment_cost": _dec(data["payment_cost"]), "description": data.get("description"),
+            "push_hook": False, "cargo_tracking_number": None, "cargo_tracking_url": None,
+            "sync_status": None, "order_at": at, "updated_at": at,
         })  # fmt: skip
         batch.items.append({"order_id": order_id, **{k: _dec(v) if isinstance(v, float | int) and k not in
                             ("product_id",) else v for k, v in item.items()}})  # fmt: skip
+        payment = data.get("payment")
+        if payment is not None:
+            self.payment_id += 1
+            batch.payments.append({
+                "id": self.payment_id, "order_id": order_id, "installment": 1, "created_at": at,
+                **{k: _dec(v) if isinstance(v, float | int) and not isinstance(v, bool) else v
+                   for k, v in payment.items() if k != "details"},
+                **payment["details"],
+            })  # fmt: skip
         self.used_codes.update({data["guid"], data["order_code"]})
-        customer_id = self.customers[1][0]["id"]
-        self._deposit(batch, 1, customer_id, "TRY", _dec(data["total"]), at, order_id=None)
-        self._move(batch, 1, customer_id, order_id, "TRY", -_dec(data["total"]), "buy", at)
-        self._move(batch, 1, customer_id, order_id, item["sku"], _dec(item["amount"]), "buy", at)
-        self._history(batch, order_id, FLOWS["buy-cash"].path_to("Completed"), at)
+        plan = _Plan(partner_id, flow, status, at, data["currency_code"], b2b=False)
+        if status in _SETTLED[flow.type]:
+            self._settle(
+                batch, plan, customer["id"], order_id, item["sku"], amount, total, payment is not None
+            )
+        if status in flow.soft_holds | flow.hard_holds:
+            self._reserve(batch, plan, customer["id"], item["sku"], amount, total)
+        self._history(batch, order_id, flow.path_to(status), at)
 
     def _add_order(self, batch: _Batch, order_id: int, plan: _Plan) -> None:
         rng, flow = self.rng_orders, plan.flow
@@ -185,7 +223,7 @@ class OrderBuilder:
             price = quote.buy if flow.type == "Buy" else quote.sell
         total = money(price * amount)
         card = flow.payment_type == "credit-card"
-        commission = money(total * CARD_COMMISSION) if card else Decimal(0)
+        payment_cost = CARD_PAYMENT_COST if card else Decimal(0)
         guid, code = self._unique(self.rng_codes.guid), self._unique(self.rng_codes.order_code)
         external_id = None
         if rng.random() >= 0.1:
@@ -199,7 +237,7 @@ class OrderBuilder:
             "request_id": self._request(batch, plan.partner_id, external_id, flow.type.lower(), plan.at),
             "status_id": STATUS_IDS[plan.status], "payment_type": flow.payment_type,
             "currency_code": plan.currency, "price": total, "tax": Decimal(0), "total": total,
-            "payment_cost": commission,
+            "payment_cost": payment_cost,
             "description": None if flow.type == "Delivery" else f"{_grams_text(amount)}gr - #{sku}",
             "push_hook": False, "cargo_tracking_number": tracking,
             "cargo_tracking_url": f"https://kargo.example.com/takip/{tracking}" if tracking else None,
@@ -212,7 +250,7 @@ class OrderBuilder:
             "tax_rate": Decimal(0), "tax": Decimal(0), "amount": amount, "total": total,
         })  # fmt: skip
         if card:
-            self._payment(batch, order_id, plan, total, commission, customer)
+            self._payment(batch, order_id, plan, total, customer)
         if flow.type == "Delivery":
             self._addresses(batch, order_id, customer)
         if settled:
@@ -295,7 +333,7 @@ class OrderBuilder:
             "amount": amount, "kind": kind, "description": None, "created_at": at,
         })  # fmt: skip
 
-    def _payment(self, batch: _Batch, order_id: int, plan: _Plan, total: Decimal, commission: Decimal,
+    def _payment(self, batch: _Batch, order_id: int, plan: _Plan, total: Decimal,
                  customer: dict[str, Any] | None) -> None:  # fmt: skip
         rng = self.rng_orders
         status = plan.status
@@ -315,9 +353,9 @@ class OrderBuilder:
         batch.payments.append({
             "id": self.payment_id, "order_id": order_id, "state": state, "token": token,
             "redirect_url": f"/pay/{token}" if state == "new" else None, "is_3d": True, "auth_mode": "3d",
-            "amount": total, "comission": commission, "total": total + commission, "installment": 1,
-            "transaction_id": self.rng_codes.digits(12) if state in ("success", "refunded") else None,
-            "refunded_amount": total + commission if state == "refunded" else Decimal(0),
+            "amount": total, "comission": Decimal(0), "total": total, "installment": 1,
+            "transaction_id": self.rng_codes.digits(12) if status in CAPTURED else None,
+            "refunded_amount": total if state == "refunded" else Decimal(0),
             "error_code": decline[0], "error_message": decline[1], "card_holder": holder.upper(),
             "card_number": number, "card_expiry": f"{rng.randint(1, 12):02d}/{rng.randint(27, 31)}",
             "card_association": association, "customer_ip": self.fake.ipv4_public(),

@@ -7,11 +7,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from sandbox.catalog import PRODUCTS
-from sandbox.core import dates
 from sandbox.core.identity import identity_number
+from sandbox.partner.cards.service import fingerprint
+from sandbox.partner.payments.cards import association, mask, scenario_of
 from sandbox.store import geo
-from sandbox.store.models import Customer, Partner, Product
+from sandbox.store.models import Customer, Partner, Product, StoredCard
 from sandbox.store.seed.context import WorldContext
+from sandbox.store.seed.documented import DOCUMENTED_PARTNER, DocumentedWorld
 
 MOBILE_PREFIXES = ("30", "32", "33", "35", "42", "44", "52", "53", "55")  # +90 5xx operators
 _TRANSLIT = str.maketrans("çğıöşüÇĞİÖŞÜâîû", "cgiosuCGIOSUaiu")
@@ -41,7 +43,7 @@ class PeopleBuilder:
         self.start = context.start
         self.customers = context.customers
 
-    def rows(self, golden: dict[str, Any] | None) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
+    def rows(self, documented: DocumentedWorld | None) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
         partners = [
             {"id": number, "username": user, "password": password, "name": f"{user.title()} Partner",
              "created_at": self.start - timedelta(days=30)}
@@ -54,12 +56,15 @@ class PeopleBuilder:
             for p in PRODUCTS
         ]  # fmt: skip
         customers: list[dict[str, Any]] = []
+        cards: list[dict[str, Any]] = []
         next_id = 1
         for partner in partners:
             rows = []
-            if golden and partner["id"] == 1:
-                rows.append(self._golden_customer(next_id, golden))
-                next_id += 1
+            if documented and partner["username"] == DOCUMENTED_PARTNER:
+                for customer in documented.customers:
+                    rows.append(self._documented_customer(next_id, partner["id"], customer))
+                    next_id += 1
+                cards = self._documented_cards(documented, rows)
             seen = {row["external_id"] for row in rows}
             while len(rows) < self.spec.customers_per_partner:
                 row = self._customer(next_id, partner["id"])
@@ -71,6 +76,7 @@ class PeopleBuilder:
             self.customers[partner["id"]] = rows
             customers.extend(rows)
         yield Customer.__table__, customers
+        yield StoredCard.__table__, cards
 
     def _customer(self, number: int, partner_id: int) -> dict[str, Any]:
         rng, fake = self.rng_people, self.fake
@@ -112,14 +118,32 @@ class PeopleBuilder:
             )
         return row
 
-    def _golden_customer(self, number: int, order: dict[str, Any]) -> dict[str, Any]:
-        c = order["customer"]
-        created = dates.parse_order_at(order["order_at"]) - timedelta(days=90)
+    def _documented_customer(self, number: int, partner_id: int, c: dict[str, Any]) -> dict[str, Any]:
+        """A customer the docs print, as printed (KYC approved, so a strict partner can use it too)."""
+        created = self.start
         return {
-            "id": number, "partner_id": 1, "external_id": c["external_id"], "account_type": "person",
+            "id": number, "partner_id": partner_id, "external_id": c["external_id"], "account_type": "person",
             "firstname": c["firstname"], "middlename": c["middlename"], "lastname": c["lastname"],
             "email": c["email"], "phone": c["phone"], "gender": c["gender"],
             "identity_number": c["identity_number"], "birthdate": date.fromisoformat(c["birthdate"]),
             "tax_office": None, "kyc_status": "approved", "kyc_updated_at": created,
             "created_at": created, "updated_at": created,
         }  # fmt: skip
+
+    def _documented_cards(
+        self, documented: DocumentedWorld, customers: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The stored cards the docs pay with, under their printed tokens (never the full number)."""
+        owners = {row["external_id"]: row for row in customers}
+        rows = []
+        for number, card in enumerate(documented.cards, start=1):
+            owner = owners[card["customer_external_id"]]
+            digits = card["card_number"]
+            rows.append({
+                "id": number, "partner_id": owner["partner_id"], "customer_id": owner["id"],
+                "token": card["card_token"], "fingerprint": fingerprint(digits, self.spec.seed),
+                "card_holder": card["card_holder"], "card_number": mask(digits),
+                "card_expiry": card["card_expiry"], "card_association": association(digits),
+                "scenario": scenario_of(digits), "created_at": self.start,
+            })  # fmt: skip
+        return rows
