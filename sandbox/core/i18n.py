@@ -36,6 +36,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "{header} başlığı geçersiz; izin verilen değerler: {allowed}.",
         "The {header} header is invalid; allowed values: {allowed}.",
     ),
+    "conflicting_header": (
+        422,
+        "{header} başlığı birbirinden farklı değerlerle gönderildi.",
+        "The {header} header was sent with different values.",
+    ),
     # Request shape
     "validation_failed": (
         422,
@@ -310,7 +315,6 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Must be a valid Turkish identity number (11 digits with checksum).",
     ),
     "invalid_tax_number": ("10 haneli bir vergi numarası olmalıdır.", "Must be a 10-digit tax number."),
-    "lastname_required": ("Bireysel müşteri için soyad zorunludur.", "A person needs a lastname."),
     "not_zero": ("Sıfırdan farklı olmalıdır.", "Must not be zero."),
     "invalid_card_number": ("Geçerli bir kart numarası olmalıdır.", "Must be a valid card number."),
     "card_expired": ("Kartın son kullanma tarihi geçmiş.", "The card has expired."),

@@ -61,7 +61,7 @@ RULES: dict[str, Rule] = {
             "api_version",
             "every partner request",
             "422 `invalid_header` unless `api-version` is `2` or `3`",
-            "any value is accepted (`3` when absent or empty)",
+            "any version number (`1`, `4`, `2.0`) is accepted; `3` when absent or empty",
         ),
         Rule(
             "price_token_required",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -16,6 +17,7 @@ from sandbox.core.profile import Profile
 from sandbox.runtime import Sandbox
 
 API_VERSIONS = ("2", "3")
+VERSION_FORMAT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){0,2}")
 DEFAULT_API_VERSION = "3"
 DEFAULT_CLIENT_ID = "web"
 
@@ -40,8 +42,10 @@ def header_value(request: Request, name: str) -> str | None:
     non-empty value came; several different values are a 422."""
     values = {value.strip() for value in request.headers.getlist(name)} - {""}
     if len(values) > 1:
-        params = {"header": name, "allowed": "one value"}
-        raise ValidationFailed("invalid_header", params=params, errors={name: [("invalid_header", params)]})
+        params = {"header": name}
+        raise ValidationFailed(
+            "conflicting_header", params=params, errors={name: [("conflicting_header", params)]}
+        )
     return values.pop() if values else None
 
 
@@ -70,13 +74,12 @@ async def partner_context(request: Request) -> PartnerContext:
     version = header_value(request, "api-version") or DEFAULT_API_VERSION
     if version not in API_VERSIONS:
         params = {"header": "api-version", "allowed": ", ".join(API_VERSIONS)}
-        request_profile.enforce(
-            "api_version",
-            ValidationFailed(
-                "invalid_header", params=params, errors={"api-version": [("invalid_header", params)]}
-            ),
-            f"api-version {version[:20]!r} accepted",
+        error = ValidationFailed(
+            "invalid_header", params=params, errors={"api-version": [("invalid_header", params)]}
         )
+        if not VERSION_FORMAT.fullmatch(version):
+            raise error  # not a version at all, in any profile
+        request_profile.enforce("api_version", error, f"api-version {version} accepted")
     return PartnerContext(
         partner_id=partner_id,
         username=username,

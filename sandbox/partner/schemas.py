@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sandbox.core import profile
 
 T = TypeVar("T")
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# An empty (or blank) text is the field left out: the docs' curl samples render an unset Apidog
+# variable as "" (`"price_token": ""`, `"customer_external_id": ""`).
+BlankIsNone = BeforeValidator(_blank_is_none)
 
 
 class WireModel(BaseModel):

@@ -103,6 +103,11 @@ class Control:
         body = {"mode": mode, "step_seconds": step_seconds}
         return self.call("PUT", f"/lifecycles/{flow}/mode", json=body)
 
+    def profile(self, partner: str, profile: str | None) -> dict[str, Any]:
+        """Put `partner` on the `strict` or `lenient` profile (None: the server's default): strict refuses
+        what the partner's docs do not allow; a full reset (the fixtures') drops it again."""
+        return self.call("PUT", "/profile", json={"partner": partner, "profile": profile})
+
     def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
         """Add a fault rule, e.g. `{"match": {"path": "/partner/pricefix"}, "effect": {"type": "error",
         "status": 503}, "times": 1}`; answers the stored rule with its id."""

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from sandbox.catalog import STATUS_IDS, STATUS_NAMES
 from sandbox.core.errors import SandboxError
+from sandbox.core.money import money
 from sandbox.core.profile import Profile
 from sandbox.lifecycle.flows import FLOWS, OPEN_STATUSES
 from sandbox.store.models import LedgerEntry, Order, OrderItem, Wallet
@@ -140,7 +141,7 @@ def cover_customer_cash(
     profile.enforce(
         "customer_cash",
         SandboxError("insufficient_balance", params={"asset": currency}),
-        f"the partner settled {format(short, 'f')} {currency} the customer's cash wallet lacked",
+        f"the partner settled {money(short)} {currency} the customer's cash wallet lacked",
     )
     target = wallet(session, partner_id, customer_id, currency, now)
     post(session, target, short, "deposit", now, description="partner settlement")

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from sandbox.core import dates
 from sandbox.partner.orders.schemas import OrderCustomer as OrderCustomerView
-from sandbox.partner.schemas import WireModel
+from sandbox.partner.schemas import BlankIsNone, WireModel
 
 _EMAIL = re.compile(r"^[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z]{2,}$")
 _PHONE_JUNK = re.compile(r"[\s().-]")
@@ -56,10 +56,6 @@ def _birthdate(value: object) -> object:
     return value
 
 
-def _empty_is_none(value: object) -> object:
-    return None if value == "" else value
-
-
 def _name_or_empty(value: str) -> str:
     """documented: names are 3–40 characters, and the examples send `middlename: ""`: kept as sent."""
     if value and not 3 <= len(value) <= 40:
@@ -71,7 +67,7 @@ def _name_or_empty(value: str) -> str:
 
 ExternalId = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
-OptionalName = Annotated[Name | None, BeforeValidator(_empty_is_none)]
+OptionalName = Annotated[Name | None, BlankIsNone]
 NameOrEmpty = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_name_or_empty)
 ]

@@ -22,7 +22,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     Field,
     StringConstraints,
     ValidationError,
@@ -35,7 +34,7 @@ from sandbox.core.errors import ValidationFailed, field_errors
 from sandbox.core.identity import is_valid_identity_number
 from sandbox.core.profile import Profile
 from sandbox.partner.customers.schemas import Email, Phone
-from sandbox.partner.schemas import WireModel
+from sandbox.partner.schemas import BlankIsNone, WireModel
 from sandbox.store import geo
 from sandbox.store.models import OrderAddress
 
@@ -76,17 +75,13 @@ def _zipcode(text: str) -> str:
     return text
 
 
-def _empty_is_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 def _text(low: int, high: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=low, max_length=high)
 
 
 def _optional(low: int, high: int) -> object:
     """An optional text field; an empty or blank string counts as absent."""
-    return Annotated[Annotated[str, _text(low, high)] | None, BeforeValidator(_empty_is_none)]
+    return Annotated[Annotated[str, _text(low, high)] | None, BlankIsNone]
 
 
 AddressId = _optional(1, 64)
@@ -247,10 +242,10 @@ class DeliveryAddress(WireModel):
 
 
 def checked(block: DeliveryAddress, profile: Profile) -> DeliveryAddress | StrictDeliveryAddress:
-    """The address to store: under profile rule `delivery_address`, the courier's checks (and their
-    canonical spellings) or, lenient, the address as sent with a notice of what strict would refuse."""
+    """The address to store, by profile rule `delivery_address`: strict, as the courier's checks pass
+    it (canonical spellings); lenient, as sent, with a notice of what strict would refuse."""
     try:
-        return StrictDeliveryAddress.model_validate(block.model_dump())
+        courier = StrictDeliveryAddress.model_validate(block.model_dump(exclude_none=True))
     except ValidationError as error:
         errors = field_errors(error.errors(), prefix="address")
         profile.enforce(
@@ -259,6 +254,7 @@ def checked(block: DeliveryAddress, profile: Profile) -> DeliveryAddress | Stric
             "kept as sent; strict would refuse " + ", ".join(errors),
         )
         return block
+    return courier if profile.strict else block
 
 
 def address_rows(order_id: int, block: DeliveryAddress | StrictDeliveryAddress) -> list[OrderAddress]:

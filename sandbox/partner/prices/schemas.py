@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from sandbox.partner.schemas import WireModel
+from sandbox.partner.schemas import BlankIsNone, WireModel
 
 Currency = Literal["TRY", "USD", "EUR", "GBP"]
 Sku = Literal["GAU", "GAG", "BGAU", "BGAG", "GPT", "GPD"]
@@ -36,9 +36,7 @@ class PriceFixRequest(WireModel):
 
     type: Literal["digital"]
     # documented: the From Total Price page's curl sample sends it empty (its variable unset): no customer.
-    customer_external_id: Annotated[str | None, BeforeValidator(lambda v: None if v == "" else v)] = Field(
-        None, min_length=1, max_length=40
-    )
+    customer_external_id: Annotated[str | None, BlankIsNone] = Field(None, min_length=1, max_length=40)
     currency: Currency = "TRY"
     total: Money | None = None
 

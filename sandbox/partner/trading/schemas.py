@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from sandbox.partner.customers.schemas import OrderCustomer
 from sandbox.partner.orders.schemas import Order, Payment
 from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.schemas import Currency, Grams, Money, Sku
-from sandbox.partner.schemas import WireModel
+from sandbox.partner.schemas import BlankIsNone, WireModel
 
 ExternalOrderId = Field(min_length=1, max_length=100, examples=["HYAQA01373"])
 PriceToken = Field(None, min_length=1, max_length=64)
-# The docs' curl samples render an unset `{{price_token}}` as "": the same as sending none.
-OptionalToken = Annotated[str | None, BeforeValidator(lambda value: None if value == "" else value)]
+OptionalToken = Annotated[str | None, BlankIsNone]
 
 
 class TopUp(WireModel):
