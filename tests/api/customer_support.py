@@ -1,4 +1,5 @@
-"""Builders and readers shared by the customer and KYC tests (the server is shared: ids are unique)."""
+"""Builders and readers shared by the customer and KYC tests (the server is shared: ids are unique), and
+the switch to the strict profile for the tests of rules the partner docs do not state."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sandbox.store.models import Customer, Order, Partner, Wallet
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ok_data
 
+PROFILE = "/_sandbox/profile"
+NOTICE = "x-sandbox-notice"
 # Identity numbers that pass the T.C. kimlik no checksum (and are not KYC magic numbers).
 PERSON_ID = "10000000146"
 OTHER_PERSON_ID = "46714948610"
@@ -97,6 +100,22 @@ def frozen(server: SandboxServer) -> Iterator[Clock]:
         yield clock
     finally:
         clock.unfreeze()
+
+
+def strict_profile(server: SandboxServer, partner: str = "demo") -> Iterator[None]:
+    """Put a partner of the shared server on the strict profile for one test (its requests get the
+    errors of the rules the docs do not state), then back to the server's default."""
+    with httpx.Client(base_url=server.url) as control:
+        ok_data(control.put(PROFILE, json={"partner": partner, "profile": "strict"}))
+        try:
+            yield
+        finally:
+            ok_data(control.put(PROFILE, json={"partner": partner, "profile": None}))
+
+
+def notices(response: httpx.Response) -> list[str]:
+    """Every `X-Sandbox-Notice` of a lenient answer: one per profile rule the request broke."""
+    return response.headers.get_list(NOTICE)
 
 
 def partner_id(server: SandboxServer, username: str) -> int:

@@ -1,5 +1,6 @@
 """Delivery Create request builders shared by the delivery tests (create, addresses, fees, lifecycle): a
-documented-shape body, its billing and shipping addresses, and a customer able to pay for it."""
+documented-shape body, its billing and shipping addresses, a customer able to pay for it, a partner's
+profile (lenient or strict) and the notices a lenient answer carries."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from typing import Any
 
 import httpx
 
-from sandbox.partner.delivery.schemas import DeliveryOrderResponse
+from sandbox.partner.delivery.schemas import CreatedDelivery
 from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ok_data
 from tests.api.trading_helpers import add_customer, fund, new_id
 
 CREATE = "/partner/delivery/create"
+PROFILE = "/_sandbox/profile"
 ENGLISH = {"Accept-Language": "en"}
 COMPANY_TAX_NUMBER = "1234567793"
 PERSON_ID = "10000000146"  # passes the T.C. kimlik no checksum
@@ -43,7 +45,13 @@ def corporate_billing(**overrides: Any) -> dict[str, Any]:
 def create_body(customer: str, **overrides: Any) -> dict[str, Any]:
     """A Delivery Create body shaped like the documented one: 5 g of gold paid with cash."""
     body = {
-        "customer": {"external_id": customer, "firstname": "Ayşe", "lastname": "Yılmaz"},
+        "customer": {
+            "external_id": customer,
+            "firstname": "Ayşe",
+            "lastname": "Yılmaz",
+            "phone": "+905321112233",
+            "email": "ayse@example.com",
+        },
         "external_id": new_id("DLV"),
         "sku": "GAU",
         "amount": 5,
@@ -58,17 +66,35 @@ def deliverable_customer(
     metal: tuple[str, Decimal] = ("GAU", Decimal(10)),
     cash: tuple[str, Decimal] = ("TRY", Decimal(1_000)),
     kyc_status: str = "approved",
+    partner: str = "demo",
 ) -> str:
-    """A new demo customer (KYC `kyc_status`) holding `metal` grams and `cash`; returns its external_id."""
+    """A new customer of `partner` (KYC `kyc_status`) holding `metal` grams and `cash`; its external_id."""
     customer = new_id("DCUS")
-    add_customer(server, customer, kyc_status=kyc_status)
+    add_customer(server, customer, partner=partner, kyc_status=kyc_status)
     for asset, amount in (metal, cash):
         if amount:
-            fund(server, customer_external_id=customer, asset=asset, amount=amount)
+            fund(server, partner, customer_external_id=customer, asset=asset, amount=amount)
     return customer
 
 
+def set_profile(server: SandboxServer, profile: str | None, partner: str = "demo") -> None:
+    """Switch `partner` to the `lenient` or `strict` profile (None: the server's default)."""
+    body = {"partner": partner, "profile": profile}
+    httpx.put(f"{server.url}{PROFILE}", json=body, timeout=30).raise_for_status()
+
+
+def notices(response: httpx.Response) -> list[str]:
+    """The `X-Sandbox-Notice` headers of a lenient answer: one per rule the request broke."""
+    return response.headers.get_list("x-sandbox-notice")
+
+
 def delivery_data(response: httpx.Response) -> dict[str, Any]:
+    """Delivery Create's answer: one order, in the documented (older) shape of that page."""
     data = ok_data(response)
-    Envelope[DeliveryOrderResponse].model_validate(response.json())
+    Envelope[CreatedDelivery].model_validate(response.json())
     return data
+
+
+def delivered_order(client: httpx.Client, response: httpx.Response) -> dict[str, Any]:
+    """The created delivery as Get Order renders it (the shape every other order endpoint uses)."""
+    return ok_data(client.get(f"/partner/order/{delivery_data(response)['guid']}"))

@@ -24,6 +24,7 @@ from tests.api.balance_support import (
     wallets_of,
 )
 from tests.api.helpers import error_body, field_errors, ok_data
+from tests.api.trading_helpers import notices, profile
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
 # -- Update Customer Cash Balance (sandbox decision): a dedicated server -----------------------------
@@ -200,7 +201,6 @@ def test_update_cash_other_partners_customer_returns_404_and_writes_nothing(
     ({}, "amount", "This field is required."),
     ({"amount": 1, "currency_code": "JPY"}, "currency_code", "Must be one of: 'TRY', 'USD', 'EUR' or 'GBP'."),
     ({"amount": 1, "description": "x" * 256}, "description", "Must have at most 255 characters."),
-    ({"amount": 1, "note": "x"}, "note", "This field is not allowed."),
 ])  # fmt: skip
 def test_update_cash_invalid_body_returns_422_on_the_field(
     cash_client: httpx.Client, cash_server: SandboxServer, body: dict[str, Any], field: str, message: str
@@ -213,6 +213,38 @@ def test_update_cash_invalid_body_returns_422_on_the_field(
     )
 
     assert field_errors(response) == {field: [message]}
+    assert len(ledger_entries(cash_server, customer.id)) == entries
+
+
+def test_update_cash_unknown_field_is_ignored_with_a_notice(
+    cash_client: httpx.Client, cash_server: SandboxServer, pool: Iterator[Customer]
+) -> None:
+    """Lenient (the default): profile rule `unknown_fields`."""
+    customer = next(pool)
+    before = ledger_entries(cash_server, customer.id)
+
+    response = patch(cash_client, customer.external_id, {"amount": 7, "note": "x"})
+
+    ok_data(response)
+    assert notices(response) == ["unknown_fields: ignored note"]
+    new = ledger_entries(cash_server, customer.id)[len(before) :]
+    assert [(e.amount, e.kind, e.description) for e in new] == [(Decimal(7), "deposit", None)]
+
+
+def test_update_cash_unknown_field_under_strict_returns_422_and_writes_nothing(
+    cash_client: httpx.Client, cash_server: SandboxServer
+) -> None:
+    customer = partner_customers(cash_server, 1)[0]
+    entries = len(ledger_entries(cash_server, customer.id))
+
+    with profile(cash_server, "strict"):
+        response = cash_client.patch(
+            f"/partner/balance/customer/{customer.external_id}",
+            json={"amount": 1, "note": "x"},
+            headers={"Accept-Language": "en"},
+        )
+
+    assert field_errors(response) == {"note": ["This field is not allowed."]}
     assert len(ledger_entries(cash_server, customer.id)) == entries
 
 

@@ -22,6 +22,7 @@ from tests.api.trading_helpers import (
     BUY,
     FROZEN_AT,
     FROZEN_ORDER_AT,
+    FROZEN_ORDER_DATE,
     balance,
     buy,
     cents,
@@ -61,7 +62,16 @@ def test_buy_response_keys_in_documented_order(demo: httpx.Client, trading: Sand
 
     data = buy(demo, fix_price(demo), [{"sku": "GAU", "amount": 0.5}])
 
-    assert list(data) == ["order_code", "guid", "price", "tax", "total", "order_at", "orders"]
+    assert list(data) == ["order_code", "guid", "price", "tax", "total", "order_at", "orders", "payment"]
+
+
+def test_buy_cash_response_payment_is_null(demo: httpx.Client, trading: SandboxServer) -> None:
+    """documented (schema-611263): `payment` is always in the answer, null for a cash buy."""
+    fund(trading, amount=Decimal(10_000))
+
+    data = buy(demo, fix_price(demo), [{"sku": "GAU", "amount": 0.5}])
+
+    assert data["payment"] is None
 
 
 def test_buy_b2b_from_amount_returns_one_completed_cash_order(
@@ -86,7 +96,8 @@ def test_buy_b2b_from_amount_returns_one_completed_cash_order(
     assert len(data["orders"]) == 1
     assert (data["order_code"], data["guid"]) == ([order["order_code"]], [order["guid"]])
     assert GUID.match(order["guid"]) and ORDER_CODE.match(order["order_code"])
-    assert data["order_at"] == order["order_at"] == FROZEN_ORDER_AT
+    # documented (api-4434391): the answer's order_at is YYYY-mm-dd HH:MM:SS, each order's the Order's
+    assert (data["order_at"], order["order_at"]) == (FROZEN_ORDER_AT, FROZEN_ORDER_DATE)
     assert {
         key: order[key] for key in ("external_id", "type", "status_name", "payment_type", "currency_code")
     } == {
@@ -247,8 +258,8 @@ def test_buy_order_then_readable_by_get_order(demo: httpx.Client, trading: Sandb
     response = demo.get(f"/partner/order/{order['guid']}")
 
     Envelope[Order].model_validate(response.json())
-    # documented: Get Order renders order_at as dd-mm-YYYY HH:MM, the buy response as YYYY-mm-dd HH:MM:SS
-    assert ok_data(response) == {**order, "order_at": "10-03-2025 12:30"}
+    # documented: the buy answer's orders are Orders as Get Order renders them (order_at dd-mm-YYYY HH:MM)
+    assert ok_data(response) == order
 
 
 def test_buy_order_then_readable_by_its_external_id(demo: httpx.Client, trading: SandboxServer) -> None:

@@ -2,8 +2,10 @@
 no ledger entry, no customer, token unused), so the corrected request with the same token and the same
 external_id then succeeds.
 
-Token lifecycle refusals (unknown, foreign, expired, used) and duplicate external_ids are in
-test_buy_tokens.py.
+The partner is on the strict profile (sandbox/core/profile.py), so the rules the docs do not state
+(the token's customer and currency, the identity checksum, a customer's cash) refuse here too; what a
+lenient partner gets instead is in test_buy_tokens.py and test_buy_b2b2c.py. Token lifecycle refusals
+(unknown, foreign, expired, used) and duplicate external_ids are in test_buy_tokens.py.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sandbox.testing.server import SandboxServer
 from tests.api.trading_helpers import (
     BUY,
     add_customer,
+    available,
     balance,
     buy,
     cents,
@@ -30,7 +33,9 @@ from tests.api.trading_helpers import (
     fund,
     funded_customer,
     new_id,
+    notices,
     order_data,
+    profile,
     race,
     refusal,
     row_of,
@@ -41,7 +46,7 @@ from tests.api.trading_helpers import (
 
 @pytest.fixture(scope="module")
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "buy-failures") as running:
+    with dedicated_server(tmp_path_factory, "buy-failures", profile="strict") as running:
         fund(running, amount=Decimal(1_000_000))
         yield running
 
@@ -312,6 +317,22 @@ def test_buy_several_items_checks_cash_for_their_sum(demo: httpx.Client, trading
 
     refusal(response, 422, "insufficient_balance")
     assert balance(trading, customer_external_id=customer, asset="TRY") == one * 2 - dec("0.01")
+
+
+def test_buy_beyond_the_partners_own_cash_is_refused_under_lenient_too(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    """Profile rule `customer_cash` covers a customer's buy only: a B2B buy needs the partner's own cash."""
+    body = order_body(fix_price(demo)["token"], [{"sku": "GAU", "amount": 1_000_000}])
+    assert available(trading, asset="TRY") < 1_000_000 * dec(2000)
+    before = snapshot(trading)
+
+    with profile(trading, "lenient"):
+        response = demo.post(BUY, json=body)
+
+    refusal(response, 422, "insufficient_balance")
+    assert notices(response) == []
+    assert snapshot(trading) == before
 
 
 def test_buy_customer_of_another_partner_is_unknown_here(demo: httpx.Client, trading: SandboxServer) -> None:

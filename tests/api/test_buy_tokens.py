@@ -1,5 +1,9 @@
 """Buy and the price token's lifecycle (unknown, another partner's, expired, used) and the external_id
-idempotency key (409 on reuse, also when ten requests race for it). Each refusal writes nothing."""
+idempotency key (409 on reuse, also when ten requests race for it). Each refusal writes nothing.
+
+The partner is on the default, lenient profile: a buy without a token, with another customer's token
+or in another currency than the token's goes through with an X-Sandbox-Notice (the end of this file);
+the strict refusals of the last two are in test_buy_failures.py."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
+from tests.api.helpers import field_errors
 from tests.api.trading_helpers import (
     BUY,
     balance,
@@ -18,12 +23,16 @@ from tests.api.trading_helpers import (
     dedicated_server,
     fix_price,
     fund,
+    funded_customer,
     new_id,
+    notices,
     order_data,
     order_rows,
+    profile,
     race,
     refusal,
     request_rows,
+    row_of,
     snapshot,
     token_row,
 )
@@ -268,3 +277,102 @@ def test_buy_racing_same_token_one_wins_nine_get_403_used(demo: httpx.Client, tr
     assert sorted(r.status_code for r in responses) == [200] + [403] * (RACERS - 1)
     assert {r.json()["data"]["error"] for r in responses if r.status_code == 403} == {"price_token_used"}
     assert sum(len(order_rows(trading, external_id)) for external_id in external_ids) == 1
+
+
+# -- lenient profile: the rules the docs do not state ------------------------------------------------
+
+PRICED_NOW = "price_token_required: priced at this moment, as a price fix would"
+
+
+def tokenless_body() -> dict[str, Any]:
+    return {"external_id": new_id("TOK"), "items": GAU}
+
+
+@pytest.mark.parametrize("token", [None, ""], ids=["absent", "empty"])
+def test_buy_without_token_is_priced_as_a_fix_made_now_with_a_notice(
+    demo: httpx.Client, token: str | None
+) -> None:
+    body = tokenless_body() if token is None else {**tokenless_body(), "price_token": token}
+    row = row_of(fix_price(demo), "GAU")  # the frozen clock: a fix made now has the same prices
+
+    response = demo.post(BUY, json=body)
+
+    item = order_data(response)["orders"][0]["items"][0]
+    assert (item["price"], item["spot_price"]) == (row["buy_price"], row["spot_price"])
+    assert notices(response) == [PRICED_NOW]
+
+
+def test_buy_without_token_is_priced_in_its_currency_code(demo: httpx.Client, trading: SandboxServer) -> None:
+    fund(trading, asset="USD", amount=Decimal(1_000))
+    row = row_of(fix_price(demo, currency="USD"), "GAU")
+
+    response = demo.post(BUY, json={**tokenless_body(), "currency_code": "USD"})
+
+    order = order_data(response)["orders"][0]
+    assert (order["currency_code"], order["items"][0]["price"]) == ("USD", row["buy_price"])
+    assert notices(response) == [PRICED_NOW]
+
+
+def test_buy_without_token_under_strict_returns_422_on_price_token(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    before = snapshot(trading)
+
+    with profile(trading, "strict"):
+        response = demo.post(BUY, json=tokenless_body(), headers={"Accept-Language": "en"})
+
+    assert field_errors(response) == {"price_token": ["This field is required."]}
+    assert snapshot(trading) == before
+
+
+def test_buy_with_a_token_fixed_for_another_customer_succeeds_with_a_notice(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    owner, buyer = funded_customer(trading), funded_customer(trading)
+    token = fix_price(demo, customer_external_id=owner)["token"]
+
+    response = demo.post(BUY, json={**order_body(token), "customer": {"external_id": buyer}})
+
+    assert order_data(response)["orders"][0]["customer"]["external_id"] == buyer
+    assert notices(response) == [
+        f"price_token_customer: a token fixed for customer {owner} priced this order"
+    ]
+    assert balance(trading, customer_external_id=buyer, asset="GAU") == dec("0.1")
+
+
+def test_buy_b2b_with_a_customers_token_succeeds_with_a_notice(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    owner = funded_customer(trading)
+    gold = balance(trading, asset="GAU")
+
+    response = demo.post(BUY, json=order_body(fix_price(demo, customer_external_id=owner)["token"]))
+
+    assert order_data(response)["orders"][0]["customer"] is None
+    assert notices(response) == [
+        f"price_token_customer: a token fixed for customer {owner} priced this order"
+    ]
+    assert balance(trading, asset="GAU") == gold + dec("0.1")
+
+
+def test_buy_currency_code_other_than_the_tokens_buys_in_the_tokens_currency_with_a_notice(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    fund(trading, asset="EUR", amount=Decimal(1_000))
+    eur, try_cash = balance(trading, asset="EUR"), balance(trading, asset="TRY")
+    fix = fix_price(demo, currency="EUR")
+
+    response = demo.post(BUY, json={**order_body(fix["token"]), "currency_code": "USD"})
+
+    data = order_data(response)
+    assert (data["orders"][0]["currency_code"], data["orders"][0]["items"][0]["price"]) == (
+        "EUR",
+        row_of(fix, "GAU")["buy_price"],
+    )
+    assert notices(response) == [
+        "price_token_currency: currency_code USD ignored: the token's prices are in EUR"
+    ]
+    assert (balance(trading, asset="EUR"), balance(trading, asset="TRY")) == (
+        eur - dec(data["total"]),
+        try_cash,
+    )

@@ -107,13 +107,45 @@ def test_card_buy_moves_no_cash_and_credits_no_metal_while_pending(
     assert violations(demo) == []
 
 
-def test_card_buy_amount_is_order_total_and_payment_cost_the_commission(demo: httpx.Client) -> None:
+PAYMENT_KEYS = [
+    "token", "transaction_id", "order_reference", "amount", "comission", "total", "refunded_amount",
+    "error_code", "error_message", "state", "details", "redirect_url", "is_3d", "auth_mode",
+]  # fmt: skip
+DETAILS_KEYS = ["card_cvv", "card_expiry", "card_holder", "card_number", "customer_ip", "card_association"]
+
+
+def test_card_buy_payment_keys_in_documented_order(demo: httpx.Client) -> None:
+    payment = card_buy(demo)["payment"]
+
+    assert (list(payment), list(payment["details"])) == (PAYMENT_KEYS, DETAILS_KEYS)
+
+
+@pytest.mark.parametrize("installment", [1, 6])
+def test_card_buy_payment_cost_is_10_and_in_no_total(demo: httpx.Client, installment: int) -> None:
+    """documented (Card Payment Get Order): a card order's `payment_cost` is 10, whatever it costs."""
+    data = card_buy(demo, card(MASTERCARD, installment=installment))
+
+    order = data["orders"][0]
+    assert order["payment_cost"] == 10
+    assert dec(order["total"]) == dec(order["price"]) == dec(data["total"]) == dec(data["payment"]["amount"])
+
+
+def test_card_buy_single_installment_has_no_commission(demo: httpx.Client) -> None:
+    """documented (Card Payment Get Order): one installment has `comission: 0`."""
+    data = card_buy(demo, card(MASTERCARD, installment=1))
+
+    payment = data["payment"]
+    assert (payment["comission"], payment["total"]) == (0, payment["amount"])
+    assert payment["amount"] == data["orders"][0]["total"]
+
+
+def test_card_buy_installments_add_their_commission_to_the_payment_total(demo: httpx.Client) -> None:
     data = card_buy(demo, card(MASTERCARD, installment=6))
 
-    order, payment = data["orders"][0], data["payment"]
-    assert dec(payment["amount"]) == dec(order["total"])
+    payment = data["payment"]
+    assert dec(payment["amount"]) == dec(data["orders"][0]["total"])
     assert dec(payment["total"]) == dec(payment["amount"]) + dec(payment["comission"])
-    assert dec(order["payment_cost"]) == dec(payment["comission"]) > 0
+    assert dec(payment["comission"]) > 0
 
 
 @pytest.mark.parametrize(

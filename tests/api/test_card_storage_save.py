@@ -26,7 +26,14 @@ from tests.api.card_storage_support import (
     save,
 )
 from tests.api.helpers import error_body, field_errors, ok_data
-from tests.api.trading_helpers import FROZEN_AT, FROZEN_ORDER_AT, dedicated_server, partner_client
+from tests.api.trading_helpers import (
+    FROZEN_AT,
+    FROZEN_ORDER_AT,
+    dedicated_server,
+    notices,
+    partner_client,
+    profile,
+)
 from tests.conftest import ACME, DEMO
 
 VISA_SPACED = "4048 0950 1085 7528"
@@ -228,16 +235,35 @@ def test_save_card_holder_outside_2_to_50_characters_is_refused(
     assert list(field_errors(response)) == ["card_holder"]
 
 
-def test_save_card_missing_and_unknown_fields_are_refused(demo: httpx.Client, owner: str) -> None:
+def test_save_card_missing_cvv_is_refused(demo: httpx.Client, owner: str) -> None:
+    body = card_body(owner)
+    del body["card_cvv"]
+
+    assert field_errors(demo.post(SAVE, json=body, headers=EN)) == {"card_cvv": ["This field is required."]}
+
+
+def test_save_card_unknown_field_is_ignored_with_a_notice(demo: httpx.Client, owner: str) -> None:
+    """Lenient (the default): profile rule `unknown_fields`."""
+    response = demo.post(SAVE, json=card_body(owner, card_pin="0000"))
+
+    assert ok_data(response)["card_number"] == "404809******7528"
+    assert notices(response) == ["unknown_fields: ignored card_pin"]
+
+
+def test_save_card_under_strict_refuses_missing_and_unknown_fields_at_once(
+    demo: httpx.Client, owner: str, cards: SandboxServer
+) -> None:
     body = card_body(owner, card_pin="0000")
     del body["card_cvv"]
 
-    response = demo.post(SAVE, json=body, headers=EN)
+    with profile(cards, "strict"):
+        response = demo.post(SAVE, json=body, headers=EN)
 
     assert field_errors(response) == {
         "card_cvv": ["This field is required."],
         "card_pin": ["This field is not allowed."],
     }
+    assert rows_of(cards, owner) == []
 
 
 def test_save_card_refused_writes_no_row(demo: httpx.Client, owner: str, cards: SandboxServer) -> None:

@@ -21,10 +21,13 @@ from tests.api.customer_support import (
     company_body,
     create,
     frozen,
+    new_person,
+    notices,
     partner_id,
     person_body,
     seeded_customers,
     stored_customer,
+    strict_profile,
     unique_id,
 )
 from tests.api.helpers import error_body, field_errors, ok_data
@@ -32,11 +35,18 @@ from tests.api.helpers import error_body, field_errors, ok_data
 LATER_SQL = "2025-03-14 13:30:00"  # FROZEN_SQL + 1 hour
 REQUIRED_TR = "Bu alan zorunludur."
 REQUIRED_EN = "This field is required."
+ID_IGNORED_NOTICE = "update_external_id: the body's external_id was ignored; the path names the customer"
 
 
 @pytest.fixture
 def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
+
+
+@pytest.fixture
+def strict(server: SandboxServer) -> Iterator[None]:
+    """demo on the strict profile: the identity checks and the body's external_id are enforced."""
+    yield from strict_profile(server)
 
 
 def person_update(**overrides: Any) -> dict[str, Any]:
@@ -78,12 +88,11 @@ def test_update_person_returns_updated_record(
 
     assert data == {
         "id": created["id"],
-        "company_id": partner_id(server, "demo"),
-        "user_id": created["id"] + 5_000_000,
         "external_id": external_id,
-        "account_type": "person",
+        "company_id": partner_id(server, "demo"),
+        "user_id": None,
         "firstname": "John",
-        "middlename": None,
+        "middlename": "",
         "lastname": "Due",
         "fullname": "John Due",
         "email": "john.due@example.com",
@@ -91,9 +100,10 @@ def test_update_person_returns_updated_record(
         "gender": "M",
         "identity_number": PERSON_ID,
         "birthdate": "1970-01-31",
-        "tax_office": None,
         "created_at": FROZEN_SQL,
         "updated_at": LATER_SQL,
+        "account_type": "person",
+        "tax_office": None,
     }
 
 
@@ -181,7 +191,7 @@ def test_update_required_field_sent_as_null_returns_422(client: httpx.Client) ->
     assert field_errors(response) == {"phone": [REQUIRED_TR]}
 
 
-def test_update_body_external_id_other_than_path_returns_422(client: httpx.Client) -> None:
+def test_update_body_external_id_not_the_paths_strict_returns_422(client: httpx.Client, strict: None) -> None:
     external_id = unique_id("patch-mismatch")
     create(client, person_body(external_id))
 
@@ -193,6 +203,16 @@ def test_update_body_external_id_other_than_path_returns_422(client: httpx.Clien
 
     body = error_body(response, 422, "customer_id_mismatch")
     assert body["message"] == "The body's external_id must equal the customer id in the path."
+
+
+def test_update_body_external_id_not_the_paths_lenient_is_ignored(client: httpx.Client) -> None:
+    external_id = new_person(client, "patch-other-id")
+
+    response = client.patch(f"/partner/customer/{external_id}", json=person_update(external_id="other-id"))
+
+    assert (ok_data(response)["external_id"], ok_data(response)["firstname"]) == (external_id, "John")
+    assert notices(response) == [ID_IGNORED_NOTICE]
+    error_body(client.get("/partner/customer/other-id"), 404, "customer_not_found")
 
 
 def test_update_account_type_change_returns_422(client: httpx.Client) -> None:
@@ -216,7 +236,9 @@ def test_update_account_type_same_as_stored_returns_200(client: httpx.Client) ->
     assert data["account_type"] == "company"
 
 
-def test_update_company_tax_number_checked_without_account_type_in_body(client: httpx.Client) -> None:
+def test_update_company_tax_number_strict_checked_without_account_type(
+    client: httpx.Client, strict: None
+) -> None:
     external_id = unique_id("patch-co-tckn")
     create(client, company_body(external_id))
 
@@ -229,7 +251,7 @@ def test_update_company_tax_number_checked_without_account_type_in_body(client: 
     assert field_errors(response) == {"identity_number": ["Must be a 10-digit tax number."]}
 
 
-def test_update_person_ten_digit_number_fails_checksum_422(client: httpx.Client) -> None:
+def test_update_person_ten_digit_number_strict_fails_checksum_422(client: httpx.Client, strict: None) -> None:
     external_id = unique_id("patch-person-tax")
     create(client, person_body(external_id))
 

@@ -21,24 +21,28 @@ from tests.api.customer_support import (
     company_body,
     create,
     frozen,
+    notices,
     partner_id,
     person_body,
     seeded_customers,
+    strict_profile,
     unique_id,
 )
 from tests.api.helpers import error_body, field_errors, ok_data
 
 CHECKSUM_TR = "Geçerli bir T.C. kimlik numarası olmalıdır (11 hane, sağlama toplamı)."
 CHECKSUM_EN = "Must be a valid Turkish identity number (11 digits with checksum)."
+CHECKSUM_NOTICE = "identity_number: identity_number accepted without the T.C. kimlik no check"
+TAX_NUMBER_NOTICE = "identity_number: identity_number accepted without the 10-digit tax number check"
 DAY_EN = "Must be a date between 1900 and 2999 as YYYY-MM-DD or DD-MM-YYYY."
 RECORD_KEYS = [
-    "id", "company_id", "user_id", "external_id", "account_type", "firstname", "middlename", "lastname",
-    "fullname", "email", "phone", "gender", "identity_number", "birthdate", "tax_office", "created_at",
-    "updated_at",
+    "id", "external_id", "company_id", "user_id", "firstname", "middlename", "lastname", "fullname",
+    "email", "phone", "gender", "identity_number", "birthdate", "created_at", "updated_at", "account_type",
+    "tax_office",
 ]  # fmt: skip
 DETAIL_KEYS = [
     "external_id", "firstname", "middlename", "lastname", "fullname", "email", "phone", "gender",
-    "identity_number", "birthdate", "account_type", "tax_office", "kyc_status", "wallets",
+    "identity_number", "birthdate", "wallets", "account_type", "tax_office", "kyc_status",
 ]  # fmt: skip
 WALLET_KEYS = [
     "id", "customer_external_id", "name", "currency_id", "currency_symbol", "currency_code", "is_cash",
@@ -51,10 +55,16 @@ def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
 
 
+@pytest.fixture
+def strict(server: SandboxServer) -> Iterator[None]:
+    """demo on the strict profile: the identity checksum, the names and unknown fields are refused."""
+    yield from strict_profile(server)
+
+
 # -- Create Customer -----------------------------------------------------------------------------------
 
 
-def test_create_person_returns_record_in_sandbox_order(
+def test_create_person_returns_record_in_documented_order(
     client: httpx.Client, server: SandboxServer, clock: Clock
 ) -> None:
     external_id = unique_id("create-person")
@@ -64,12 +74,11 @@ def test_create_person_returns_record_in_sandbox_order(
     assert list(data) == RECORD_KEYS
     assert data == {
         "id": data["id"],
-        "company_id": partner_id(server, "demo"),
-        "user_id": data["id"] + 5_000_000,
         "external_id": external_id,
-        "account_type": "person",
+        "company_id": partner_id(server, "demo"),
+        "user_id": None,
         "firstname": "Ayşe",
-        "middlename": None,
+        "middlename": "",
         "lastname": "Yılmaz",
         "fullname": "Ayşe Yılmaz",
         "email": "ayse.yilmaz@example.com",
@@ -77,9 +86,10 @@ def test_create_person_returns_record_in_sandbox_order(
         "gender": "F",
         "identity_number": PERSON_ID,
         "birthdate": "1970-01-31",
-        "tax_office": None,
         "created_at": FROZEN_SQL,
         "updated_at": FROZEN_SQL,
+        "account_type": "person",
+        "tax_office": None,
     }
 
 
@@ -102,9 +112,9 @@ def test_create_company_returns_business_record(client: httpx.Client, clock: Clo
 
     data = create(client, company_body(external_id))
 
-    assert {key: data[key] for key in RECORD_KEYS[3:]} == {
+    assert {key: data[key] for key in RECORD_KEYS if key not in ("id", "company_id")} == {
         "external_id": external_id,
-        "account_type": "company",
+        "user_id": None,
         "firstname": "Test AŞ",
         "middlename": None,
         "lastname": None,
@@ -114,9 +124,10 @@ def test_create_company_returns_business_record(client: httpx.Client, clock: Clo
         "gender": None,
         "identity_number": COMPANY_TAX_NUMBER,
         "birthdate": "1970-01-31",
-        "tax_office": "Ümraniye",
         "created_at": FROZEN_SQL,
         "updated_at": FROZEN_SQL,
+        "account_type": "company",
+        "tax_office": "Ümraniye",
     }
 
 
@@ -172,7 +183,7 @@ def test_create_same_external_id_for_another_partner_returns_200(
     assert theirs["company_id"] != mine["company_id"]
 
 
-def test_create_docs_example_identity_number_fails_checksum_422(client: httpx.Client) -> None:
+def test_create_docs_identity_number_strict_fails_checksum_422(client: httpx.Client, strict: None) -> None:
     response = client.post(
         "/partner/customer", json=person_body(unique_id("create-docs"), identity_number=DOCS_PERSON_ID)
     )
@@ -180,7 +191,18 @@ def test_create_docs_example_identity_number_fails_checksum_422(client: httpx.Cl
     assert field_errors(response) == {"identity_number": [CHECKSUM_TR]}
 
 
-def test_create_checksum_failure_in_english_returns_english_messages(client: httpx.Client) -> None:
+def test_create_docs_identity_number_lenient_returns_200_with_notice(client: httpx.Client) -> None:
+    body = person_body(unique_id("create-docs-lenient"), identity_number=DOCS_PERSON_ID)
+
+    response = client.post("/partner/customer", json=body)
+
+    assert ok_data(response)["identity_number"] == DOCS_PERSON_ID
+    assert notices(response) == [CHECKSUM_NOTICE]
+
+
+def test_create_checksum_failure_strict_in_english_returns_english(
+    client: httpx.Client, strict: None
+) -> None:
     response = client.post(
         "/partner/customer",
         json=person_body(unique_id("create-docs-en"), identity_number="10000000147"),
@@ -193,7 +215,9 @@ def test_create_checksum_failure_in_english_returns_english_messages(client: htt
 
 
 @pytest.mark.parametrize("number", ["123456789", "12345678901", "12345-6789"])
-def test_create_company_tax_number_not_ten_digits_returns_422(client: httpx.Client, number: str) -> None:
+def test_create_company_tax_number_not_ten_digits_strict_returns_422(
+    client: httpx.Client, strict: None, number: str
+) -> None:
     body = company_body(unique_id("create-tax"), identity_number=number)
 
     response = client.post("/partner/customer", json=body, headers={"Accept-Language": "en"})
@@ -201,7 +225,7 @@ def test_create_company_tax_number_not_ten_digits_returns_422(client: httpx.Clie
     assert field_errors(response) == {"identity_number": ["Must be a 10-digit tax number."]}
 
 
-def test_create_company_with_person_identity_number_returns_422(client: httpx.Client) -> None:
+def test_create_company_with_person_number_strict_returns_422(client: httpx.Client, strict: None) -> None:
     body = company_body(unique_id("create-tax-tckn"), identity_number=PERSON_ID)
 
     response = client.post("/partner/customer", json=body, headers={"Accept-Language": "en"})
@@ -209,13 +233,32 @@ def test_create_company_with_person_identity_number_returns_422(client: httpx.Cl
     assert field_errors(response) == {"identity_number": ["Must be a 10-digit tax number."]}
 
 
-def test_create_person_without_lastname_returns_422(client: httpx.Client) -> None:
+def test_create_company_with_person_number_lenient_returns_200_with_notice(client: httpx.Client) -> None:
+    body = company_body(unique_id("create-tax-lenient"), identity_number=PERSON_ID)
+
+    response = client.post("/partner/customer", json=body)
+
+    assert ok_data(response)["identity_number"] == PERSON_ID
+    assert notices(response) == [TAX_NUMBER_NOTICE]
+
+
+def test_create_person_without_lastname_strict_returns_422(client: httpx.Client, strict: None) -> None:
     body = person_body(unique_id("create-nolast"))
     del body["lastname"]
 
     response = client.post("/partner/customer", json=body, headers={"Accept-Language": "en"})
 
-    assert field_errors(response) == {"lastname": ["A person needs a lastname."]}
+    assert field_errors(response) == {"lastname": ["This field is required."]}
+
+
+def test_create_with_only_external_id_lenient_returns_200_without_names(client: httpx.Client) -> None:
+    external_id = unique_id("create-only-id")
+
+    response = client.post("/partner/customer", json={"external_id": external_id})
+
+    data = ok_data(response)
+    assert (data["external_id"], data["firstname"], data["lastname"]) == (external_id, None, None)
+    assert notices(response) == ["customer_names: customer created without firstname and lastname"]
 
 
 @pytest.mark.parametrize(
@@ -230,7 +273,6 @@ def test_create_person_without_lastname_returns_422(client: httpx.Client) -> Non
         ({"gender": "X"}, "gender", "Must be one of: 'M' or 'F'."),
         ({"birthdate": "1970/01/31"}, "birthdate", DAY_EN),
         ({"account_type": "robot"}, "account_type", "Must be one of: 'person' or 'company'."),
-        ({"nickname": "x"}, "nickname", "This field is not allowed."),
     ],
 )  # fmt: skip
 def test_create_invalid_field_returns_422_naming_it(
@@ -243,6 +285,23 @@ def test_create_invalid_field_returns_422_naming_it(
     assert field_errors(response) == {field: [message]}
 
 
+def test_create_unknown_field_strict_returns_422_naming_it(client: httpx.Client, strict: None) -> None:
+    body = person_body(unique_id("create-unknown")) | {"nickname": "x"}
+
+    response = client.post("/partner/customer", json=body, headers={"Accept-Language": "en"})
+
+    assert field_errors(response) == {"nickname": ["This field is not allowed."]}
+
+
+def test_create_unknown_field_lenient_is_ignored_with_notice(client: httpx.Client) -> None:
+    body = person_body(unique_id("create-unknown-lenient")) | {"nickname": "x"}
+
+    response = client.post("/partner/customer", json=body)
+
+    assert "nickname" not in ok_data(response)
+    assert notices(response) == ["unknown_fields: ignored nickname"]
+
+
 def test_create_without_external_id_returns_422(client: httpx.Client) -> None:
     body = person_body("unused")
     del body["external_id"]
@@ -252,7 +311,7 @@ def test_create_without_external_id_returns_422(client: httpx.Client) -> None:
     }
 
 
-def test_create_rejected_body_writes_nothing(client: httpx.Client) -> None:
+def test_create_rejected_body_strict_writes_nothing(client: httpx.Client, strict: None) -> None:
     external_id = unique_id("create-nothing")
     client.post("/partner/customer", json=person_body(external_id, identity_number=DOCS_PERSON_ID))
 
@@ -280,10 +339,10 @@ def test_get_customer_returns_documented_keys_then_sandbox_additions(client: htt
         "gender": "F",
         "identity_number": PERSON_ID,
         "birthdate": "1970-01-31",
+        "wallets": [],
         "account_type": "person",
         "tax_office": None,
         "kyc_status": "pending",
-        "wallets": [],
     }
 
 

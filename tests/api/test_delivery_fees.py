@@ -1,7 +1,8 @@
 """The delivery fee table (sandbox/partner/delivery/fees.py) and its sku/amount rules, through Calculate
 (POST /partner/delivery/calculate), through Create's request checks, and in the seeded world. Nothing
-here writes, so these tests use the shared read-only server; expected fees are written out from the
-published table, not computed by the app's code."""
+here writes, so these tests use the shared read-only server (lenient, the default), and a small strict
+one for the unknown-field refusal; expected fees are written out from the published table, not computed
+by the app's code."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from sandbox.partner.delivery.schemas import DeliveryCalculateResponse
 from sandbox.partner.schemas import Envelope
 from sandbox.store.models import Customer, Order, OrderItem, Partner, Payment
 from sandbox.testing.server import SandboxServer
-from tests.api.delivery_support import CREATE, create_body
+from tests.api.delivery_support import CREATE, create_body, notices
 from tests.api.helpers import field_errors, ok_data
-from tests.api.trading_helpers import refusal, snapshot
+from tests.api.trading_helpers import partner_client, refusal, snapshot
+from tests.conftest import DEMO, make_settings
 
 CALCULATE = "/partner/delivery/calculate"
 ENGLISH = {"Accept-Language": "en"}
@@ -64,6 +66,16 @@ def a_customer(server: SandboxServer, partner: str) -> str:
     with server.sandbox.store.session() as session:
         query = select(Customer.external_id).join(Partner, Partner.id == Customer.partner_id)
         return session.exec(query.where(Partner.username == partner).order_by(Customer.id)).first()
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """An empty world whose partners are all strict: an unknown body field is refused there."""
+    settings = make_settings(
+        tmp_path_factory.mktemp("delivery-fees-strict"), profile="strict", scenario="empty"
+    )
+    with SandboxServer(settings) as running:
+        yield running
 
 
 @pytest.fixture
@@ -181,13 +193,26 @@ NOT_DELIVERABLE = "Physical delivery is available for: GAU, GAG, GPT."
          "Must be one of: 'TRY', 'USD', 'EUR' or 'GBP'."),
         ({"sku": "GAU", "amount": 1, "customer_external_id": "x"}, "customer_external_id",
          "Must have at least 3 characters."),
-        ({"sku": "GAU", "amount": 1, "price": 5}, "price", "This field is not allowed."),
     ],
 )  # fmt: skip
 def test_calculate_with_an_invalid_field_returns_422_naming_it(
     english: httpx.Client, body: dict[str, Any], field: str, message: str
 ) -> None:
     assert field_errors(english.post(CALCULATE, json=body)) == {field: [message]}
+
+
+def test_strict_calculate_with_an_unknown_field_returns_422_naming_it(strict_server: SandboxServer) -> None:
+    with partner_client(strict_server, DEMO) as strict:
+        response = strict.post(CALCULATE, json={"sku": "GAU", "amount": 1, "price": 5}, headers=ENGLISH)
+
+    assert field_errors(response) == {"price": ["This field is not allowed."]}
+
+
+def test_lenient_calculate_with_an_unknown_field_ignores_it_with_a_notice(english: httpx.Client) -> None:
+    response = english.post(CALCULATE, json={"sku": "GAU", "amount": 1, "price": 5})
+
+    assert calculated(response) == {"total": 95, "items": [{"sku": "GAU", "price": 95}]}
+    assert notices(response) == ["unknown_fields: ignored price"]
 
 
 def test_calculate_with_undeliverable_sku_and_broken_amount_names_both(english: httpx.Client) -> None:
@@ -204,6 +229,9 @@ def test_calculate_messages_follow_accept_language(client: httpx.Client) -> None
 
 # -- Create: the same rules, checked before anything else -----------------------------------------
 
+# The documented customer block: every field required.
+CUSTOMER = create_body("NOBODY-404")["customer"]
+
 
 @pytest.mark.parametrize(
     ("change", "field", "message"),
@@ -216,9 +244,12 @@ def test_calculate_messages_follow_accept_language(client: httpx.Client) -> None
         ({"amount": 0}, "amount", "Must be greater than 0."),
         ({"currency_code": "JPY"}, "currency_code", "Must be one of: 'TRY', 'USD', 'EUR' or 'GBP'."),
         ({"external_id": ""}, "external_id", "Must have at least 1 characters."),
-        ({"customer": {"external_id": "C1"}}, "customer.external_id", "Must have at least 3 characters."),
-        ({"customer": {"external_id": "CUS-1", "email": "nope"}}, "customer.email",
-         "Must be a valid email address."),
+        ({"customer": CUSTOMER | {"external_id": "C1"}}, "customer.external_id",
+         "Must have at least 3 characters."),
+        ({"customer": CUSTOMER | {"email": "nope"}}, "customer.email", "Must be a valid email address."),
+        ({"customer": CUSTOMER | {"phone": "call me"}}, "customer.phone", "Must be a valid phone number."),
+        *[({"customer": {k: v for k, v in CUSTOMER.items() if k != field}}, f"customer.{field}",
+           "This field is required.") for field in CUSTOMER],
         ({"payment_type": "iban"}, "payment_type", "Must be one of: 'cash', 'creditcard' or 'credit-card'."),
         ({"address": None}, "address", "Must be an object."),
     ],

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
 import pytest
 
 from sandbox.catalog import PRODUCTS
+from sandbox.testing.server import SandboxServer
+from tests.api.customer_support import notices, strict_profile
 from tests.api.helpers import ENVELOPE_KEYS, error_body, field_errors, ok_data
 from tests.conftest import GOLDEN_GUID
 
@@ -24,6 +27,12 @@ HOSTILE = {
     "superscript_digit": "²",
     "arabic_digit": "٣",
 }
+
+
+@pytest.fixture
+def strict(server: SandboxServer) -> Iterator[None]:
+    """demo on the strict profile: api-version values and unknown body fields are refused."""
+    yield from strict_profile(server)
 
 
 # -- x-client-id ------------------------------------------------------------------------------------
@@ -45,10 +54,26 @@ def test_missing_client_id_returns_422_naming_header(
     assert body["data"]["errors"] == {"x-client-id": [message]}
 
 
-def test_empty_client_id_returns_422_missing_header(bare_client: httpx.Client) -> None:
+def test_empty_client_id_is_the_documented_default_returns_200(bare_client: httpx.Client) -> None:
     response = bare_client.get("/partner/orders/statuses", headers={"x-client-id": ""})
 
-    error_body(response, 422, "missing_header")
+    assert len(ok_data(response)) == 12
+    assert notices(response) == []
+
+
+def test_docs_curl_headers_empty_beside_real_ones_return_200(bare_client: httpx.Client) -> None:
+    """Every docs curl sample sends `--header 'api-version;' --header 'x-client-id;'` before the real ones."""
+    headers = [("api-version", ""), ("x-client-id", ""), ("api-version", "2"), ("Accept-Language", "tr")]
+
+    assert len(ok_data(bare_client.get("/partner/orders/statuses", headers=headers))) == 12
+
+
+def test_header_sent_twice_with_different_values_returns_422_conflicting_header(client: httpx.Client) -> None:
+    headers = [("api-version", "2"), ("api-version", "3"), ("Accept-Language", "en")]
+
+    body = error_body(client.get("/partner/orders/statuses", headers=headers), 422, "conflicting_header")
+
+    assert body["message"] == "The api-version header was sent with different values."
 
 
 def test_any_client_id_value_returns_200(bare_client: httpx.Client) -> None:
@@ -66,7 +91,9 @@ def test_api_version_2_3_or_absent_returns_200(client: httpx.Client, version: st
 
 
 @pytest.mark.parametrize("version", ["4", "abc", "1", "2.0"])
-def test_api_version_other_value_returns_422_invalid_header(client: httpx.Client, version: str) -> None:
+def test_api_version_other_value_strict_returns_422_invalid_header(
+    client: httpx.Client, strict: None, version: str
+) -> None:
     body = error_body(
         client.get("/partner/orders/statuses", headers={"api-version": version}), 422, "invalid_header"
     )
@@ -75,11 +102,20 @@ def test_api_version_other_value_returns_422_invalid_header(client: httpx.Client
     assert list(body["data"]["errors"]) == ["api-version"]
 
 
-def test_api_version_invalid_in_english_returns_english_message(client: httpx.Client) -> None:
+def test_api_version_invalid_strict_in_english_returns_english_message(
+    client: httpx.Client, strict: None
+) -> None:
     response = client.get("/partner/orders/statuses", headers={"api-version": "4", "Accept-Language": "en"})
 
     body = error_body(response, 422, "invalid_header")
     assert body["message"] == "The api-version header is invalid; allowed values: 2, 3."
+
+
+def test_api_version_other_number_lenient_returns_200_with_notice(client: httpx.Client) -> None:
+    response = client.get("/partner/orders/statuses", headers={"api-version": "4"})
+
+    assert len(ok_data(response)) == 12
+    assert notices(response) == ["api_version: api-version 4 accepted"]
 
 
 # -- Accept-Language --------------------------------------------------------------------------------
@@ -192,12 +228,29 @@ def test_duplicate_json_keys_last_value_wins(client: httpx.Client) -> None:
     assert ok_data(client.post("/partner/order", content=body, headers=JSON))["guid"] == GOLDEN_GUID
 
 
-@pytest.mark.parametrize(("body", "errors"), [
-    ('{"guid":' + "[" * 100 + "]" * 100 + "}", {"guid": ["Metin olmalıdır."]}),
-    ('{"x":' * 100 + "1" + "}" * 100, {"x": ["Bu alan tanınmıyor."]}),
-], ids=["nested_arrays", "nested_objects"])  # fmt: skip
-def test_100_level_nesting_returns_422(client: httpx.Client, body: str, errors: dict[str, list[str]]) -> None:
-    assert field_errors(client.post("/partner/order", content=body.encode(), headers=JSON)) == errors
+def test_100_level_nested_arrays_returns_422(client: httpx.Client) -> None:
+    body = '{"guid":' + "[" * 100 + "]" * 100 + "}"
+
+    assert field_errors(client.post("/partner/order", content=body.encode(), headers=JSON)) == {
+        "guid": ["Metin olmalıdır."]
+    }
+
+
+def test_100_level_nested_objects_strict_returns_422(client: httpx.Client, strict: None) -> None:
+    body = '{"x":' * 100 + "1" + "}" * 100
+
+    assert field_errors(client.post("/partner/order", content=body.encode(), headers=JSON)) == {
+        "x": ["Bu alan tanınmıyor."]
+    }
+
+
+def test_100_level_nested_objects_lenient_are_ignored_with_notice(client: httpx.Client) -> None:
+    body = '{"x":' * 100 + "1" + "}" * 100
+
+    response = client.post("/partner/order", content=body.encode(), headers=JSON)
+
+    error_body(response, 422, "order_identifier_required")
+    assert notices(response) == ["unknown_fields: ignored x"]
 
 
 @pytest.mark.parametrize("body", [b"[]", b"null", b'"guid"', b"42"])
@@ -258,8 +311,15 @@ FAILURES = [
 
 @pytest.mark.parametrize(("method", "path", "headers", "body", "status"), FAILURES, ids=lambda v: str(v)[:20])
 def test_error_body_has_exactly_envelope_keys(
-    server, method: str, path: str, headers: dict[str, str], body: bytes | None, status: int
+    server: SandboxServer,
+    strict: None,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    status: int,
 ) -> None:
+    """Under the strict profile, so that the rules the docs do not state (api-version) fail too."""
     auth = None if "authorization" in headers else httpx.DigestAuth("demo", "demo-secret")
     with httpx.Client(base_url=server.url, auth=auth, headers={"x-client-id": "web"}) as http:
         response = http.request(method, path, headers=headers, content=body)

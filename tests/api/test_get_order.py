@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from sandbox.partner.schemas import Envelope
 from sandbox.store.models import Order as OrderRow
 from sandbox.store.models import WebhookEvent
 from sandbox.testing.server import SandboxServer
+from tests.api.customer_support import notices, strict_profile
 from tests.api.helpers import error_body, field_errors, ok_data
 from tests.conftest import GOLDEN_GUID
 
@@ -29,6 +31,12 @@ UNKNOWN = {
 CARD_NUMBER = re.compile(r"^\d{6}\*{6}\d{4}$")
 ORDER_AT = re.compile(r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}$")
 CENT = Decimal("0.01")
+
+
+@pytest.fixture
+def strict(server: SandboxServer) -> Iterator[None]:
+    """demo on the strict profile: unknown body fields are refused."""
+    yield from strict_profile(server)
 
 
 @pytest.fixture(scope="module")
@@ -229,14 +237,23 @@ def test_order_alternative_push_hook_not_boolean_returns_422(
     ("guid_", "en", "This field is not allowed."),
     ("customer", "en", "This field is not allowed."),
 ])  # fmt: skip
-def test_order_alternative_unknown_body_field_returns_422_extra_forbidden(
-    client: httpx.Client, order: dict[str, Any], field: str, locale: str, message: str
+def test_order_alternative_unknown_body_field_strict_returns_422_extra_forbidden(
+    client: httpx.Client, strict: None, order: dict[str, Any], field: str, locale: str, message: str
 ) -> None:
     response = client.post(
         "/partner/order", json={"guid": order["guid"], field: 1}, headers={"Accept-Language": locale}
     )
 
     assert field_errors(response) == {field: [message]}
+
+
+def test_order_alternative_unknown_body_field_lenient_returns_order_with_notice(
+    client: httpx.Client, order: dict[str, Any]
+) -> None:
+    response = client.post("/partner/order", json={"guid": order["guid"], "customer": 1})
+
+    assert ok_data(response) == order
+    assert notices(response) == ["unknown_fields: ignored customer"]
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -25,8 +25,10 @@ from tests.api.customer_support import (
     kyc_body,
     new_company,
     new_person,
+    notices,
     seeded_customers,
     stored_customer,
+    strict_profile,
     unique_id,
 )
 from tests.api.helpers import error_body, field_errors, ok_data
@@ -38,6 +40,12 @@ MISMATCH_EN = "The KYC identity number does not match the customer's."
 @pytest.fixture
 def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
+
+
+@pytest.fixture
+def strict(server: SandboxServer) -> Iterator[None]:
+    """demo on the strict profile: identity numbers are checked, unknown fields refused."""
+    yield from strict_profile(server)
 
 
 # -- Get -----------------------------------------------------------------------------------------------
@@ -202,7 +210,7 @@ def test_upsert_number_other_than_stored_returns_422_and_keeps_status(client: ht
     assert get_kyc(client, external_id)["status"] == "pending"
 
 
-def test_upsert_docs_example_number_fails_checksum_422(client: httpx.Client) -> None:
+def test_upsert_docs_example_number_strict_fails_checksum_422(client: httpx.Client, strict: None) -> None:
     external_id = new_person(client, "kyc-docs", identity_number=None)
 
     response = client.post("/partner/customer/kyc", json=kyc_body(external_id, DOCS_PERSON_ID))
@@ -213,7 +221,16 @@ def test_upsert_docs_example_number_fails_checksum_422(client: httpx.Client) -> 
     assert get_kyc(client, external_id)["identity_number"] is None
 
 
-def test_upsert_company_with_eleven_digits_returns_422(client: httpx.Client) -> None:
+def test_upsert_docs_example_number_lenient_approves_with_notice(client: httpx.Client) -> None:
+    external_id = new_person(client, "kyc-docs-lenient", identity_number=None)
+
+    response = client.post("/partner/customer/kyc", json=kyc_body(external_id, DOCS_PERSON_ID))
+
+    assert (ok_data(response)["status"], ok_data(response)["identity_number"]) == ("approved", DOCS_PERSON_ID)
+    assert notices(response) == ["identity_number: identity_number accepted without the T.C. kimlik no check"]
+
+
+def test_upsert_company_with_eleven_digits_strict_returns_422(client: httpx.Client, strict: None) -> None:
     external_id = new_company(client, "kyc-co-tckn", identity_number=None)
 
     response = client.post(
@@ -228,7 +245,6 @@ def test_upsert_company_with_eleven_digits_returns_422(client: httpx.Client) -> 
     [
         ({"customer_external_id": "kyc-someone"}, {"identity_number": ["This field is required."]}),
         ({"identity_number": PERSON_ID}, {"customer_external_id": ["This field is required."]}),
-        ({**kyc_body("kyc-someone"), "status": "approved"}, {"status": ["This field is not allowed."]}),
         ({**kyc_body("kyc-someone"), "birthdate": "1990.12.31"},
          {"birthdate": ["Must be a date between 1900 and 2999 as YYYY-MM-DD or DD-MM-YYYY."]}),
     ],
@@ -237,6 +253,14 @@ def test_upsert_invalid_body_returns_422(client: httpx.Client, body: dict[str, A
     response = client.post("/partner/customer/kyc", json=body, headers={"Accept-Language": "en"})
 
     assert field_errors(response) == errors
+
+
+def test_upsert_unknown_field_strict_returns_422(client: httpx.Client, strict: None) -> None:
+    body = {**kyc_body("kyc-someone"), "status": "approved"}
+
+    response = client.post("/partner/customer/kyc", json=body, headers={"Accept-Language": "en"})
+
+    assert field_errors(response) == {"status": ["This field is not allowed."]}
 
 
 def test_upsert_unknown_customer_returns_404(client: httpx.Client) -> None:

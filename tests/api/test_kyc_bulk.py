@@ -23,6 +23,8 @@ from tests.api.customer_support import (
     kyc_body,
     new_company,
     new_person,
+    notices,
+    strict_profile,
 )
 from tests.api.helpers import field_errors, ok_data
 
@@ -36,7 +38,15 @@ def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
 
 
-def test_bulk_mixed_records_each_succeed_or_fail_alone(client: httpx.Client, clock: Clock) -> None:
+@pytest.fixture
+def strict(server: SandboxServer) -> Iterator[None]:
+    """demo on the strict profile: a record's identity checksum and unknown fields fail that record."""
+    yield from strict_profile(server)
+
+
+def test_bulk_mixed_records_strict_each_succeed_or_fail_alone(
+    client: httpx.Client, clock: Clock, strict: None
+) -> None:
     approved = new_person(client, "kyc-bulk-ok")
     mismatched = new_person(client, "kyc-bulk-mismatch")
     rejected = new_company(client, "kyc-bulk-co", identity_number="1111111111")
@@ -74,7 +84,7 @@ def test_bulk_mixed_records_each_succeed_or_fail_alone(client: httpx.Client, clo
     assert all(list(result) == RESULT_KEYS for result in data["results"])
 
 
-def test_bulk_failed_records_write_nothing(client: httpx.Client) -> None:
+def test_bulk_failed_records_strict_write_nothing(client: httpx.Client, strict: None) -> None:
     good = new_person(client, "kyc-bulk-good")
     bad = new_person(client, "kyc-bulk-bad")
     blank = new_person(client, "kyc-bulk-blank", identity_number=None, birthdate=None)
@@ -96,6 +106,21 @@ def test_bulk_failed_records_write_nothing(client: httpx.Client) -> None:
         "pending", None, None,
     )  # fmt: skip
     assert get_kyc(client, good)["status"] == "approved"
+
+
+def test_bulk_records_breaking_lenient_rules_succeed_with_notices(client: httpx.Client) -> None:
+    records = [
+        kyc_body(new_person(client, "kyc-bulk-docs", identity_number=None), DOCS_PERSON_ID),
+        kyc_body(new_person(client, "kyc-bulk-extra"), extra=1),
+    ]
+
+    response = client.post("/partner/customer/kyc/bulk", json={"records": records})
+
+    assert [result["kyc"]["status"] for result in ok_data(response)["results"]] == ["approved", "approved"]
+    assert notices(response) == [
+        "identity_number: identity_number accepted without the T.C. kimlik no check",
+        "unknown_fields: ignored extra",
+    ]
 
 
 def test_bulk_errors_follow_accept_language(client: httpx.Client) -> None:

@@ -14,10 +14,15 @@ import pytest
 
 from sandbox.catalog import SKUS, STATUSES
 from sandbox.lifecycle.flows import reachable_by_type
+from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import all_orders, error_body, field_errors, ok_data, order_time
 
 Orders = list[dict[str, Any]]
+# The default world's 400 random orders are split evenly between demo and acme; demo also holds the
+# orders the docs name (the golden order and fixtures/golden/documented-world.json's two).
+ACME_ORDERS = 400 // 2
+DEMO_ORDERS = ACME_ORDERS + DOCUMENTED_ORDERS  # 203: 7 pages of 30, the last one of 23
 PREVIOUS, NEXT = "&laquo; Previous", "Next &raquo;"
 
 
@@ -38,7 +43,7 @@ def test_orders_without_query_returns_first_10_newest_first(
     page = ok_data(client.get("/partner/orders"))
 
     assert (page["current_page"], page["per_page"], page["from"], page["to"]) == (1, 10, 1, 10)
-    assert page["total"] == len(demo_orders) == 201
+    assert page["total"] == len(demo_orders) == DEMO_ORDERS
     assert guids(page["data"]) == guids(demo_orders[:10])
     times = [order_time(o) for o in demo_orders]
     assert times == sorted(times, reverse=True)
@@ -72,7 +77,7 @@ def test_orders_page_below_1_returns_422(client: httpx.Client, number: str) -> N
 def test_orders_page_beyond_last_returns_empty_data(client: httpx.Client, server: SandboxServer) -> None:
     page = ok_data(client.get("/partner/orders", params={"total": 30, "page": 9}))
 
-    assert (page["current_page"], page["last_page"], page["total"]) == (9, 7, 201)
+    assert (page["current_page"], page["last_page"], page["total"]) == (9, 7, DEMO_ORDERS)
     assert (page["data"], page["from"], page["to"], page["next_page_url"]) == ([], None, None, None)
     assert page["prev_page_url"] == f"{server.url}/partner/orders?total=30&page=8"
 
@@ -80,7 +85,9 @@ def test_orders_page_beyond_last_returns_empty_data(client: httpx.Client, server
 def test_orders_last_page_returns_the_remainder(client: httpx.Client) -> None:
     page = ok_data(client.get("/partner/orders", params={"total": 30, "page": 7}))
 
-    assert (len(page["data"]), page["from"], page["to"], page["next_page_url"]) == (21, 181, 201, None)
+    assert (len(page["data"]), page["from"], page["to"], page["next_page_url"]) == (
+        DEMO_ORDERS - 180, 181, DEMO_ORDERS, None,
+    )  # fmt: skip
 
 
 # -- filters -----------------------------------------------------------------------------------------
@@ -202,8 +209,8 @@ def test_orders_filter_end_date_before_start_date_returns_422(client: httpx.Clie
 
 
 @pytest.mark.parametrize(("params", "total"), [
-    ({"startDate": "1900-01-01"}, 201),
-    ({"endDate": "2999-12-31"}, 201),
+    ({"startDate": "1900-01-01"}, DEMO_ORDERS),
+    ({"endDate": "2999-12-31"}, DEMO_ORDERS),
     ({"startDate": "31-12-2999"}, 0),
     ({"endDate": "01-01-1900"}, 0),
 ], ids=["start_1900", "end_2999", "start_2999", "end_1900"])  # fmt: skip
@@ -333,7 +340,7 @@ def test_orders_union_of_pages_equals_filtered_total_without_duplicates(
 
 
 def test_orders_demo_and_acme_see_disjoint_orders(demo_orders: Orders, acme_orders: Orders) -> None:
-    assert (len(demo_orders), len(acme_orders)) == (201, 200)
+    assert (len(demo_orders), len(acme_orders)) == (DEMO_ORDERS, ACME_ORDERS)
     assert set(guids(demo_orders)).isdisjoint(guids(acme_orders))
 
 

@@ -78,6 +78,33 @@ def test_approve_with_approving_card_completes_and_credits_the_metal(
     assert violations(demo) == []
 
 
+@pytest.fixture
+def manual_card_buys(trading: SandboxServer) -> Iterator[None]:
+    """Card buys wait at every step for POST /_sandbox/orders/{ref}/advance (then immediate again)."""
+    mode = f"{trading.url}/_sandbox/lifecycles/buy-card/mode"
+    assert httpx.put(mode, json={"mode": "manual"}).status_code == 200
+    yield
+    assert httpx.put(mode, json={"mode": "immediate"}).status_code == 200
+
+
+def test_approved_payment_has_no_transaction_id_until_the_order_completes(
+    demo: httpx.Client, trading: SandboxServer, manual_card_buys: None
+) -> None:
+    """documented (api-4295600): a successful payment gets its transaction id when its order completes."""
+    data = card_buy(demo)
+    answer(data["payment"]["redirect_url"], "approve")
+    confirmed = get_order(demo, data["guid"][0])
+
+    moved = httpx.post(f"{trading.url}/_sandbox/orders/{data['guid'][0]}/advance", json={})
+
+    assert moved.status_code == 200, moved.text
+    completed = get_order(demo, data["guid"][0])
+    assert (confirmed["status_name"], confirmed["payment"]["state"]) == ("Payment Confirmed", "success")
+    assert confirmed["payment"]["transaction_id"] is None
+    assert completed["status_name"] == "Completed"
+    assert re.fullmatch(r"\d{12}", completed["payment"]["transaction_id"])
+
+
 def test_approve_credits_only_metal_never_cash(demo: httpx.Client, trading: SandboxServer) -> None:
     data = card_buy(demo)
 

@@ -1,6 +1,6 @@
 """Payment Get All Types and Bin Query (sandbox decisions): localized type names, the BIN table, the
 installment rows and their commissions, and every malformed or unknown BIN. Neither endpoint writes, so
-these run against the shared read-only server."""
+these run against the shared read-only server (one test switches demo to strict for its request)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ import pytest
 
 from sandbox.partner.payments.schemas import BinResponse, PaymentType
 from sandbox.partner.schemas import Envelope
+from sandbox.testing.server import SandboxServer
 from tests.api.helpers import field_errors, ok_data
-from tests.api.trading_helpers import cents, dec
+from tests.api.trading_helpers import cents, dec, notices, profile
 
 TYPES = "/partner/payment/types"
 BIN = "/partner/payment/bin"
-# Commission per installment count in percent before the BIN's own offset (within ±0.50 points).
-BASE_RATES = {1: "1.99", 2: "3.49", 3: "4.49", 6: "7.49", 9: "10.49", 12: "13.49"}
+# documented (Card Payment Get Order): one installment has no commission. Beyond one, the commission in
+# percent before the BIN's own offset (within ±0.50 points).
+BASE_RATES = {2: "3.49", 3: "4.49", 6: "7.49", 9: "10.49", 12: "13.49"}
 INSTALLMENTS = [1, 2, 3, 6, 9, 12]
 
 
@@ -80,14 +82,22 @@ def test_bin_query_known_bin_names_network_bank_type_and_installments(
     assert [row["installment"] for row in data["installments"]] == installments
 
 
+@pytest.mark.parametrize("bin_text", ["404809", "540061", "555555", "400000", "979204", "374245", "411111"])
+def test_bin_query_single_installment_has_no_commission(client: httpx.Client, bin_text: str) -> None:
+    row = bin_data(client, bin_text, "12345.67")["installments"][0]
+
+    assert row == {"installment": 1, "amount_per_installment": 12345.67, "total": 12345.67, "comission": 0}
+
+
 @pytest.mark.parametrize("bin_text", ["404809", "540061", "555555", "400000"])
 def test_bin_query_commission_is_the_base_rate_within_half_a_point(
     client: httpx.Client, bin_text: str
 ) -> None:
     total = dec("12345.67")
 
-    rows = bin_data(client, bin_text, "12345.67")["installments"]
+    rows = bin_data(client, bin_text, "12345.67")["installments"][1:]
 
+    assert [row["installment"] for row in rows] == list(BASE_RATES)
     for row in rows:
         base = Decimal(BASE_RATES[row["installment"]]) / 100
         low, high = cents(total * (base - dec("0.005"))), cents(total * (base + dec("0.005")))
@@ -97,7 +107,7 @@ def test_bin_query_commission_is_the_base_rate_within_half_a_point(
 def test_bin_query_one_offset_per_bin_for_every_installment(client: httpx.Client) -> None:
     total = dec(10000)  # 1 % of 10 000 is 100.00: the rate shows exactly in the commission
 
-    rows = bin_data(client, "540061", 10000)["installments"]
+    rows = bin_data(client, "540061", 10000)["installments"][1:]
 
     offsets = {dec(row["comission"]) / total * 100 - Decimal(BASE_RATES[row["installment"]]) for row in rows}
     assert len(offsets) == 1
@@ -124,8 +134,8 @@ def test_bin_query_same_question_same_answer(client: httpx.Client) -> None:
 
 
 def test_bin_query_rates_differ_between_bins(client: httpx.Client) -> None:
-    first = bin_data(client, "404809")["installments"][0]["comission"]
-    second = bin_data(client, "555555")["installments"][0]["comission"]
+    first = bin_data(client, "404809")["installments"][1]["comission"]
+    second = bin_data(client, "555555")["installments"][1]["comission"]
 
     assert first != second
 
@@ -177,10 +187,26 @@ def test_bin_query_malformed_bin_returns_422_invalid_bin(client: httpx.Client, b
         ({"bin": "404809"}, "total"),
         ({"total": 100}, "bin"),
         ({"bin": 404809, "total": 100}, "bin"),
-        ({"bin": "404809", "total": 100, "currency": "TRY"}, "currency"),
     ],
 )
 def test_bin_query_invalid_body_returns_422_on_the_field(
     client: httpx.Client, body: dict[str, Any], field: str
 ) -> None:
     assert list(field_errors(client.post(BIN, json=body))) == [field]
+
+
+def test_bin_query_unknown_field_is_ignored_with_a_notice(client: httpx.Client) -> None:
+    """Lenient (the default): profile rule `unknown_fields`."""
+    response = client.post(BIN, json={"bin": "404809", "total": 100, "currency": "TRY"})
+
+    assert ok_data(response) == bin_data(client, "404809", 100)
+    assert notices(response) == ["unknown_fields: ignored currency"]
+
+
+def test_bin_query_unknown_field_under_strict_returns_422_on_it(
+    client: httpx.Client, server: SandboxServer
+) -> None:
+    with profile(server, "strict"):
+        response = client.post(BIN, json={"bin": "404809", "total": 100, "currency": "TRY"})
+
+    assert list(field_errors(response)) == ["currency"]

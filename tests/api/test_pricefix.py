@@ -26,6 +26,9 @@ from tests.api.trading_helpers import (
     fix_price,
     grams_bought,
     new_id,
+    notices,
+    price_fix_data,
+    profile,
     row_of,
     snapshot,
     token_row,
@@ -99,6 +102,15 @@ def test_price_fix_customer_external_id_is_kept_on_the_token(
     fix = fix_price(demo, customer_external_id=customer)
 
     assert token_row(trading, fix["token"]).customer_external_id == customer
+
+
+def test_price_fix_empty_customer_external_id_fixes_for_no_customer(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    """documented: the From Total Price page's curl sample sends it empty (its variable unset)."""
+    fix = fix_price(demo, customer_external_id="")
+
+    assert token_row(trading, fix["token"]).customer_external_id is None
 
 
 # -- expiry ------------------------------------------------------------------------------------------
@@ -317,12 +329,8 @@ INVALID = [
     pytest.param({"type": "digital", "total": "ten"}, "total", id="total-text"),
     pytest.param({"type": "digital", "total": True}, "total", id="total-boolean"),
     pytest.param(
-        {"type": "digital", "customer_external_id": ""}, "customer_external_id", id="customer-empty"
-    ),
-    pytest.param(
         {"type": "digital", "customer_external_id": "x" * 41}, "customer_external_id", id="customer-long"
     ),
-    pytest.param({"type": "digital", "colour": "gold"}, "colour", id="unknown-field"),
 ]
 
 
@@ -331,6 +339,28 @@ def test_price_fix_invalid_body_returns_422_naming_the_field(
     demo: httpx.Client, body: dict[str, Any], field: str
 ) -> None:
     assert list(field_errors(demo.post(PRICEFIX, json=body))) == [field]
+
+
+def test_price_fix_unknown_field_is_ignored_with_a_notice(demo: httpx.Client) -> None:
+    """Lenient (the default): profile rule `unknown_fields`."""
+    response = demo.post(PRICEFIX, json={"type": "digital", "colour": "gold"})
+
+    assert price_fix_data(response)["currency"] == "TRY"
+    assert notices(response) == ["unknown_fields: ignored colour"]
+
+
+def test_price_fix_unknown_field_under_strict_returns_422_naming_it(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    before = snapshot(trading)
+
+    with profile(trading, "strict"):
+        response = demo.post(
+            PRICEFIX, json={"type": "digital", "colour": "gold"}, headers={"Accept-Language": "en"}
+        )
+
+    assert field_errors(response) == {"colour": ["This field is not allowed."]}
+    assert snapshot(trading) == before
 
 
 def test_price_fix_total_1e309_returns_422_naming_total(demo: httpx.Client) -> None:

@@ -1,5 +1,7 @@
 """Sell (POST /partner/order/digital/sell) that succeeds, B2B and B2B2C: metal back to cash at the token's
-sell price, one order per item, and exactly what it writes. Refusals are in test_sell_failures.py."""
+sell price, one order per item, and exactly what it writes. The partner is on the default, lenient
+profile: the rules the docs do not state let a sell through with an X-Sandbox-Notice (at the end);
+their strict refusals are in test_sell_failures.py, with every other refusal."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tests.api.helpers import ok_data
 from tests.api.trading_helpers import (
     FROZEN_AT,
     FROZEN_ORDER_AT,
+    FROZEN_ORDER_DATE,
     SELL,
     balance,
     cents,
@@ -27,10 +30,13 @@ from tests.api.trading_helpers import (
     funded_customer,
     ledger_lines,
     new_id,
+    notices,
     order_data,
     outbox,
+    refusal,
     request_rows,
     row_of,
+    snapshot,
     status_history,
     token_row,
     wallets_match_ledger,
@@ -74,7 +80,8 @@ def test_sell_response_keys_in_documented_order(demo: httpx.Client, trading: San
 
     data = sell(demo, fix_price(demo), [{"sku": "GAU", "amount": 1}])
 
-    assert list(data) == ["order_code", "guid", "price", "tax", "total", "order_at", "orders"]
+    assert list(data) == ["order_code", "guid", "price", "tax", "total", "order_at", "orders", "payment"]
+    assert data["payment"] is None
 
 
 def test_sell_b2b_returns_one_completed_sell_order_at_sell_price(
@@ -90,6 +97,7 @@ def test_sell_b2b_returns_one_completed_sell_order_at_sell_price(
 
     order = data["orders"][0]
     assert (data["price"], data["tax"], data["total"], data["order_at"]) == (total, 0, total, FROZEN_ORDER_AT)
+    assert order["order_at"] == FROZEN_ORDER_DATE  # documented: an Order's dd-mm-YYYY HH:MM
     assert (order["type"], order["status_name"], order["external_id"], order["customer"]) == (
         "Sell",
         "Completed",
@@ -264,4 +272,85 @@ def test_sell_order_then_readable_by_get_order(demo: httpx.Client, trading: Sand
     response = demo.get(f"/partner/order/{order['order_code']}")
 
     Envelope[Order].model_validate(response.json())
-    assert ok_data(response) == {**order, "order_at": "10-03-2025 12:30"}
+    assert ok_data(response) == order
+
+
+# -- lenient profile: the rules the docs do not state ------------------------------------------------
+
+
+def sell_response(http: httpx.Client, token: str, customer: str | None, **body: Any) -> httpx.Response:
+    payload = {"price_token": token, "external_id": new_id("SELL"), "items": [{"sku": "GAU", "amount": 1}]}
+    if customer is not None:
+        payload["customer"] = {"external_id": customer}
+    return http.post(SELL, json={**payload, **body})
+
+
+def test_sell_customer_with_pending_kyc_succeeds_with_a_notice(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    customer = funded_customer(trading, asset="GAU", amount=dec("2"), kyc_status="pending")
+
+    response = sell_response(demo, fix_price(demo)["token"], customer)
+
+    assert order_data(response)["orders"][0]["customer"]["external_id"] == customer
+    assert notices(response) == ["kyc_approved: customer KYC is pending"]
+    assert balance(trading, customer_external_id=customer, asset="GAU") == 1
+
+
+def test_sell_customer_with_rejected_kyc_is_refused_and_writes_nothing(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    """A rejected KYC refuses in both profiles."""
+    customer = funded_customer(trading, asset="GAU", amount=dec("2"), kyc_status="rejected")
+    token = fix_price(demo)["token"]
+    before = snapshot(trading)
+
+    response = sell_response(demo, token, customer)
+
+    refusal(response, 403, "kyc_rejected")
+    assert notices(response) == []
+    assert (snapshot(trading), token_row(trading, token).used_at) == (before, None)
+
+
+def test_sell_with_a_token_fixed_for_another_customer_succeeds_with_a_notice(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    owner, seller = gold_customer(trading), gold_customer(trading)
+
+    response = sell_response(demo, fix_price(demo, customer_external_id=owner)["token"], seller)
+
+    assert order_data(response)["orders"][0]["customer"]["external_id"] == seller
+    assert notices(response) == [
+        f"price_token_customer: a token fixed for customer {owner} priced this order"
+    ]
+    assert balance(trading, customer_external_id=seller, asset="GAU") == 1
+
+
+def test_sell_currency_code_other_than_the_tokens_sells_in_the_tokens_currency_with_a_notice(
+    demo: httpx.Client, trading: SandboxServer
+) -> None:
+    customer = gold_customer(trading)
+    fix = fix_price(demo, currency="GBP")
+
+    response = sell_response(demo, fix["token"], customer, currency_code="TRY")
+
+    data = order_data(response)
+    assert (data["orders"][0]["currency_code"], dec(data["total"])) == (
+        "GBP",
+        dec(row_of(fix, "GAU")["sell_price"]),
+    )
+    assert notices(response) == [
+        "price_token_currency: currency_code TRY ignored: the token's prices are in GBP"
+    ]
+    assert balance(trading, customer_external_id=customer, asset="GBP") == dec(data["total"])
+    assert balance(trading, customer_external_id=customer, asset="TRY") == 0
+
+
+def test_sell_item_with_a_topup_ignores_it_with_a_notice(demo: httpx.Client, trading: SandboxServer) -> None:
+    customer = gold_customer(trading)
+    items = [{"sku": "GAU", "amount": 1, "topup": {"price": 10}}]
+
+    response = sell_response(demo, fix_price(demo)["token"], customer, items=items)
+
+    assert order_data(response)["orders"][0]["items"][0]["amount"] == 1
+    assert notices(response) == ["unknown_fields: ignored topup"]  # named without its path

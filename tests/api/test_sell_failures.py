@@ -1,6 +1,11 @@
 """Sell refusals: KYC, unknown customer, more metal than held, currency and customer mismatches, product
 errors and token lifecycle; each writes nothing, and the corrected request with the same token and
-external_id then succeeds."""
+external_id then succeeds.
+
+The partner is on the strict profile (sandbox/core/profile.py), so the rules the docs do not state (a
+pending KYC, the token's customer and currency, unknown fields) refuse here too; what a lenient partner
+gets instead is in test_sell.py.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +43,7 @@ ONE_GRAM = [{"sku": "GAU", "amount": 1}]
 
 @pytest.fixture(scope="module")
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "sell-failures") as running:
+    with dedicated_server(tmp_path_factory, "sell-failures", profile="strict") as running:
         fund(running, asset="GAU", amount=Decimal(1_000))
         fund(running, amount=Decimal(1_000_000))
         yield running
@@ -62,13 +67,15 @@ def gold_customer(trading: SandboxServer, grams: str = "1", kyc_status: str = "a
     return funded_customer(trading, asset="GAU", amount=dec(grams), kyc_status=kyc_status)
 
 
-def _kyc(status: str) -> Callable[[SandboxServer, httpx.Client], Refused]:
+def _kyc(status: str, key: str) -> Callable[[SandboxServer, httpx.Client], Refused]:
+    """A customer whose KYC is `status`; corrected by approving it."""
+
     def prepare(trading: SandboxServer, demo: httpx.Client) -> Refused:
         customer = gold_customer(trading, kyc_status=status)
         bad = order_body(
             fix_price(demo, customer_external_id=customer)["token"], customer={"external_id": customer}
         )
-        return Refused(403, "kyc_required", None, bad, bad, lambda: set_kyc(trading, customer, "approved"))
+        return Refused(403, key, None, bad, bad, lambda: set_kyc(trading, customer, "approved"))
 
     return prepare
 
@@ -131,8 +138,8 @@ def _partner_oversell(trading: SandboxServer, demo: httpx.Client) -> Refused:
 
 
 CASES: dict[str, Callable[[SandboxServer, httpx.Client], Refused]] = {
-    "kyc-pending": _kyc("pending"),
-    "kyc-rejected": _kyc("rejected"),
+    "kyc-pending": _kyc("pending", "kyc_required"),
+    "kyc-rejected": _kyc("rejected", "kyc_rejected"),
     "unknown-customer": _unknown_customer,
     "more-than-held": _customer(
         "1", [{"sku": "GAU", "amount": 1.0001}], ONE_GRAM, 422, "insufficient_balance"
@@ -170,6 +177,7 @@ CASES: dict[str, Callable[[SandboxServer, httpx.Client], Refused]] = {
         "items.0.product_id",
     ),
     "amount-missing": _customer("1", [{"sku": "GAU"}], ONE_GRAM, 422, "validation_failed", "items.0.amount"),
+    # a sell item has no `topup`: an unknown field, refused under strict
     "topup-not-for-sale": _customer(
         "1",
         [{"sku": "GAU", "amount": 1, "topup": {"price": 10}}],

@@ -1,5 +1,6 @@
-"""Shared by the price-fix, buy and sell tests: a dedicated server on a frozen business clock, direct
-ledger funding, database read-backs, wire-model checks and the partner's rounding rules.
+"""Shared by the price-fix, buy and sell tests: a dedicated server on a frozen business clock, the
+partner's profile (lenient or strict), direct ledger funding, database read-backs, wire-model checks and
+the partner's rounding rules.
 
 Every module that writes builds its own server (the session `server` stays read-only), and every test
 starts at `FROZEN_AT`, so prices, expiry and `order_at` are the same whatever order tests run in.
@@ -50,7 +51,8 @@ SELL = "/partner/order/digital/sell"
 
 # 12:30:15 in Istanbul: a second inside a minute, so a few seconds later is still the same market minute.
 FROZEN_AT = datetime(2025, 3, 10, 9, 30, 15, tzinfo=UTC)
-FROZEN_ORDER_AT = "2025-03-10 12:30:15"
+FROZEN_ORDER_AT = "2025-03-10 12:30:15"  # a buy/sell answer's top-level order_at
+FROZEN_ORDER_DATE = "10-03-2025 12:30"  # documented: an Order's order_at (`dd-mm-YYYY HH:MM`)
 CENT = Decimal("0.01")
 TENTH_MILLIGRAM = Decimal("0.0001")
 SKUS = ("GAU", "GAG", "BGAU", "BGAG", "GPT", "GPD")
@@ -62,9 +64,12 @@ _serial = itertools.count(1)
 
 
 @contextmanager
-def dedicated_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[SandboxServer]:
-    """A fresh seeded world (seed 42) in its own database file, its business clock frozen at FROZEN_AT."""
-    settings = make_settings(tmp_path_factory.mktemp(name))
+def dedicated_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, **settings: Any
+) -> Iterator[SandboxServer]:
+    """A fresh seeded world (seed 42) in its own database file, its business clock frozen at FROZEN_AT;
+    `settings` override make_settings' (e.g. `profile="strict"`)."""
+    settings = make_settings(tmp_path_factory.mktemp(name), **settings)
     with SandboxServer(settings, clock=Clock(frozen_at=FROZEN_AT), nonce_clock=Clock()) as running:
         yield running
 
@@ -75,6 +80,26 @@ def partner_client(server: SandboxServer, credentials: tuple[str, str]) -> Itera
         base_url=server.url, auth=httpx.DigestAuth(*credentials), headers=PARTNER_HEADERS, timeout=30
     ) as http:
         yield http
+
+
+@contextmanager
+def profile(server: SandboxServer, name: str, partner: str = "demo") -> Iterator[None]:
+    """The partner on profile `name` (lenient or strict) for the block, then the server's default again."""
+
+    def put(value: str | None) -> None:
+        response = httpx.put(f"{server.url}/_sandbox/profile", json={"partner": partner, "profile": value})
+        assert response.status_code == 200, response.text
+
+    put(name)
+    try:
+        yield
+    finally:
+        put(None)
+
+
+def notices(response: httpx.Response) -> list[str]:
+    """Every X-Sandbox-Notice of a lenient answer, in order: one per profile rule the request broke."""
+    return response.headers.get_list("X-Sandbox-Notice")
 
 
 def new_id(prefix: str) -> str:
@@ -273,6 +298,18 @@ def available(
             _customer(session, partner_id, customer_external_id).id if customer_external_id else None
         )
         return ledger.available(session, partner_id, customer_id, asset)
+
+
+def wallet_entries(
+    server: SandboxServer, customer_external_id: str, asset: str = "TRY", partner: str = "demo"
+) -> list[tuple[Decimal, str, str | None]]:
+    """(amount, kind, description) of every ledger entry of the customer's `asset` wallet, oldest first."""
+    partner_id = server.sandbox.partner_id(partner)
+    with server.sandbox.store.session() as session:
+        customer_id = _customer(session, partner_id, customer_external_id).id
+        found = ledger.find_wallet(session, partner_id, customer_id, asset)
+        query = select(LedgerEntry).where(LedgerEntry.wallet_id == (found.id if found else -1))
+        return [(e.amount, e.kind, e.description) for e in session.exec(query.order_by(LedgerEntry.id))]
 
 
 def _customer(session, partner_id: int, external_id: str) -> Customer:

@@ -4,8 +4,9 @@ real partner account runs.
 
     pytest tests/contract --minted-sandbox-url https://api.staging.mintedconnect.com
 
-with `MINTED_USERNAME` and `MINTED_PASSWORD` in the environment. Tests marked `fresh_world` need the
-sandbox's seeded world and its control API (a reset): they are deselected against another host.
+with `MINTED_USERNAME` and `MINTED_PASSWORD` in the environment. Tests marked `sandbox_only` need the
+sandbox itself (its seeded world, its control API, its process): they are deselected against another
+host.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def remote_url(config: pytest.Config) -> str | None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "fresh_world: needs the sandbox's seeded world and a reset (not run against another host)",
+        "sandbox_only: needs the sandbox itself: its seeded world, control API or process (not run "
+        "against another host)",
     )
 
 
@@ -43,7 +45,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep, drop = [], []
     for item in items:
         is_contract = item.path.is_relative_to(os.path.dirname(__file__))
-        (drop if is_contract and item.get_closest_marker("fresh_world") else keep).append(item)
+        (drop if is_contract and item.get_closest_marker("sandbox_only") else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

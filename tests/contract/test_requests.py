@@ -2,7 +2,7 @@
 
 One test per request example, in the order an integrator reading the docs meets them; the steps a
 test needs first are the docs' own examples too (`Docs`). On the sandbox each test starts from a fresh
-default world; `fresh_world` tests rely on what that world seeds from the docs (MTD0018232, the card
+default world; `sandbox_only` tests rely on what that world seeds from the docs (MTD0018232, the card
 token, the order guid of Get Order (Alternative), ...) and are not run against another host.
 The curl headers of every page come along: empty `x-client-id` and `api-version` beside the real one.
 """
@@ -17,7 +17,7 @@ import pytest
 from tests.contract.docs import Docs, fresh_id, notices, ok
 from tests.contract.pages import bind, page, pages, placeholders, request_example
 
-fresh_world = pytest.mark.fresh_world
+sandbox_only = pytest.mark.sandbox_only
 
 
 # -- Customers ------------------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def test_update_customer_example_updates_the_customer_the_path_names(docs: Docs)
         assert notices(response) == ["update_external_id", "identity_number"]
 
 
-@fresh_world
+@sandbox_only
 def test_update_customer_curl_sample_updates_mtd0018232(docs: Docs) -> None:
     body = bind(request_example("update-customer"), {})
     data = ok(docs.send("update-customer", body, path="/partner/customer/MTD0018232"))
@@ -78,7 +78,7 @@ def test_get_customer_path_returns_the_created_customer(docs: Docs) -> None:
     )
 
 
-@fresh_world
+@sandbox_only
 def test_get_customer_curl_sample_returns_mtd0018232(docs: Docs) -> None:
     data = ok(docs.send("get-customer", path="/partner/customer/MTD0018232"))
     assert (data["fullname"], data["identity_number"], data["birthdate"]) == (
@@ -138,7 +138,7 @@ def test_price_fix_from_total_price_curl_sample_with_its_empty_customer_fixes_pa
 # -- Buy and sell ---------------------------------------------------------------------------------------
 
 
-@fresh_world
+@sandbox_only
 def test_buy_silver_example_as_printed_buys_ten_grams_for_mtd0018232(docs: Docs) -> None:
     """No price_token, `product_id` as Apidog's `{{product_1}}` text, `currency_code: GBP`."""
     body = bind(request_example("buy-silver-b2b2c-from-amount"), {"product_1": 3000002})
@@ -173,7 +173,7 @@ def test_buy_silver_example_for_a_new_customer_creates_it_and_completes(docs: Do
     assert {row["currency_code"]: row["balance"] for row in balance}["GAG"] == 10
 
 
-@fresh_world
+@sandbox_only
 def test_card_payment_buy_with_card_token_example_opens_a_3d_payment(docs: Docs) -> None:
     token = docs.price_fix("1801262568")
     body = bind(request_example("card-payment-buy-with-card-token"), {"price_token": token})
@@ -193,7 +193,7 @@ def test_card_payment_buy_with_card_token_example_opens_a_3d_payment(docs: Docs)
     ) == ("new", "404809******7528", payment["token"])
 
 
-@fresh_world
+@sandbox_only
 @pytest.mark.parametrize("index", [0, 1], ids=["example", "curl-sample"])
 def test_sell_silver_partner_example_sells_a_gram_of_the_partners_silver(docs: Docs, index: int) -> None:
     """The example's `{{price_token}}` is a fixed price; the curl sample renders it empty, which the
@@ -233,7 +233,7 @@ def test_sell_silver_example_for_a_customer_who_bought_silver(docs: Docs) -> Non
 # -- Orders ---------------------------------------------------------------------------------------------
 
 
-@fresh_world
+@sandbox_only
 def test_get_order_alternative_example_finds_the_order_it_names(docs: Docs) -> None:
     body = request_example("get-order-alternative")
     data = ok(docs.send("get-order-alternative", body))
@@ -259,7 +259,7 @@ def test_get_order_path_finds_an_order_by_your_external_id(docs: Docs, name: str
 # -- Balances and delivery -----------------------------------------------------------------------------
 
 
-@fresh_world
+@sandbox_only
 def test_customer_balance_path_as_printed_lists_the_customers_wallets(docs: Docs) -> None:
     rows = ok(docs.send("customer-balance"))
     assert [(row["customer_external_id"], row["currency_code"]) for row in rows][:2] == [
@@ -268,7 +268,7 @@ def test_customer_balance_path_as_printed_lists_the_customers_wallets(docs: Docs
     ]
 
 
-@fresh_world
+@sandbox_only
 def test_delivery_create_example_ships_three_grams_of_gold(docs: Docs) -> None:
     """The Buy example (for gold) first: MTD0018232 holds 10 grams, then delivers 3 of them."""
     docs.buy(product_id=3000001)

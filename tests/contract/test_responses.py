@@ -17,7 +17,7 @@ from tests.contract.docs import Docs, fresh_id, ok
 from tests.contract.fidelity import DIFFERENCES
 from tests.contract.pages import bind, pages, request_example, response_example
 
-fresh_world = pytest.mark.fresh_world
+sandbox_only = pytest.mark.sandbox_only
 
 
 def assert_matches(name: str, response: httpx.Response) -> None:
@@ -46,14 +46,14 @@ def test_price_fix_answer_matches_the_example(docs: Docs) -> None:
     assert_matches("price-fix-get-prices-from-amount", docs.send("price-fix-get-prices-from-amount", body))
 
 
-@fresh_world
+@sandbox_only
 def test_get_order_alternative_answer_matches_the_example(docs: Docs) -> None:
     """The seed page's own order, seeded as printed (its request names it by guid)."""
     body = {"guid": "896AE1AC-E26F-4291-80B2-BF80DE0A920A", "push_hook": True}
     assert_matches("get-order-alternative", docs.send("get-order-alternative", body))
 
 
-@fresh_world
+@sandbox_only
 def test_card_payment_get_order_answer_matches_the_example(docs: Docs) -> None:
     response = docs.send("card-payment-get-order", variables={"external_order_id": "HYAQA01714rqz"})
     assert_matches("card-payment-get-order", response)
@@ -64,7 +64,7 @@ def test_get_order_answer_matches_the_older_example_but_for_the_newer_shape(docs
     assert_matches("get-order", docs.send("get-order", variables={"external_order_id": external_id}))
 
 
-@fresh_world
+@sandbox_only
 def test_card_payment_buy_answer_matches_the_visible_example(docs: Docs) -> None:
     body = bind(
         request_example("card-payment-buy-with-card-token"), {"price_token": docs.price_fix("1801262568")}
@@ -83,12 +83,12 @@ def test_create_customer_answer_matches_the_visible_example(docs: Docs) -> None:
     assert_matches("create-customer", docs.send("create-customer", body))
 
 
-@fresh_world
+@sandbox_only
 def test_get_customer_answer_matches_the_visible_example(docs: Docs) -> None:
     assert_matches("get-customer", docs.send("get-customer", path="/partner/customer/555555"))
 
 
-@fresh_world
+@sandbox_only
 def test_customer_balance_answer_as_printed_matches_the_visible_example(docs: Docs) -> None:
     assert_matches("customer-balance", docs.send("customer-balance"))
 

@@ -170,12 +170,14 @@ def test_immediate_delivery_is_shipped_and_completed_in_the_create_request(
     address = {"fullname": "Deniz Kaya", "phone": "+905321112233", "city": "İstanbul", "county": "Kadıköy",
                "district": "Moda Mah.", "address": "Moda Caddesi No:12 D:3", "zipcode": "34710"}  # fmt: skip
     response = client.post("/partner/delivery/create", json={
-        "customer": {"external_id": CUSTOMER}, "external_id": "immediate-delivery", "sku": "GAU", "amount": 2,
+        "customer": {"external_id": CUSTOMER, "firstname": "Deniz", "lastname": "Kaya",
+                     "phone": "+905321112233", "email": "deniz@example.com"},
+        "external_id": "immediate-delivery", "sku": "GAU", "amount": 2,
         "address": {"billing": {**address, "invoice_type": "Individual", "email": "deniz@example.com"},
                     "shipping": address},
     })  # fmt: skip
 
-    order = response.json()["data"]["orders"][0]
+    order = response.json()["data"]  # the one order Delivery Create answers
     assert (response.status_code, order["status_name"]) == (200, "Completed")
     assert order["delivery"]["cargo_tracking_number"].startswith("MNG")
     with server.sandbox.store.session() as session:

@@ -14,10 +14,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from sandbox.catalog import STATUS_NAMES
+from sandbox.config import Settings
 from sandbox.core.clock import Clock
 from sandbox.lifecycle.flows import FLOWS
 from sandbox.store.models import Customer, LedgerEntry, Order, Partner, Wallet
-from sandbox.store.seed import WorldSpec
+from sandbox.store.seed import WorldSpec, documented
 from sandbox.testing.server import SandboxServer
 from tests.conftest import DEMO, GOLDEN_GUID, PARTNER_HEADERS, make_settings
 
@@ -26,6 +27,9 @@ GOLDEN_CUSTOMER = "92440753"  # the golden order's customer: seeded, KYC approve
 HOOK = {"partner": "demo", "url": "http://127.0.0.1:9/hooks", "secret": "whsec-test"}
 FAULT = {"match": {"method": "POST", "path": "/partner/never/*"}, "effect": {"type": "error", "status": 503}}
 COVERAGE = sum(len(flow.reachable()) for flow in FLOWS.values())
+# Every world with orders also holds, for demo, the orders the docs name (the golden one first).
+DOCUMENTED = documented.load(Settings().fixtures_dir)
+DEFAULT_ORDERS = 400 + len(DOCUMENTED.orders)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +116,7 @@ def test_reset_after_a_buy_restores_orders_wallets_and_ledger_exactly(server: Sa
 
     assert dump(server) == before
     assert data["reset"] is True
-    assert data["orders"] == 401
+    assert data["orders"] == DEFAULT_ORDERS
 
 
 def test_reset_of_the_default_world_takes_under_200_ms(server: SandboxServer) -> None:
@@ -197,7 +201,7 @@ def test_reset_after_a_restart_goes_back_to_the_seeded_world_not_the_restarted_o
 # -- seed and scenarios ----------------------------------------------------------------------------
 
 
-def test_seed_every_status_holds_one_order_per_flow_and_status_per_partner_plus_the_golden(
+def test_seed_every_status_holds_one_order_per_flow_and_status_per_partner_plus_the_documented(
     server: SandboxServer,
 ) -> None:
     data = control(server, "POST", "/seed", json={"scenario": "every-status"})
@@ -208,9 +212,10 @@ def test_seed_every_status_holds_one_order_per_flow_and_status_per_partner_plus_
         for flow in FLOWS.values()
         for status in flow.reachable()
     )
-    expected[(1, "buy-cash", "Completed")] += 1  # the golden order
+    for order in DOCUMENTED.orders:  # demo's: the golden order, the card order, Get Order (Alternative)'s
+        expected[(1, order["flow"], order["data"]["status_name"])] += 1
     assert per_flow_status(server) == expected
-    assert (data["scenario"], data["orders"]) == ("every-status", 2 * COVERAGE + 1)
+    assert (data["scenario"], data["orders"]) == ("every-status", 2 * COVERAGE + len(DOCUMENTED.orders))
     with partner(server) as http:
         assert http.post("/partner/order", json={"guid": GOLDEN_GUID}).status_code == 200
 
@@ -231,18 +236,20 @@ def test_seed_empty_holds_partners_and_nothing_else(server: SandboxServer) -> No
 def test_seed_busy_holds_20000_orders_and_200_customers_per_partner(server: SandboxServer) -> None:
     data = control(server, "POST", "/seed", json={"scenario": "busy"})
 
-    assert (data["orders"], data["customers"]) == (20_001, 400)
-    assert (count(server, Order), count(server, Customer)) == (20_001, 400)
+    orders = 20_000 + len(DOCUMENTED.orders)
+    assert (data["orders"], data["customers"]) == (orders, 400)
+    assert (count(server, Order), count(server, Customer)) == (orders, 400)
     assert len(per_flow_status(server)) == 2 * COVERAGE
 
 
 def test_seed_default_takes_the_settings_sizes_and_body_sizes_win(server: SandboxServer) -> None:
-    assert control(server, "POST", "/seed", json={})["orders"] == 401
+    assert control(server, "POST", "/seed", json={})["orders"] == DEFAULT_ORDERS
 
     data = control(server, "POST", "/seed", json={"orders": 100, "customers": 5})
 
-    assert (data["orders"], data["customers"]) == (101, 10)
-    assert control(server, "POST", "/seed", json={"orders": 10})["orders"] == 2 * COVERAGE + 1
+    assert (data["orders"], data["customers"]) == (100 + len(DOCUMENTED.orders), 10)
+    small = control(server, "POST", "/seed", json={"orders": 10})["orders"]
+    assert small == 2 * COVERAGE + len(DOCUMENTED.orders)
 
 
 def test_seed_unknown_scenario_is_422_listing_the_scenarios(server: SandboxServer) -> None:
@@ -282,7 +289,7 @@ def test_seed_keeps_config_and_becomes_what_reset_goes_back_to(server: SandboxSe
 
     data = control(server, "POST", "/reset")
 
-    assert (data["orders"], dump(server)) == (2 * COVERAGE + 1, seeded)
+    assert (data["orders"], dump(server)) == (2 * COVERAGE + len(DOCUMENTED.orders), seeded)
     hooks = {row["partner"]: row for row in control(server, "GET", "/webhooks")}
     assert hooks["demo"]["url"] == HOOK["url"]
     state = control(server, "GET", "/state")

@@ -16,6 +16,7 @@ from sandbox.catalog import STATUS_NAMES
 from sandbox.control.protection import is_loopback
 from sandbox.core.clock import Clock
 from sandbox.store.models import WebhookEvent
+from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
@@ -82,7 +83,11 @@ def test_state_reports_seed_scenario_and_clock(counted: SandboxServer) -> None:
 
     assert (data["seed"], data["scenario"]) == (42, "default")
     assert (data["clock"]["mode"], data["clock"]["now"]) == ("frozen", "2026-11-02T12:30:00+03:00")
-    assert sum(sum(s.values()) for p in data["partners"] for s in p["orders"].values()) == 401
+    # make_settings' 400 orders, and the orders the docs name (sandbox/store/seed/documented.py)
+    assert (
+        sum(sum(s.values()) for p in data["partners"] for s in p["orders"].values())
+        == 400 + DOCUMENTED_ORDERS
+    )
 
 
 def test_control_api_without_a_configured_token_is_open(counted: SandboxServer) -> None:

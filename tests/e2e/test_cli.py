@@ -18,6 +18,7 @@ from requests.auth import HTTPDigestAuth
 
 from sandbox.cli import tcp_listener
 from sandbox.config import Settings
+from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from tests.conftest import free_port, run_async
 
 CLI = [sys.executable, "-m", "sandbox"]
@@ -82,10 +83,11 @@ def test_seed_builds_the_requested_world_with_a_progress_bar(tmp_path: Path) -> 
         text=True,
         check=True,
     )
+    orders = 1000 + DOCUMENTED_ORDERS  # and the orders the docs name, for demo
     assert "seeding: 100%" in result.stderr
-    assert "seeded 1001 orders for 2 partners (seed 42)" in result.stderr
+    assert f"seeded {orders} orders for 2 partners (seed 42)" in result.stderr
     with sqlite3.connect(db) as connection:
-        assert connection.execute("select count(*) from orders").fetchone() == (1001,)
+        assert connection.execute("select count(*) from orders").fetchone() == (orders,)
         assert connection.execute("pragma journal_mode").fetchone() == ("wal",)
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.catalog import STATUS_IDS
 from sandbox.config import Settings
+from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
 from tests.conftest import free_port
 
 CLI = [sys.executable, "-m", "sandbox"]
-# An open Delivery order of the default world (seed 42, 400 orders): Packed → Shipped → Completed.
-OPEN_ORDER = ("OQ9B4PG4", "D47EC462-CD99-4FEB-A5F7-022F2468949D")
+DEFAULT_ORDERS = 400 + DOCUMENTED_ORDERS  # the default world, and the orders the docs name
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,6 +36,20 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "cli.db"
 
 
+@pytest.fixture(scope="module")
+def open_order(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """(order_code, guid) of the default world's first Packed Delivery order: Packed → Shipped →
+    Completed. Read from a world of its own, so that each test's `db` is still built by the command."""
+    db = tmp_path_factory.mktemp("open-order") / "world.db"
+    built = run("reset", "--db", f"sqlite:///{db}")
+    assert built.returncode == 0, built.stderr
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "select order_code, guid from orders where type = 'Delivery' and status_id = ? order by id",
+            (STATUS_IDS["Packed"],),
+        ).fetchone()
+
+
 @pytest.mark.parametrize("command", ["reset", "advance", "export-fixtures", "healthcheck"])
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
@@ -42,17 +57,18 @@ def test_every_command_has_help(command: str) -> None:
     assert result.stdout.startswith(f"usage: minted-sandbox {command}")
 
 
-def test_reset_builds_then_restores_the_seeded_world(db: Path) -> None:
+def test_reset_builds_then_restores_the_seeded_world(db: Path, open_order: tuple[str, str]) -> None:
     first = run("reset", "--db", f"sqlite:///{db}")  # nothing there yet: built first, then reset
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("reset in ") and first.stdout.rstrip().endswith(" ms, 401 orders")
-    moved = run("advance", OPEN_ORDER[0], "--db", f"sqlite:///{db}")
+    assert first.stdout.startswith("reset in ")
+    assert first.stdout.rstrip().endswith(f" ms, {DEFAULT_ORDERS} orders")
+    moved = run("advance", open_order[0], "--db", f"sqlite:///{db}")
     assert moved.returncode == 0, moved.stderr
-    before = status_of(db, OPEN_ORDER[0])
+    before = status_of(db, open_order[0])
     again = run("reset", "--everything", "--db", f"sqlite:///{db}")
     assert again.returncode == 0, again.stderr
-    assert again.stdout.rstrip().endswith(" ms, 401 orders")
-    assert status_of(db, OPEN_ORDER[0]) != before  # back to the seeded status
+    assert again.stdout.rstrip().endswith(f" ms, {DEFAULT_ORDERS} orders")
+    assert status_of(db, open_order[0]) != before  # back to the seeded status
 
 
 def test_reset_with_bad_settings_exits_2_with_one_line() -> None:
@@ -63,17 +79,19 @@ def test_reset_with_bad_settings_exits_2_with_one_line() -> None:
     ]
 
 
-def test_advance_moves_one_step_then_to_a_status_by_guid_or_order_code(db: Path) -> None:
-    url = f"sqlite:///{db}"
-    one = run("advance", OPEN_ORDER[0].lower(), "--db", url)
-    assert (one.returncode, one.stdout) == (0, f"{OPEN_ORDER[0]}: Packed -> Shipped\n"), one.stderr
-    to = run("advance", OPEN_ORDER[1], "--to", "Completed", "--db", url)
-    assert (to.returncode, to.stdout) == (0, f"{OPEN_ORDER[0]}: Shipped -> Completed\n"), to.stderr
+def test_advance_moves_one_step_then_to_a_status_by_guid_or_order_code(
+    db: Path, open_order: tuple[str, str]
+) -> None:
+    url, (code, guid) = f"sqlite:///{db}", open_order
+    one = run("advance", code.lower(), "--db", url)
+    assert (one.returncode, one.stdout) == (0, f"{code}: Packed -> Shipped\n"), one.stderr
+    to = run("advance", guid, "--to", "Completed", "--db", url)
+    assert (to.returncode, to.stdout) == (0, f"{code}: Shipped -> Completed\n"), to.stderr
 
 
-def test_advance_refuses_a_forbidden_move_and_an_unknown_order(db: Path) -> None:
+def test_advance_refuses_a_forbidden_move_and_an_unknown_order(db: Path, open_order: tuple[str, str]) -> None:
     url = f"sqlite:///{db}"
-    backwards = run("advance", OPEN_ORDER[0], "--to", "Preparing", "--db", url)
+    backwards = run("advance", open_order[0], "--to", "Preparing", "--db", url)
     assert backwards.returncode == 2
     assert backwards.stderr.splitlines() == [
         "minted-sandbox: error: An order cannot move from Packed to Preparing; "
@@ -99,7 +117,7 @@ def test_export_fixtures_is_byte_identical_for_a_seed_and_differs_for_another(tm
     rendered = json.loads(orders.read_text("utf-8"))
     assert list(rendered[0])[:4] == ["guid", "order_code", "external_id", "type"]  # documented order
     record = json.loads(customers.read_text("utf-8"))[0]
-    assert list(record)[:4] == ["id", "company_id", "user_id", "external_id"]
+    assert list(record)[:4] == ["id", "external_id", "company_id", "user_id"]  # documented order
     assert orders.read_bytes().startswith(b"[\n  {\n") and orders.read_bytes().endswith(b"]\n")
 
     second = export(tmp_path / "b", tmp_path / "b.db")

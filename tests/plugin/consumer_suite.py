@@ -60,6 +60,34 @@ def test_fault_rule_of_the_previous_test_is_gone(minted_sandbox):
     fix_price(minted_sandbox.client())
 
 
+def test_strict_profile_refuses_the_docs_identity_number(minted_sandbox):
+    minted_sandbox.control.profile("demo", "strict")
+    body = {
+        "external_id": "C-STRICT",
+        "firstname": "Ayşe",
+        "lastname": "Yılmaz",
+        "identity_number": "12345677938",
+    }
+
+    answer = minted_sandbox.client().post("/partner/customer", json=body)
+
+    assert (answer.status_code, answer.headers.get("x-sandbox-notice")) == (422, None)
+
+
+def test_profile_of_the_previous_test_is_gone(minted_sandbox):
+    body = {
+        "external_id": "C-STRICT",
+        "firstname": "Ayşe",
+        "lastname": "Yılmaz",
+        "identity_number": "12345677938",
+    }
+
+    answer = minted_sandbox.client().post("/partner/customer", json=body)
+
+    assert answer.status_code == 200
+    assert answer.headers["x-sandbox-notice"].startswith("identity_number: ")
+
+
 def test_fault_rule_switched_off_and_on_keeps_its_times(minted_sandbox):
     http = minted_sandbox.client()
     rule = minted_sandbox.control.add_fault(

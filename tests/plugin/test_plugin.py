@@ -17,7 +17,7 @@ from sandbox.config import Settings
 from sandbox.testing.server import SandboxServer
 
 CONSUMER = (Path(__file__).parent / "consumer_suite.py").read_text()
-CONSUMER_TESTS = 17
+CONSUMER_TESTS = 19
 
 
 @pytest.fixture(scope="module")

@@ -38,8 +38,10 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSer
 
 @pytest.fixture(scope="session")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    """A world whose state the hostile-input table compares before and after every request."""
-    with small_world(tmp_path_factory.mktemp("hostile-world")) as running:
+    """A world whose state the hostile-input table compares before and after every request. Its
+    partners are strict: the table's bodies are invalid by rules a lenient partner may let through (an
+    unknown field is ignored under lenient; tests/reliability/test_lenient_inputs.py covers that)."""
+    with small_world(tmp_path_factory.mktemp("hostile-world"), profile="strict") as running:
         httpx.post(f"{running.url}/_sandbox/clock", json={"at": FROZEN_AT}).raise_for_status()
         yield running
 

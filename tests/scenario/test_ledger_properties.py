@@ -1,8 +1,10 @@
 """Property: any sequence of top-ups, withdrawals, buys and sells keeps every wallet exact.
 
-A shadow model in the test predicts each wallet from the responses alone (totals and grams); after
+A shadow model in the test predicts each wallet, and each answer, from the price fix's rows alone; after
 every step the sandbox's balances must equal it, nothing may go negative, and /_sandbox/invariants
-must report no violation.
+must report no violation. It runs under both profiles: a buy the customer's cash does not cover is
+refused under strict, and settled by the partner under lenient (profile rule `customer_cash`: a
+`deposit` of the shortfall, named in an X-Sandbox-Notice, then the buy takes its total as usual).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
+from tests.api.trading_helpers import cents, grams_bought, profile
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
 SKUS = ("GAU", "GAG", "GPT")
@@ -45,6 +48,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
         yield running
 
 
+@pytest.fixture(params=["strict", "lenient"])
+def profile_name(request: pytest.FixtureRequest, server: SandboxServer) -> Iterator[str]:
+    """demo on this profile for the whole test (every example hypothesis runs)."""
+    with profile(server, request.param):
+        yield request.param
+
+
 def _json(response: httpx.Response) -> dict:
     return response.json(parse_float=Decimal)
 
@@ -63,63 +73,79 @@ def _new_customer(client: httpx.Client) -> str:
     return external_id
 
 
-def _fix(client: httpx.Client, customer: str, total: Decimal | None = None) -> str:
+def _fix(client: httpx.Client, customer: str, total: Decimal | None = None) -> dict:
     body = {"type": "digital", "customer_external_id": customer}
     if total is not None:
         body["total"] = str(total)
-    return _json(client.post("/partner/pricefix", json=body))["data"]["token"]
+    return _json(client.post("/partner/pricefix", json=body))["data"]
 
 
-def _apply(client: httpx.Client, customer: str, op: tuple, model: dict[str, Decimal]) -> None:
-    """Send one operation; on success move the shadow model by what the response says happened."""
+def _settled(amount: Decimal) -> str:
+    return f"customer_cash: the partner settled {cents(amount)} TRY the customer's cash wallet lacked"
+
+
+def _apply(client: httpx.Client, customer: str, op: tuple, model: dict[str, Decimal], strict: bool) -> None:
+    """Send one operation; check its answer against the model's prediction, then move the model."""
     kind = op[0]
     if kind in ("top_up", "withdraw"):
         amount = op[1] if kind == "top_up" else -op[1]
         response = client.patch(f"/partner/balance/customer/{customer}", json={"amount": str(amount)})
-        if response.status_code == 200:
-            model["TRY"] += amount
-        else:
+        if model["TRY"] + amount < 0:
             assert (response.status_code, _json(response)["data"]["error"]) == (422, "insufficient_balance")
-            assert model["TRY"] + amount < 0
+        else:
+            assert response.status_code == 200, response.text
+            model["TRY"] += amount
         return
     sku = op[1]
-    path = "/partner/order/digital/sell" if kind == "sell" else "/partner/order/digital/buy"
-    item = (
-        {"sku": sku, "topup": {"price": str(op[2])}}
-        if kind == "buy_total"
-        else {"sku": sku, "amount": str(op[2])}
-    )
-    token = _fix(client, customer, op[2] if kind == "buy_total" else None)
+    fix = _fix(client, customer, op[2] if kind == "buy_total" else None)
+    row = next(row for row in fix["prices"] if row["sku"] == sku)
+    if kind == "buy_total":
+        grams = grams_bought(op[2], row["buy_price"])
+        item = {"sku": sku, "topup": {"price": str(op[2])}}
+    else:
+        grams = op[2]
+        item = {"sku": sku, "amount": str(grams)}
+    total = cents((row["sell_price"] if kind == "sell" else row["buy_price"]) * grams)
     body = {
-        "price_token": token,
+        "price_token": fix["token"],
         "external_id": f"prop-order-{next(counter)}",
         "customer": {"external_id": customer},
         "items": [item],
     }
+    path = "/partner/order/digital/sell" if kind == "sell" else "/partner/order/digital/buy"
     response = client.post(path, json=body)
-    if response.status_code != 200:
-        assert (response.status_code, _json(response)["data"]["error"]) in {
-            (422, "insufficient_balance"),
-            (422, "validation_failed"),  # a total too small to buy 0.0001 g
-        }
+    if grams == 0:  # a total too small to buy 0.0001 g
+        assert (response.status_code, _json(response)["data"]["error"]) == (422, "validation_failed")
         return
+    held = model.get(sku, Decimal(0)) if kind == "sell" else model["TRY"]
+    needed = grams if kind == "sell" else total
+    if held < needed and (kind == "sell" or strict):
+        assert (response.status_code, _json(response)["data"]["error"]) == (422, "insufficient_balance")
+        assert response.headers.get_list("x-sandbox-notice") == []
+        return
+    assert response.status_code == 200, response.text
     data = _json(response)["data"]
-    grams = data["orders"][0]["items"][0]["amount"]
-    sign = -1 if kind == "sell" else 1
-    model["TRY"] -= sign * data["total"]
-    model[sku] = model.get(sku, Decimal(0)) + sign * grams
+    assert (data["total"], data["orders"][0]["items"][0]["amount"]) == (total, grams)
+    settled = [] if kind == "sell" or held >= needed else [_settled(needed - held)]
+    assert response.headers.get_list("x-sandbox-notice") == settled
+    if kind == "sell":
+        model["TRY"] += total
+        model[sku] -= grams
+    else:  # lenient: the partner settled the shortfall into the wallet first
+        model["TRY"] = max(model["TRY"], total) - total
+        model[sku] = model.get(sku, Decimal(0)) + grams
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations)
 def test_any_operation_sequence_keeps_wallets_exact_and_invariants_clean(
-    server: SandboxServer, sequence: list[tuple]
+    server: SandboxServer, profile_name: str, sequence: list[tuple]
 ) -> None:
     with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS) as client:
         customer = _new_customer(client)
         model: dict[str, Decimal] = {"TRY": Decimal(0)}
         for op in sequence:
-            _apply(client, customer, op, model)
+            _apply(client, customer, op, model, strict=profile_name == "strict")
             rows = _json(client.get(f"/partner/balance/customer/{customer}"))["data"]
             balances = {row["currency_code"]: row["balance"] for row in rows}
             assert {asset: balances.get(asset, Decimal(0)) for asset in model} == model

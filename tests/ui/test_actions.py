@@ -15,6 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
 from tests.ui.support import (
     UI,
@@ -174,10 +175,11 @@ def test_reset_button_brings_the_seeded_world_back(
     click_and_land(page, "[data-testid=reset]")  # after the confirm dialog
 
     expect(page.get_by_test_id("flash")).to_contain_text("World reset in ")
-    expect(page.get_by_test_id("flash")).to_contain_text(": 401 orders.")
+    seeded = 400 + DOCUMENTED_ORDERS  # the dashboard's world, and the orders the docs name
+    expect(page.get_by_test_id("flash")).to_contain_text(f": {seeded} orders.")
     assert http.get(f"/partner/order/{made['guid']}").status_code == 404
     state = control(dashboard, "GET", "/state")
-    assert sum(sum(s.values()) for r in state["partners"] for s in r["orders"].values()) == 401
+    assert sum(sum(s.values()) for r in state["partners"] for s in r["orders"].values()) == seeded
 
 
 def test_fault_rules_are_added_fire_and_are_deleted(

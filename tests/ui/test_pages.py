@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
 from tests.ui.support import UI, control, dashboard_server, data, partner, shot, texts
 
 GOLDEN = "ALS8HEVP"
+SEEDED_ORDERS = 400 + DOCUMENTED_ORDERS  # the dashboard's world, and the orders the docs name
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def test_overview_shows_every_partner_count_of_the_state(
             for status, count in statuses.items()
         }
         assert cells == expected
-    assert sum(sum(s.values()) for r in state["partners"] for s in r["orders"].values()) == 401
+    assert sum(sum(s.values()) for r in state["partners"] for s in r["orders"].values()) == SEEDED_ORDERS
     expect(page.get_by_test_id("clock-mode")).to_have_text("real")
     shot(page, tmp_path, "overview")
 
@@ -71,7 +73,7 @@ def test_orders_filtered_by_partner_type_and_status_match_the_partner_api(
 ) -> None:
     page.goto(f"{UI}/orders")
     expect(page.get_by_test_id("order-row")).to_have_count(25)
-    expect(page.get_by_test_id("page-info")).to_contain_text("1–25 of 401")
+    expect(page.get_by_test_id("page-info")).to_contain_text(f"1–25 of {SEEDED_ORDERS}")
 
     for field, value in (("partner", "demo"), ("type", "Delivery"), ("status", "Shipped")):
         with page.expect_navigation():
@@ -124,7 +126,7 @@ def test_customers_show_the_balances_customer_balance_answers(
         shown = page.get_by_test_id(f"real-{asset}").inner_text()
         assert Decimal(shown) == Decimal(str(wire["real_balance"])), asset
         assert Decimal(page.get_by_test_id(f"balance-{asset}").inner_text()) == Decimal(str(wire["balance"]))
-    assert page.get_by_test_id("real-TRY").inner_text() == "15960.30"
+    assert page.get_by_test_id("real-TRY").inner_text() == f"{Decimal(str(api['TRY']['real_balance'])):.2f}"
     shot(page, tmp_path, "customer")
 
 

@@ -23,6 +23,7 @@ from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet
 from sandbox.store.seed import (
     WorldSpec,
     build_world,
+    documented,
     identity_number,
     is_valid_identity_number,
     world_is_current,
@@ -31,6 +32,11 @@ from sandbox.store.seed import (
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PARTNERS = {"demo": "demo-secret", "acme": "acme-secret"}
 GOLDEN_GUID = "896AE1AC-E26F-4291-80B2-BF80DE0A920A"
+# What the docs' examples name, seeded for demo before the random world: the golden order and its
+# customer first, then fixtures/golden/documented-world.json's customers and orders, as printed.
+DOCUMENTED = documented.load(FIXTURES)
+DOCUMENTED_CUSTOMERS = {c["external_id"]: c for c in DOCUMENTED.customers}
+DOCUMENTED_GUIDS = {o["data"]["guid"] for o in DOCUMENTED.orders}
 CENT = Decimal("0.01")
 small_world = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -77,7 +83,7 @@ def test_build_world_same_seed_returns_identical_rows(world: Store) -> None:
     assert {name: len(table) for name, table in first.items() if name != "webhook_event"} == {
         name: len(table) for name, table in second.items() if name != "webhook_event"
     }
-    assert len(first["orders"]) == 401
+    assert len(first["orders"]) == 400 + len(DOCUMENTED_GUIDS)
     assert first == second
 
 
@@ -93,7 +99,7 @@ def test_build_world_different_seed_returns_different_customers(world: Store) ->
 
     mine = {c.external_id for c in rows(world, Customer)}
     theirs = {c.external_id for c in rows(other, Customer)}
-    assert mine & theirs == {"92440753"}  # only the golden example's customer is fixed
+    assert mine & theirs == set(DOCUMENTED_CUSTOMERS)  # only the docs' examples' customers are fixed
 
 
 def test_build_world_different_seed_returns_different_orders(world: Store) -> None:
@@ -101,8 +107,11 @@ def test_build_world_different_seed_returns_different_orders(world: Store) -> No
 
     mine = {o.guid for o in rows(world, Order)}
     theirs = {o.guid for o in rows(other, Order)}
-    assert mine & theirs == {GOLDEN_GUID}
-    assert [o.order_code for o in rows(world, Order)][1:] != [o.order_code for o in rows(other, Order)][1:]
+    assert mine & theirs == DOCUMENTED_GUIDS
+    skip = len(DOCUMENTED_GUIDS)
+    assert [o.order_code for o in rows(world, Order)][skip:] != [o.order_code for o in rows(other, Order)][
+        skip:
+    ]
 
 
 def test_world_is_current_for_its_own_spec_only(world: Store) -> None:
@@ -142,7 +151,7 @@ def test_build_world_small_order_count_still_covers_every_flow_and_status() -> N
     store = build(orders=10, customers=5)
 
     pairs: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    for order in rows(store, Order)[1:]:
+    for order in rows(store, Order)[len(DOCUMENTED_GUIDS) :]:  # the random world's orders
         pairs[order.partner_id].add((order.flow, order.status_id))
     expected = {
         (flow.name, status) for flow in FLOWS.values() for status in map(STATUS_IDS.get, flow.reachable())
@@ -159,11 +168,26 @@ def test_build_world_customers_per_partner(world: Store) -> None:
     assert per_partner == {1: 50, 2: 50}
 
 
-def test_seeded_person_identity_numbers_pass_turkish_checksum(world: Store) -> None:
-    people = [c for c in rows(world, Customer) if c.account_type == "person"]
+def test_seeded_random_person_identity_numbers_pass_turkish_checksum(world: Store) -> None:
+    people = [
+        c
+        for c in rows(world, Customer)
+        if c.account_type == "person" and c.external_id not in DOCUMENTED_CUSTOMERS
+    ]
 
     assert len(people) > 50
     assert [c.identity_number for c in people if not is_valid_identity_number(c.identity_number)] == []
+
+
+def test_seeded_documented_customers_carry_their_printed_identity_numbers(world: Store) -> None:
+    """As the docs print them, checksum or not (12345677938 fails it, 555555's has 10 digits)."""
+    seeded = {
+        c.external_id: c.identity_number
+        for c in rows(world, Customer)
+        if c.external_id in DOCUMENTED_CUSTOMERS
+    }
+
+    assert seeded == {external_id: c["identity_number"] for external_id, c in DOCUMENTED_CUSTOMERS.items()}
 
 
 def test_seeded_companies_carry_a_10_digit_tax_number_as_identity_number(world: Store) -> None:
@@ -220,7 +244,7 @@ def test_is_valid_identity_number_accepts_documented_example() -> None:
 def test_any_seed_item_totals_are_price_times_amount_at_2dp(seed: int) -> None:
     items = rows(build(seed, orders=60, customers=5), OrderItem)
 
-    assert len(items) == 61
+    assert len(items) == 60 + len(DOCUMENTED_GUIDS)  # one item an order
     assert [
         i.id for i in items if i.total != (i.price * i.amount).quantize(CENT, rounding=ROUND_HALF_UP)
     ] == []
@@ -235,7 +259,7 @@ def test_any_seed_order_total_is_sum_of_item_totals(seed: int) -> None:
         sums[item.order_id] += item.total
 
     orders = rows(store, Order)
-    assert len(orders) == 61
+    assert len(orders) == 60 + len(DOCUMENTED_GUIDS)
     assert [o.id for o in orders if o.total != sums[o.id]] == []
 
 

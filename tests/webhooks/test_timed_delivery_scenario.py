@@ -42,7 +42,13 @@ def customer_with_gold(server: SandboxServer, external_id: str) -> None:
 
 def create_delivery(server: SandboxServer, customer: str) -> dict:
     body = {
-        "customer": {"external_id": customer, "firstname": "Ayşe", "lastname": "Yılmaz"},
+        "customer": {
+            "external_id": customer,
+            "firstname": "Ayşe",
+            "lastname": "Yılmaz",
+            "phone": "+905322808035",
+            "email": "a@example.com",
+        },
         "external_id": "WH-DLV-1",
         "sku": "GAU",
         "amount": 5,
@@ -59,7 +65,7 @@ def create_delivery(server: SandboxServer, customer: str) -> dict:
     with partner(server) as http:
         response = http.post("/partner/delivery/create", json=body)
     assert response.status_code == 200, response.text
-    return response.json()["data"]["orders"][0]
+    return response.json()["data"]  # the one order Delivery Create answers
 
 
 def test_timed_delivery_sends_one_signed_webhook_per_transition_in_order(

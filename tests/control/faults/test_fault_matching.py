@@ -86,11 +86,13 @@ def test_rule_for_external_id_still_hands_the_body_to_the_handler(
 ) -> None:
     add_rule(server, match={"path": BUY, "external_id": "ORDER-7"}, effect=UNAVAILABLE)
 
-    # The body was read to match it, and the handler still validates the very same body.
+    # The body was read to match it, and the handler still validates the very same body: it names the
+    # unknown field it ignored (lenient profile) and the missing one it refuses.
     response = demo.post(BUY, json={"external_id": "ORDER-8", "unexpected": 1})
 
     assert response.status_code == 422
-    assert "unexpected" in response.json()["data"]["errors"]
+    assert list(response.json()["data"]["errors"]) == ["items"]
+    assert response.headers.get_list("x-sandbox-notice") == ["unknown_fields: ignored unexpected"]
 
 
 def test_first_terminal_rule_wins_and_later_ones_stay_unfired(
