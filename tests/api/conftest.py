@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.api.helpers import all_orders, page_texts
+from tests.api.helpers import all_orders, page_texts, partner_profile
 from tests.api.trading_helpers import FROZEN_AT, partner_client
 from tests.conftest import ACME, DEMO, PARTNER_HEADERS
 
@@ -26,6 +26,13 @@ def anonymous(server: SandboxServer) -> Iterator[httpx.Client]:
     """No Digest credentials at all (docs, OpenAPI, 401s)."""
     with httpx.Client(base_url=server.url, headers=PARTNER_HEADERS) as http:
         yield http
+
+
+@pytest.fixture
+def strict(server: SandboxServer) -> Iterator[None]:
+    """demo on the shared server's strict profile for one test: the rules the docs do not state refuse."""
+    with partner_profile(server, "strict"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -102,22 +102,6 @@ def frozen(server: SandboxServer) -> Iterator[Clock]:
         clock.unfreeze()
 
 
-def strict_profile(server: SandboxServer, partner: str = "demo") -> Iterator[None]:
-    """Put a partner of the shared server on the strict profile for one test (its requests get the
-    errors of the rules the docs do not state), then back to the server's default."""
-    with httpx.Client(base_url=server.url) as control:
-        ok_data(control.put(PROFILE, json={"partner": partner, "profile": "strict"}))
-        try:
-            yield
-        finally:
-            ok_data(control.put(PROFILE, json={"partner": partner, "profile": None}))
-
-
-def notices(response: httpx.Response) -> list[str]:
-    """Every `X-Sandbox-Notice` of a lenient answer: one per profile rule the request broke."""
-    return response.headers.get_list(NOTICE)
-
-
 def partner_id(server: SandboxServer, username: str) -> int:
     with server.sandbox.store.session() as session:
         return session.exec(select(Partner.id).where(Partner.username == username)).one()

@@ -77,17 +77,6 @@ def deliverable_customer(
     return customer
 
 
-def set_profile(server: SandboxServer, profile: str | None, partner: str = "demo") -> None:
-    """Switch `partner` to the `lenient` or `strict` profile (None: the server's default)."""
-    body = {"partner": partner, "profile": profile}
-    httpx.put(f"{server.url}{PROFILE}", json=body, timeout=30).raise_for_status()
-
-
-def notices(response: httpx.Response) -> list[str]:
-    """The `X-Sandbox-Notice` headers of a lenient answer: one per rule the request broke."""
-    return response.headers.get_list("x-sandbox-notice")
-
-
 def delivery_data(response: httpx.Response) -> dict[str, Any]:
     """Delivery Create's answer: one order, in the documented (older) shape of that page."""
     data = ok_data(response)

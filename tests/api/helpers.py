@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,13 @@ from typing import Any
 import httpx
 
 from sandbox.core.clock import ISTANBUL
+from sandbox.testing.server import SandboxServer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 GOLDEN_FILE = FIXTURES / "golden" / "get-order-alternative.json"
 ENVELOPE_KEYS = {"data", "success", "code", "message"}
 PAGE_SIZE = 30
+PROFILE = "/_sandbox/profile"
 
 
 def golden_fixture() -> dict[str, Any]:
@@ -42,6 +46,27 @@ def error_body(response: httpx.Response, status: int, key: str) -> dict[str, Any
     assert isinstance(body["message"], str) and body["message"]
     assert body["data"]["error"] == key
     return body
+
+
+def set_profile(server: SandboxServer, profile: str | None, partner: str = "demo") -> None:
+    """Put `partner` on the `lenient` or `strict` profile (None: the server's default)."""
+    response = httpx.put(f"{server.url}{PROFILE}", json={"partner": partner, "profile": profile}, timeout=30)
+    assert response.status_code == 200, response.text
+
+
+@contextmanager
+def partner_profile(server: SandboxServer, profile: str, partner: str = "demo") -> Iterator[None]:
+    """`partner` on `profile` for the block, then on the server's default again."""
+    set_profile(server, profile, partner)
+    try:
+        yield
+    finally:
+        set_profile(server, None, partner)
+
+
+def notices(response: httpx.Response) -> list[str]:
+    """Every `X-Sandbox-Notice` of a lenient answer, in order: one per profile rule the request broke."""
+    return response.headers.get_list("x-sandbox-notice")
 
 
 def field_errors(response: httpx.Response) -> dict[str, list[str]]:

@@ -23,8 +23,7 @@ from tests.api.balance_support import (
     rows_by_code,
     wallets_of,
 )
-from tests.api.helpers import error_body, field_errors, ok_data
-from tests.api.trading_helpers import notices, profile
+from tests.api.helpers import error_body, field_errors, notices, ok_data, partner_profile
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
 # -- Update Customer Cash Balance (sandbox decision): a dedicated server -----------------------------
@@ -237,7 +236,7 @@ def test_update_cash_unknown_field_under_strict_returns_422_and_writes_nothing(
     customer = partner_customers(cash_server, 1)[0]
     entries = len(ledger_entries(cash_server, customer.id))
 
-    with profile(cash_server, "strict"):
+    with partner_profile(cash_server, "strict"):
         response = cash_client.patch(
             f"/partner/balance/customer/{customer.external_id}",
             json={"amount": 1, "note": "x"},

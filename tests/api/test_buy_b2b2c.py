@@ -17,7 +17,7 @@ import pytest
 from sandbox.partner.orders.schemas import OrderPage
 from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
-from tests.api.helpers import error_body, ok_data
+from tests.api.helpers import error_body, notices, ok_data, partner_profile
 from tests.api.trading_helpers import (
     BUY,
     balance,
@@ -30,9 +30,7 @@ from tests.api.trading_helpers import (
     fix_price,
     funded_customer,
     new_id,
-    notices,
     order_data,
-    profile,
     row_of,
     snapshot,
     wallet_entries,
@@ -205,7 +203,7 @@ def test_buy_new_customer_with_no_cash_under_strict_is_refused_and_not_created(
     body = new_customer_body(demo, customer_block(customer))
     before = snapshot(trading)
 
-    with profile(trading, "strict"):
+    with partner_profile(trading, "strict"):
         response = demo.post(BUY, json=body)
 
     assert error_body(response, 422, "insufficient_balance")["message"] == "Yetersiz bakiye (TRY)."

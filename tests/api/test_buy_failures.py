@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
+from tests.api.helpers import notices, partner_profile
 from tests.api.trading_helpers import (
     BUY,
     add_customer,
@@ -33,9 +34,7 @@ from tests.api.trading_helpers import (
     fund,
     funded_customer,
     new_id,
-    notices,
     order_data,
-    profile,
     race,
     refusal,
     row_of,
@@ -327,7 +326,7 @@ def test_buy_beyond_the_partners_own_cash_is_refused_under_lenient_too(
     assert available(trading, asset="TRY") < 1_000_000 * dec(2000)
     before = snapshot(trading)
 
-    with profile(trading, "lenient"):
+    with partner_profile(trading, "lenient"):
         response = demo.post(BUY, json=body)
 
     refusal(response, 422, "insufficient_balance")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.api.helpers import field_errors
+from tests.api.helpers import field_errors, notices, partner_profile
 from tests.api.trading_helpers import (
     BUY,
     balance,
@@ -25,10 +25,8 @@ from tests.api.trading_helpers import (
     fund,
     funded_customer,
     new_id,
-    notices,
     order_data,
     order_rows,
-    profile,
     race,
     refusal,
     request_rows,
@@ -318,7 +316,7 @@ def test_buy_without_token_under_strict_returns_422_on_price_token(
 ) -> None:
     before = snapshot(trading)
 
-    with profile(trading, "strict"):
+    with partner_profile(trading, "strict"):
         response = demo.post(BUY, json=tokenless_body(), headers={"Accept-Language": "en"})
 
     assert field_errors(response) == {"price_token": ["This field is required."]}

@@ -25,15 +25,8 @@ from tests.api.card_storage_support import (
     rows_of,
     save,
 )
-from tests.api.helpers import error_body, field_errors, ok_data
-from tests.api.trading_helpers import (
-    FROZEN_AT,
-    FROZEN_ORDER_AT,
-    dedicated_server,
-    notices,
-    partner_client,
-    profile,
-)
+from tests.api.helpers import error_body, field_errors, notices, ok_data, partner_profile
+from tests.api.trading_helpers import FROZEN_AT, FROZEN_ORDER_AT, dedicated_server, partner_client
 from tests.conftest import ACME, DEMO
 
 VISA_SPACED = "4048 0950 1085 7528"
@@ -256,7 +249,7 @@ def test_save_card_under_strict_refuses_missing_and_unknown_fields_at_once(
     body = card_body(owner, card_pin="0000")
     del body["card_cvv"]
 
-    with profile(cards, "strict"):
+    with partner_profile(cards, "strict"):
         response = demo.post(SAVE, json=body, headers=EN)
 
     assert field_errors(response) == {

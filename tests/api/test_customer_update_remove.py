@@ -22,15 +22,13 @@ from tests.api.customer_support import (
     create,
     frozen,
     new_person,
-    notices,
     partner_id,
     person_body,
     seeded_customers,
     stored_customer,
-    strict_profile,
     unique_id,
 )
-from tests.api.helpers import error_body, field_errors, ok_data
+from tests.api.helpers import error_body, field_errors, notices, ok_data
 
 LATER_SQL = "2025-03-14 13:30:00"  # FROZEN_SQL + 1 hour
 REQUIRED_TR = "Bu alan zorunludur."
@@ -41,12 +39,6 @@ ID_IGNORED_NOTICE = "update_external_id: the body's external_id was ignored; the
 @pytest.fixture
 def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
-
-
-@pytest.fixture
-def strict(server: SandboxServer) -> Iterator[None]:
-    """demo on the strict profile: the identity checks and the body's external_id are enforced."""
-    yield from strict_profile(server)
 
 
 def person_update(**overrides: Any) -> dict[str, Any]:

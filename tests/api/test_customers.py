@@ -21,14 +21,12 @@ from tests.api.customer_support import (
     company_body,
     create,
     frozen,
-    notices,
     partner_id,
     person_body,
     seeded_customers,
-    strict_profile,
     unique_id,
 )
-from tests.api.helpers import error_body, field_errors, ok_data
+from tests.api.helpers import error_body, field_errors, notices, ok_data
 
 CHECKSUM_TR = "Geçerli bir T.C. kimlik numarası olmalıdır (11 hane, sağlama toplamı)."
 CHECKSUM_EN = "Must be a valid Turkish identity number (11 digits with checksum)."
@@ -53,12 +51,6 @@ WALLET_KEYS = [
 @pytest.fixture
 def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
-
-
-@pytest.fixture
-def strict(server: SandboxServer) -> Iterator[None]:
-    """demo on the strict profile: the identity checksum, the names and unknown fields are refused."""
-    yield from strict_profile(server)
 
 
 # -- Create Customer -----------------------------------------------------------------------------------

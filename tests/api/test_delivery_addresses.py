@@ -26,11 +26,9 @@ from tests.api.delivery_support import (
     create_body,
     deliverable_customer,
     delivery_data,
-    notices,
-    set_profile,
     shipping_address,
 )
-from tests.api.helpers import field_errors
+from tests.api.helpers import field_errors, notices, set_profile
 from tests.api.trading_helpers import FROZEN_AT, dedicated_server, partner_client, snapshot
 from tests.conftest import ACME, DEMO
 

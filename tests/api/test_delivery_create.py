@@ -24,10 +24,9 @@ from tests.api.delivery_support import (
     deliverable_customer,
     delivered_order,
     delivery_data,
-    notices,
-    set_profile,
     shipping_address,
 )
+from tests.api.helpers import notices, set_profile
 from tests.api.trading_helpers import (
     FROZEN_AT,
     available,

@@ -20,8 +20,8 @@ from sandbox.partner.delivery.schemas import DeliveryCalculateResponse
 from sandbox.partner.schemas import Envelope
 from sandbox.store.models import Customer, Order, OrderItem, Partner, Payment
 from sandbox.testing.server import SandboxServer
-from tests.api.delivery_support import CREATE, create_body, notices
-from tests.api.helpers import field_errors, ok_data
+from tests.api.delivery_support import CREATE, create_body
+from tests.api.helpers import field_errors, notices, ok_data
 from tests.api.trading_helpers import partner_client, refusal, snapshot
 from tests.conftest import DEMO, make_settings
 

@@ -22,10 +22,8 @@ from tests.api.delivery_support import (
     deliverable_customer,
     delivered_order,
     delivery_data,
-    notices,
-    set_profile,
 )
-from tests.api.helpers import error_body, field_errors, ok_data
+from tests.api.helpers import error_body, field_errors, notices, ok_data, set_profile
 from tests.api.trading_helpers import (
     FROZEN_AT,
     dedicated_server,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
@@ -11,8 +10,7 @@ import pytest
 
 from sandbox.catalog import PRODUCTS
 from sandbox.testing.server import SandboxServer
-from tests.api.customer_support import notices, strict_profile
-from tests.api.helpers import ENVELOPE_KEYS, error_body, field_errors, ok_data
+from tests.api.helpers import ENVELOPE_KEYS, error_body, field_errors, notices, ok_data
 from tests.conftest import GOLDEN_GUID
 
 JSON = {"content-type": "application/json"}
@@ -27,12 +25,6 @@ HOSTILE = {
     "superscript_digit": "²",
     "arabic_digit": "٣",
 }
-
-
-@pytest.fixture
-def strict(server: SandboxServer) -> Iterator[None]:
-    """demo on the strict profile: api-version values and unknown body fields are refused."""
-    yield from strict_profile(server)
 
 
 # -- x-client-id ------------------------------------------------------------------------------------

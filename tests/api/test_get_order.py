@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -18,8 +17,7 @@ from sandbox.partner.schemas import Envelope
 from sandbox.store.models import Order as OrderRow
 from sandbox.store.models import WebhookEvent
 from sandbox.testing.server import SandboxServer
-from tests.api.customer_support import notices, strict_profile
-from tests.api.helpers import error_body, field_errors, ok_data
+from tests.api.helpers import error_body, field_errors, notices, ok_data
 from tests.conftest import GOLDEN_GUID
 
 IDENTIFIERS = ("guid", "order_code", "external_id")
@@ -31,12 +29,6 @@ UNKNOWN = {
 CARD_NUMBER = re.compile(r"^\d{6}\*{6}\d{4}$")
 ORDER_AT = re.compile(r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}$")
 CENT = Decimal("0.01")
-
-
-@pytest.fixture
-def strict(server: SandboxServer) -> Iterator[None]:
-    """demo on the strict profile: unknown body fields are refused."""
-    yield from strict_profile(server)
 
 
 @pytest.fixture(scope="module")

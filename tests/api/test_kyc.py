@@ -25,13 +25,11 @@ from tests.api.customer_support import (
     kyc_body,
     new_company,
     new_person,
-    notices,
     seeded_customers,
     stored_customer,
-    strict_profile,
     unique_id,
 )
-from tests.api.helpers import error_body, field_errors, ok_data
+from tests.api.helpers import error_body, field_errors, notices, ok_data
 
 KYC_KEYS = ["customer_external_id", "status", "identity_number", "reason", "updated_at"]
 MISMATCH_EN = "The KYC identity number does not match the customer's."
@@ -40,12 +38,6 @@ MISMATCH_EN = "The KYC identity number does not match the customer's."
 @pytest.fixture
 def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
-
-
-@pytest.fixture
-def strict(server: SandboxServer) -> Iterator[None]:
-    """demo on the strict profile: identity numbers are checked, unknown fields refused."""
-    yield from strict_profile(server)
 
 
 # -- Get -----------------------------------------------------------------------------------------------

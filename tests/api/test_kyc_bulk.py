@@ -23,10 +23,8 @@ from tests.api.customer_support import (
     kyc_body,
     new_company,
     new_person,
-    notices,
-    strict_profile,
 )
-from tests.api.helpers import field_errors, ok_data
+from tests.api.helpers import field_errors, notices, ok_data
 
 RESULT_KEYS = ["customer_external_id", "success", "kyc", "error", "errors"]
 MISMATCH_EN = "The KYC identity number does not match the customer's."
@@ -36,12 +34,6 @@ MISMATCH_TR = "KYC kimlik numarası müşterinin kimlik numarasıyla eşleşmiyo
 @pytest.fixture
 def clock(server: SandboxServer) -> Iterator[Clock]:
     yield from frozen(server)
-
-
-@pytest.fixture
-def strict(server: SandboxServer) -> Iterator[None]:
-    """demo on the strict profile: a record's identity checksum and unknown fields fail that record."""
-    yield from strict_profile(server)
 
 
 def test_bulk_mixed_records_strict_each_succeed_or_fail_alone(

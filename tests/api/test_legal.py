@@ -15,8 +15,7 @@ from sandbox.core.clock import Clock
 from sandbox.partner.legal.schemas import LegalDocument
 from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
-from tests.api.customer_support import notices, strict_profile
-from tests.api.helpers import FIXTURES, error_body, field_errors, ok_data
+from tests.api.helpers import FIXTURES, error_body, field_errors, notices, ok_data
 from tests.api.trading_helpers import partner_client
 from tests.conftest import DEMO, make_settings
 
@@ -123,12 +122,6 @@ def test_legal_missing_type_is_refused(client: httpx.Client) -> None:
 
 def test_legal_type_not_a_string_is_refused(client: httpx.Client) -> None:
     assert field_errors(legal(client, 7, **EN)) == {"type": ["Must be a string."]}
-
-
-@pytest.fixture
-def strict(server: SandboxServer) -> Iterator[None]:
-    """demo on the strict profile: unknown body fields are refused."""
-    yield from strict_profile(server)
 
 
 def test_legal_unknown_field_strict_is_refused(client: httpx.Client, strict: None) -> None:

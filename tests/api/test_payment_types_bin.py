@@ -13,8 +13,8 @@ import pytest
 from sandbox.partner.payments.schemas import BinResponse, PaymentType
 from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
-from tests.api.helpers import field_errors, ok_data
-from tests.api.trading_helpers import cents, dec, notices, profile
+from tests.api.helpers import field_errors, notices, ok_data, partner_profile
+from tests.api.trading_helpers import cents, dec
 
 TYPES = "/partner/payment/types"
 BIN = "/partner/payment/bin"
@@ -206,7 +206,7 @@ def test_bin_query_unknown_field_is_ignored_with_a_notice(client: httpx.Client) 
 def test_bin_query_unknown_field_under_strict_returns_422_on_it(
     client: httpx.Client, server: SandboxServer
 ) -> None:
-    with profile(server, "strict"):
+    with partner_profile(server, "strict"):
         response = client.post(BIN, json={"bin": "404809", "total": 100, "currency": "TRY"})
 
     assert list(field_errors(response)) == ["currency"]

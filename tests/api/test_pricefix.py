@@ -14,7 +14,7 @@ import pytest
 from sandbox.partner.prices import service
 from sandbox.partner.prices.feed import PriceFeed
 from sandbox.testing.server import SandboxServer
-from tests.api.helpers import field_errors
+from tests.api.helpers import field_errors, notices, partner_profile
 from tests.api.trading_helpers import (
     FROZEN_AT,
     PRICEFIX,
@@ -26,9 +26,7 @@ from tests.api.trading_helpers import (
     fix_price,
     grams_bought,
     new_id,
-    notices,
     price_fix_data,
-    profile,
     row_of,
     snapshot,
     token_row,
@@ -354,7 +352,7 @@ def test_price_fix_unknown_field_under_strict_returns_422_naming_it(
 ) -> None:
     before = snapshot(trading)
 
-    with profile(trading, "strict"):
+    with partner_profile(trading, "strict"):
         response = demo.post(
             PRICEFIX, json={"type": "digital", "colour": "gold"}, headers={"Accept-Language": "en"}
         )

@@ -15,7 +15,7 @@ from sandbox.config import Settings
 from sandbox.core.profile import RULES
 from sandbox.testing.server import SandboxServer
 from tests.api.delivery_support import CREATE, create_body, deliverable_customer
-from tests.api.helpers import error_body, ok_data
+from tests.api.helpers import error_body, notices, ok_data, partner_profile, set_profile
 from tests.api.trading_helpers import (
     BUY,
     SELL,
@@ -41,17 +41,10 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
 
 @pytest.fixture
 def control(trading: SandboxServer) -> Iterator[httpx.Client]:
+    """The control API; demo back on the server's default profile afterwards."""
     with httpx.Client(base_url=trading.url) as http:
         yield http
-        http.put(PROFILE, json={"partner": "demo", "profile": None}).raise_for_status()
-
-
-def set_profile(control: httpx.Client, profile: str | None, partner: str = "demo") -> dict[str, Any]:
-    return ok_data(control.put(PROFILE, json={"partner": partner, "profile": profile}))
-
-
-def notices(response: httpx.Response) -> list[str]:
-    return response.headers.get_list("x-sandbox-notice")
+    set_profile(trading, None)
 
 
 @dataclass(frozen=True)
@@ -166,7 +159,7 @@ def test_lenient_partner_request_breaking_a_rule_succeeds_with_its_notice(
 def test_strict_partner_request_breaking_a_rule_gets_the_rules_error(
     case: Case, demo: httpx.Client, trading: SandboxServer, control: httpx.Client
 ) -> None:
-    set_profile(control, "strict")
+    set_profile(trading, "strict")
 
     response = case.send(demo, trading)
 
@@ -208,7 +201,7 @@ def test_rejected_kyc_refuses_a_sell_in_both_profiles(
     demo: httpx.Client, trading: SandboxServer, control: httpx.Client
 ) -> None:
     for profile in ("lenient", "strict"):
-        set_profile(control, profile)
+        set_profile(trading, profile)
         customer = funded_customer(trading, "GAG", Decimal(5), kyc_status="rejected")
         token = fix_price(demo, customer_external_id=customer)["token"]
         body = {"price_token": token, "external_id": new_id("SEL"), "customer": {"external_id": customer},
@@ -219,7 +212,7 @@ def test_rejected_kyc_refuses_a_sell_in_both_profiles(
 def test_strict_new_customer_with_a_bad_identity_number_is_the_new_customer_error(
     demo: httpx.Client, trading: SandboxServer, control: httpx.Client
 ) -> None:
-    set_profile(control, "strict")
+    set_profile(trading, "strict")
     fund(trading, amount=Decimal(1000))
     block = customer_block(new_id("NEW")) | {"identity_number": "12345677938"}
     body = {"price_token": fix_price(demo)["token"], "external_id": new_id("BUY"), "customer": block,
@@ -242,19 +235,18 @@ def test_profile_view_lists_default_partners_and_every_rule(control: httpx.Clien
 
 
 def test_profile_set_for_one_partner_leaves_the_other_lenient(
-    control: httpx.Client, demo: httpx.Client, acme: httpx.Client
+    trading: SandboxServer, demo: httpx.Client, acme: httpx.Client
 ) -> None:
-    set_profile(control, "strict", "acme")
-    try:
-        body = _person(identity_number="12345677938")
+    body = _person(identity_number="12345677938")
+    with partner_profile(trading, "strict", "acme"):
         error_body(acme.post("/partner/customer", json=body), 422, "validation_failed")
         ok_data(demo.post("/partner/customer", json=body))
-    finally:
-        set_profile(control, None, "acme")
 
 
-def test_profile_is_kept_by_a_reset_and_dropped_by_a_full_reset(control: httpx.Client) -> None:
-    set_profile(control, "strict")
+def test_profile_is_kept_by_a_reset_and_dropped_by_a_full_reset(
+    trading: SandboxServer, control: httpx.Client
+) -> None:
+    set_profile(trading, "strict")
     ok_data(control.post("/_sandbox/reset"))
     assert ok_data(control.get(PROFILE))["partners"][0] == {
         "partner": "demo",

@@ -15,7 +15,7 @@ import pytest
 from sandbox.partner.orders.schemas import Order
 from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
-from tests.api.helpers import ok_data
+from tests.api.helpers import notices, ok_data
 from tests.api.trading_helpers import (
     FROZEN_AT,
     FROZEN_ORDER_AT,
@@ -30,7 +30,6 @@ from tests.api.trading_helpers import (
     funded_customer,
     ledger_lines,
     new_id,
-    notices,
     order_data,
     outbox,
     refusal,

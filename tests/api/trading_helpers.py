@@ -82,26 +82,6 @@ def partner_client(server: SandboxServer, credentials: tuple[str, str]) -> Itera
         yield http
 
 
-@contextmanager
-def profile(server: SandboxServer, name: str, partner: str = "demo") -> Iterator[None]:
-    """The partner on profile `name` (lenient or strict) for the block, then the server's default again."""
-
-    def put(value: str | None) -> None:
-        response = httpx.put(f"{server.url}/_sandbox/profile", json={"partner": partner, "profile": value})
-        assert response.status_code == 200, response.text
-
-    put(name)
-    try:
-        yield
-    finally:
-        put(None)
-
-
-def notices(response: httpx.Response) -> list[str]:
-    """Every X-Sandbox-Notice of a lenient answer, in order: one per profile rule the request broke."""
-    return response.headers.get_list("X-Sandbox-Notice")
-
-
 def new_id(prefix: str) -> str:
     """A fresh external id (order or customer): unique in the test session, valid as both."""
     return f"{prefix}-{next(_serial):05d}"

@@ -20,7 +20,7 @@ from sandbox.core.clock import Clock
 from sandbox.partner.balances import ledger
 from sandbox.store.models import Customer, LedgerEntry, Order, Wallet
 from sandbox.testing.server import SandboxServer
-from tests.api.trading_helpers import profile
+from tests.api.helpers import partner_profile
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
 FROZEN = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -137,7 +137,7 @@ def test_concurrent_sells_of_the_same_grams_sell_them_once(server: SandboxServer
 def test_fifty_concurrent_lenient_buys_settle_each_shortfall_exactly_once(server: SandboxServer) -> None:
     """Lenient: the first AFFORDABLE buys take the customer's own cash, each later one has its whole
     total settled by the partner (a `deposit` "partner settlement") before it takes it."""
-    with profile(server, "lenient"):
+    with partner_profile(server, "lenient"):
         price, customer_id, responses = _race_buys(server, "race-settled")
 
     assert Counter(r.status_code for r in responses) == {200: BUYERS}

@@ -23,7 +23,7 @@ def ok(response: httpx.Response) -> Any:
     return body["data"]
 
 
-def notices(response: httpx.Response) -> list[str]:
+def notice_rules(response: httpx.Response) -> list[str]:
     """The profile rules a lenient answer says it let through (their keys)."""
     return [value.split(":", 1)[0] for value in response.headers.get_list(NOTICE)]
 

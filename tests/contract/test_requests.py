@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.docs import Docs, fresh_id, notices, ok
+from tests.contract.docs import Docs, fresh_id, notice_rules, ok
 from tests.contract.pages import bind, page, pages, placeholders, request_example
 
 sandbox_only = pytest.mark.sandbox_only
@@ -58,7 +58,7 @@ def test_update_customer_example_updates_the_customer_the_path_names(docs: Docs)
         "+905071112233",
     )
     if not docs.remote:
-        assert notices(response) == ["update_external_id", "identity_number"]
+        assert notice_rules(response) == ["update_external_id", "identity_number"]
 
 
 @sandbox_only
@@ -155,7 +155,7 @@ def test_buy_silver_example_as_printed_buys_ten_grams_for_mtd0018232(docs: Docs)
         10,
         "Completed",
     )
-    assert notices(response) == ["price_token_required", "customer_cash"]
+    assert notice_rules(response) == ["price_token_required", "customer_cash"]
 
 
 def test_buy_silver_example_for_a_new_customer_creates_it_and_completes(docs: Docs) -> None:
@@ -211,7 +211,7 @@ def test_sell_silver_partner_example_sells_a_gram_of_the_partners_silver(docs: D
     )
     # The example's token was fixed in TRY (its currency_code GBP gives way); the curl sample's order is
     # priced in the currency_code it sends.
-    assert (order["currency_code"], notices(response)) == (
+    assert (order["currency_code"], notice_rules(response)) == (
         ("TRY", ["price_token_currency"]) if index == 0 else ("GBP", ["price_token_required"])
     )
 
@@ -282,7 +282,7 @@ def test_delivery_create_example_ships_three_grams_of_gold(docs: Docs) -> None:
         3,
     )
     assert data["address"]["shipping"]["address"] == "No: 37/4"
-    assert notices(response) == ["delivery_address"]
+    assert notice_rules(response) == ["delivery_address"]
 
 
 def test_delivery_create_example_for_a_new_customer_who_bought_gold(docs: Docs) -> None:

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
-from tests.api.trading_helpers import cents, grams_bought, profile
+from tests.api.helpers import partner_profile
+from tests.api.trading_helpers import cents, grams_bought
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
 SKUS = ("GAU", "GAG", "GPT")
@@ -51,7 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 @pytest.fixture(params=["strict", "lenient"])
 def profile_name(request: pytest.FixtureRequest, server: SandboxServer) -> Iterator[str]:
     """demo on this profile for the whole test (every example hypothesis runs)."""
-    with profile(server, request.param):
+    with partner_profile(server, request.param):
         yield request.param
 
 
