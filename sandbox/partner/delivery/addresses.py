@@ -217,23 +217,12 @@ class DeliveryShippingAddress(WireModel):
     tax_number: OptionalText = None
 
 
-class DeliveryBillingAddress(WireModel):
+class DeliveryBillingAddress(DeliveryShippingAddress):
     """documented `address.billing`: the invoice's addressee, a person or (Corporate) a company."""
 
-    external_id: OptionalText = Field(None, description="The partner's id for this address")
     invoice_type: Literal["Individual", "Corporate"]
-    fullname: Text
-    company_name: OptionalText = None
-    phone: OptionalText = None
     email: OptionalText = None
-    city: Text = Field(description="Province (il)", examples=["İstanbul"])
-    county: Text = Field(description="District (ilçe)", examples=["Beykoz"])
-    district: Text = Field(description="Neighbourhood (mahalle)", examples=["Acarlar Mah."])
-    address: Text = Field(examples=["No: 37/4"])
-    zipcode: OptionalText = Field(None, examples=["34810"])
-    street: OptionalText = None
     tax_office: OptionalText = None
-    tax_number: OptionalText = None
 
 
 class DeliveryAddress(WireModel):
