@@ -79,6 +79,7 @@ def _partner_spec(spec: dict[str, Any]) -> dict[str, Any]:
                     parameter["required"] = True
                     parameter["schema"] = {"type": "string", "default": "web"}
                 elif parameter["in"] == "header" and parameter["name"] == "api-version":
-                    # Anything else is 422 invalid_header (sandbox/partner/deps.py, API_VERSIONS).
+                    # The documented values; a strict partner's other values are 422 invalid_header, a
+                    # lenient one's any version number goes through (profile rule `api_version`).
                     parameter["schema"] = {"type": "string", "enum": list(API_VERSIONS), "default": "3"}
     return spec

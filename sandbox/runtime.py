@@ -22,6 +22,9 @@ from sandbox.partner.prices.feed import PriceFeed
 from sandbox.store.db import Store
 from sandbox.store.seed import WorldSpec, census, scenarios, template, world_is_current
 
+# How long a worker trusts its copy of a partner's profile (as the fault rules' refresh).
+PARTNER_REFRESH_SECONDS = 1.0
+
 
 class Sandbox:
     def __init__(
@@ -38,8 +41,9 @@ class Sandbox:
         self.journal = Journal(settings.journal_size)
         # The pristine seeded world a reset copies back (set by ensure_world / rebuild_world).
         self.template: sqlite3.Connection | None = None
-        # username → (partner id, profile): looked up once, dropped when either may have changed.
-        self._partners: dict[str, tuple[int, str]] = {}
+        # username → (partner id, profile, when it was read): read again after PARTNER_REFRESH_SECONDS,
+        # so a profile another worker changed takes effect here within that (this one's: at once).
+        self._partners: dict[str, tuple[int, str, float]] = {}
         self._world_lock = threading.Lock()  # one reset or reseed at a time
 
     @property
@@ -199,23 +203,26 @@ class Sandbox:
         apply_defaults(self)  # SANDBOX_WEBHOOK_URL comes back after `reset?everything=true`
 
     def known_partner(self, username: str) -> tuple[int, str] | None:
-        """The partner's id and profile if already looked up (no database access), else None."""
-        return self._partners.get(username)
+        """The partner's id and profile if looked up recently (no database access), else None."""
+        known = self._partners.get(username)
+        if known is None or time.monotonic() - known[2] >= PARTNER_REFRESH_SECONDS:
+            return None
+        return known[0], known[1]
 
     def partner(self, username: str) -> tuple[int, str]:
-        """The partner's id and its profile (its own, else the server's default)."""
-        if username not in self._partners:
-            from sqlmodel import select
+        """The partner's id and its profile (its own, else the server's default), read from the store."""
+        from sqlmodel import select
 
-            from sandbox.store.models import Partner
+        from sandbox.store.models import Partner
 
-            with self.store.session() as session:
-                partner = session.exec(select(Partner).where(Partner.username == username)).one()
-            self._partners[username] = (partner.id, partner.profile or self.settings.profile)
-        return self._partners[username]
+        with self.store.session() as session:
+            partner = session.exec(select(Partner).where(Partner.username == username)).one()
+        self._partners[username] = (partner.id, partner.profile or self.settings.profile, time.monotonic())
+        return partner.id, partner.profile or self.settings.profile
 
     def partner_id(self, username: str) -> int:
-        return self.partner(username)[0]
+        known = self.known_partner(username)
+        return known[0] if known else self.partner(username)[0]
 
     def forget_partners(self) -> None:
         """A partner's profile changed: look partners up again."""

@@ -1,11 +1,12 @@
 """Profiles: how strictly the sandbox applies the rules the partner's docs do not state.
 
-What the docs show always works, and what they state always holds. Beyond that the sandbox is
-lenient by default: a realistic rule the docs never state (an identity checksum, KYC before a sell,
-a price token's currency...) does not refuse the request. It is written down here instead (`RULES`),
-and a partner switched to the `strict` profile (`SANDBOX_PROFILE=strict`, or per partner with
-`PUT /_sandbox/profile`) gets the rule's error. Under `lenient`, the answer names each rule the
-request broke in an `X-Sandbox-Notice` header, so nothing is let through silently.
+What the docs state always holds, and under the default (lenient) profile what they show works as
+pasted. Beyond what they state the sandbox is lenient by default: a realistic rule the docs never
+state (an identity checksum, KYC before a sell, a price token's currency...) does not refuse the
+request. It is written down here instead (`RULES`), and a partner switched to the `strict` profile
+(`SANDBOX_PROFILE=strict`, or per partner with `PUT /_sandbox/profile`) gets the rule's error. Under
+`lenient`, the answer names each rule the request broke in an `X-Sandbox-Notice` header, so nothing
+is let through silently.
 
 A partner request's profile is set once, by the partner dependency (`begin`), and read by services
 (it is on `PartnerContext`) and by the wire models' unknown-field check, which pydantic calls
@@ -22,6 +23,7 @@ from sandbox.core.errors import SandboxError
 PROFILES = ("lenient", "strict")
 DEFAULT_PROFILE = "lenient"
 NOTICE_HEADER = "X-Sandbox-Notice"
+NOTICE_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,14 @@ class Profile:
             self.notices.append(notice)
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        """The response's notice headers (ASCII: header values are latin-1 on the wire)."""
-        return [
-            (NOTICE_HEADER.lower().encode(), notice.encode("ascii", "replace")) for notice in self.notices
-        ]
+        """The response's notice headers: printable ASCII only (a detail may quote what the client
+        sent, control characters and all), each at most `NOTICE_LIMIT` characters."""
+        return [(NOTICE_HEADER.lower().encode(), _header_text(notice).encode()) for notice in self.notices]
+
+
+def _header_text(notice: str) -> str:
+    text = "".join(char if " " <= char <= "~" else f"\\u{ord(char):04x}" for char in notice)
+    return text if len(text) <= NOTICE_LIMIT else text[: NOTICE_LIMIT - 3] + "..."
 
 
 _current: ContextVar[Profile | None] = ContextVar("sandbox_profile", default=None)

@@ -19,7 +19,6 @@ from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ok_data
 
 PROFILE = "/_sandbox/profile"
-NOTICE = "x-sandbox-notice"
 # Identity numbers that pass the T.C. kimlik no checksum (and are not KYC magic numbers).
 PERSON_ID = "10000000146"
 OTHER_PERSON_ID = "46714948610"

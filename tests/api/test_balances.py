@@ -26,6 +26,7 @@ from tests.api.balance_support import (
     wallets_of,
 )
 from tests.api.helpers import error_body, ok_data
+from tests.api.trading_helpers import add_customer, fund, new_id
 from tests.conftest import PARTNER_HEADERS
 
 
@@ -111,12 +112,31 @@ def test_customer_balance_open_created_sell_is_soft_blocked(
 
 
 def test_customer_balance_open_confirmed_sell_is_blocked(client: httpx.Client, server: SandboxServer) -> None:
-    customer, sku, held = customer_with_only_open_sells(server, "hard")
+    """A sell confirmed (Processing) but not completed: a new customer's, made with the sell flow on
+    manual steps (the flow's mode back to immediate afterwards)."""
+    customer = new_id("HARD")
+    add_customer(server, customer)
+    fund(server, customer_external_id=customer, asset="GAG", amount=Decimal(10))
+    control = httpx.Client(base_url=server.url)
+    ok_data(control.put("/_sandbox/lifecycles/sell/mode", json={"mode": "manual"}))
+    try:
+        token = ok_data(
+            client.post("/partner/pricefix", json={"type": "digital", "customer_external_id": customer})
+        )
+        body = {
+            "price_token": token["token"], "external_id": new_id("HARD"),
+            "customer": {"external_id": customer}, "items": [{"sku": "GAG", "amount": 4}],
+        }  # fmt: skip
+        guid = ok_data(client.post("/partner/order/digital/sell", json=body))["guid"][0]
+        ok_data(control.post(f"/_sandbox/orders/{guid}/advance", json={"to": "Processing"}))
+    finally:
+        ok_data(control.put("/_sandbox/lifecycles/sell/mode", json={"mode": "immediate"}))
+        control.close()
 
-    row = rows_by_code(ok_data(client.get(f"/partner/balance/customer/{customer.external_id}")))[sku]
+    row = rows_by_code(ok_data(client.get(f"/partner/balance/customer/{customer}")))["GAG"]
 
-    assert (dec(row["blocked"]), dec(row["soft_blocked_amount"])) == (held, 0)
-    assert dec(row["real_balance"]) == dec(row["balance"]) - held
+    assert (dec(row["balance"]), dec(row["blocked"]), dec(row["soft_blocked_amount"])) == (10, 4, 0)
+    assert dec(row["real_balance"]) == 6
 
 
 def test_customer_balance_metal_rows_are_valued_at_the_sell_price(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from sandbox.partner.cards import service
+from sandbox.partner.payments import cards as payment_cards
 from sandbox.testing.server import SandboxServer
 from tests.api.card_storage_support import (
     EN,
@@ -168,7 +168,7 @@ def test_save_card_fingerprint_is_keyed_not_a_plain_hash(
 
     assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
     assert fingerprint != hashlib.sha256(VISA.encode()).hexdigest()
-    assert service.fingerprint(VISA, 42) == fingerprint != service.fingerprint(VISA, 7)
+    assert payment_cards.fingerprint(VISA, 42) == fingerprint != payment_cards.fingerprint(VISA, 7)
 
 
 @pytest.mark.parametrize("number", BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())

@@ -9,8 +9,8 @@ The curl headers of every page come along: empty `x-client-id` and `api-version`
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -269,9 +269,7 @@ def test_customer_balance_path_as_printed_lists_the_customers_wallets(docs: Docs
 
 
 @sandbox_only
-def test_delivery_create_example_ships_three_grams_of_gold(docs: Docs) -> None:
-    """The Buy example (for gold) first: MTD0018232 holds 10 grams, then delivers 3 of them."""
-    docs.buy(product_id=3000001)
+def test_delivery_create_example_as_printed_ships_three_grams_of_mtd0018232s_gold(docs: Docs) -> None:
     body = bind(request_example("delivery-create-pay-with-cash"), {"customer_external_id": "MTD0018232"})
     response = docs.send("delivery-create-pay-with-cash", body)
     data = ok(response)
@@ -293,11 +291,48 @@ def test_delivery_create_example_for_a_new_customer_who_bought_gold(docs: Docs) 
     assert (data["customer"]["external_id"], data["items"][0]["product_id"]) == (external_id, 3000001)
 
 
-def test_every_page_with_a_request_has_a_test_here() -> None:
-    """A page that prints a request body or a request path is sent by some test above."""
-    source = Path(__file__).read_text(encoding="utf-8")
-    with_requests = [
-        name for name in pages() if page(name)["request_examples"] or page(name)["method"] == "GET"
-    ]
-    assert len(with_requests) == 14
-    assert [name for name in with_requests if f'"{name}"' not in source] == []
+# Every request the docs print, and the test that sends it as printed (placeholders bound): a body
+# example by its index on the page, a printed path as "path" (a curl sample's literal path as "curl").
+SENT_BY = {
+    ("create-customer", 0): test_create_customer_example_creates_the_customer,
+    ("create-business-customer", 0): test_create_business_customer_example_creates_a_company,
+    ("update-customer", 0): test_update_customer_example_updates_the_customer_the_path_names,
+    ("update-customer", "curl"): test_update_customer_curl_sample_updates_mtd0018232,
+    ("get-customer", "path"): test_get_customer_path_returns_the_created_customer,
+    ("get-customer", "curl"): test_get_customer_curl_sample_returns_mtd0018232,
+    ("price-fix-get-prices-from-amount", 0): test_price_fix_from_amount_example_fixes_prices_for_the_customer,
+    (
+        "price-fix-get-prices-from-amount",
+        1,
+    ): test_price_fix_from_amount_curl_sample_fixes_prices_for_mtd0018232,
+    (
+        "price-fix-get-prices-from-total-price",
+        0,
+    ): test_price_fix_from_total_price_example_gives_grams_for_the_total,
+    ("price-fix-get-prices-from-total-price", 1): (
+        test_price_fix_from_total_price_curl_sample_with_its_empty_customer_fixes_partner_prices
+    ),
+    ("buy-silver-b2b2c-from-amount", 0): test_buy_silver_example_as_printed_buys_ten_grams_for_mtd0018232,
+    ("card-payment-buy-with-card-token", 0): test_card_payment_buy_with_card_token_example_opens_a_3d_payment,
+    ("sell-silver-partner-b2b", 0): test_sell_silver_partner_example_sells_a_gram_of_the_partners_silver,
+    ("sell-silver-partner-b2b", 1): test_sell_silver_partner_example_sells_a_gram_of_the_partners_silver,
+    ("get-order-alternative", 0): test_get_order_alternative_example_finds_the_order_it_names,
+    ("get-order", "path"): test_get_order_path_finds_an_order_by_your_external_id,
+    ("card-payment-get-order", "path"): test_get_order_path_finds_an_order_by_your_external_id,
+    ("customer-balance", "path"): test_customer_balance_path_as_printed_lists_the_customers_wallets,
+    (
+        "delivery-create-pay-with-cash",
+        0,
+    ): test_delivery_create_example_as_printed_ships_three_grams_of_mtd0018232s_gold,
+}
+
+
+def test_every_printed_request_is_sent_by_a_test_here() -> None:
+    """Every body example of every page (by index) and every printed request path is in SENT_BY, and
+    each test named there reads that page's example."""
+    printed = {(name, index) for name in pages() for index in range(len(page(name)["request_examples"]))}
+    printed |= {(name, "path") for name in pages() if page(name)["method"] == "GET"}
+    printed |= {(name, "curl") for name in ("update-customer", "get-customer")}
+    assert set(SENT_BY) == printed
+    for (name, _), test in SENT_BY.items():
+        assert f'"{name}"' in inspect.getsource(test) or "name" in inspect.signature(test).parameters, name

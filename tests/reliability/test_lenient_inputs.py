@@ -68,3 +68,31 @@ def test_lenient_unknown_field_with_a_hostile_value_is_ignored_and_named(
     assert_error_envelope(response.json(), response.status_code)
     assert response.headers.get_list("x-sandbox-notice") == [f"unknown_fields: ignored {UNKNOWN_FIELD}"]
     assert _state(lenient_server) == before
+
+
+HOSTILE_KEYS = {
+    "newline": "a\nb",
+    "crlf": "a\r\nX-Injected: 1",
+    "nul": "a\x00b",
+    "rtl-emoji": RTL_EMOJI,
+    "long": "k" * 20_000,
+}
+
+
+@pytest.mark.parametrize(("name", "key"), HOSTILE_KEYS.items(), ids=HOSTILE_KEYS.keys())
+def test_lenient_hostile_unknown_field_name_is_named_in_printable_ascii(
+    lenient_client: httpx.Client, name: str, key: str
+) -> None:
+    """The notice quotes the name the client sent: escaped, and cut to 300 characters, so the answer
+    (and the write before it) always reaches the client."""
+    external_id = f"hostile-key-{name}"
+    body = {"external_id": external_id, "firstname": "Deniz", "lastname": "Arslan", key: 1}
+
+    response = lenient_client.post("/partner/customer", json=body)
+
+    assert response.status_code == 200, response.text[:300]
+    (notice,) = response.headers.get_list("x-sandbox-notice")
+    assert notice.startswith("unknown_fields: ignored ")
+    assert len(notice) <= 300 and notice.isascii() and notice.isprintable()
+    assert "X-Injected" not in response.headers
+    assert lenient_client.get(f"/partner/customer/{external_id}").status_code == 200

@@ -217,3 +217,30 @@ def test_two_workers_take_200_mixed_concurrent_writes_without_errors_or_duplicat
 
     log = server.log_text()
     assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
+
+
+def _refused_by_strict(server: ServerProcess) -> list[bool]:
+    """Twenty requests on fresh connections (each worker answers some): True where strict refused."""
+    answers = []
+    for _ in range(20):
+        with server.client() as http:
+            http.headers["Connection"] = "close"
+            answers.append(
+                http.get("/partner/orders/statuses", headers={"api-version": "4"}).status_code == 422
+            )
+    return answers
+
+
+def test_two_workers_follow_a_profile_set_through_either_within_a_second(server: ServerProcess) -> None:
+    with server.control() as control:
+        assert (
+            control.put("/_sandbox/profile", json={"partner": "demo", "profile": "strict"}).status_code == 200
+        )
+        try:
+            wait_for(lambda: all(_refused_by_strict(server)), 5, "both workers to refuse as strict")
+            assert all(_refused_by_strict(server))
+        finally:
+            assert (
+                control.put("/_sandbox/profile", json={"partner": "demo", "profile": None}).status_code == 200
+            )
+    wait_for(lambda: not any(_refused_by_strict(server)), 5, "both workers to be lenient again")

@@ -12,8 +12,6 @@ stored card and a card typed into a payment are judged alike.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -27,12 +25,6 @@ from sandbox.partner.payments import cards
 from sandbox.store.models import Customer, StoredCard
 
 _TOKEN_LENGTH = 32
-
-
-def fingerprint(digits: str, seed: int) -> str:
-    """Keyed HMAC-SHA256 of the card's digits: finds a re-saved card without keeping its number."""
-    key = hashlib.sha256(f"minted-sandbox:card-fingerprint:{seed}".encode()).digest()
-    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
 
 
 def customer_or_404(session: Session, partner_id: int, external_id: str) -> Customer:
@@ -83,7 +75,7 @@ def save_card(
     """Store the card for the customer, or refresh the one already stored under the same number."""
     customer = customer_or_404(session, partner_id, body.customer_external_id)
     digits, network = checked_card(body, now)
-    mark = fingerprint(digits, seed)
+    mark = cards.fingerprint(digits, seed)
     card = session.exec(
         select(StoredCard).where(StoredCard.customer_id == customer.id, StoredCard.fingerprint == mark)
     ).first()

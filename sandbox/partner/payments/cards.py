@@ -9,6 +9,7 @@ commission rates and every other magic card below are ours. Nothing here touches
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +56,12 @@ def association(digits: str) -> str | None:
     return None
 
 
+def fingerprint(digits: str, seed: int) -> str:
+    """Keyed HMAC-SHA256 of the card's digits: finds a re-saved card without keeping its number."""
+    key = hashlib.sha256(f"minted-sandbox:card-fingerprint:{seed}".encode()).digest()
+    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
+
+
 def mask(digits: str) -> str:
     """documented shape `404809******7528`: the first 6 and last 4 digits, a `*` for each in between."""
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
@@ -84,6 +91,9 @@ class BinInfo:
     installments: tuple[int, ...]
 
 
+# documented (Card Payment Get Order, api-4295600): a card order's `payment_cost` is 10 (in the order's
+# currency; the only example is in TRY) and part of no total.
+CARD_PAYMENT_COST = Decimal(10)
 INSTALLMENTS = (1, 2, 3, 6, 9, 12)
 SINGLE = (1,)
 # Commission per installment count beyond one, in percent, before the BIN's own offset.

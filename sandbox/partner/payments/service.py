@@ -28,7 +28,6 @@ from sandbox.store.models import Customer, Order, Payment
 CARD_PAYMENT_TYPES = ("creditcard", "credit-card")
 PAYMENT_TYPE_NAMES = {"cash": ("Nakit", "Cash"), "credit-card": ("Kredi Kartı", "Credit card")}
 TOKEN_LENGTH = 32
-CARD_PAYMENT_COST = Decimal(10)  # documented: api-4295600's card order, in the order's currency
 _CARD_FIELDS = ("card_holder", "card_number", "card_expiry")
 
 
@@ -197,7 +196,7 @@ def open_payment(session: Session, rng: Rng, order: Order, card: Card, now: date
         scenario=card.scenario,
         created_at=now,
     )
-    order.payment_cost = CARD_PAYMENT_COST
+    order.payment_cost = cards.CARD_PAYMENT_COST
     session.add(order)
     session.add(payment)
     session.flush()

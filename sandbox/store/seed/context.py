@@ -75,6 +75,9 @@ class WorldContext:
     feed: PriceFeed
     start: datetime
     customers: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # The customers random orders go to, per partner: the Faker ones (the documented customers keep
+    # exactly what the docs and fixtures give them), or every customer when there are no others.
+    order_customers: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def for_spec(cls, spec: WorldSpec) -> WorldContext:

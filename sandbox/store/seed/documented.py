@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sandbox.core import dates
 
 GOLDEN_ORDER_FILE = Path("golden") / "get-order-alternative.json"
 DOCUMENTED_FILE = Path("golden") / "documented-world.json"
@@ -28,6 +31,12 @@ class DocumentedWorld:
     holdings: dict[str, dict[str, str]]  # customer external_id → asset → amount deposited at the start
     cards: list[dict[str, Any]]  # customer_external_id, card_token and the card
     orders: list[dict[str, Any]]  # {"flow", "data": an Order as Get Order renders it}
+
+    @property
+    def customers_since(self) -> datetime:
+        """When the documented customers joined: 90 days before the first documented order."""
+        first = min(dates.parse_order_at(order["data"]["order_at"]) for order in self.orders)
+        return first - timedelta(days=90)
 
 
 def load(fixtures_dir: Path) -> DocumentedWorld | None:

@@ -14,6 +14,7 @@ from sandbox.core import dates
 from sandbox.core.money import grams, money
 from sandbox.lifecycle.flows import FLOWS, Flow
 from sandbox.partner.delivery import fees
+from sandbox.partner.payments.cards import CARD_PAYMENT_COST
 from sandbox.store import geo
 from sandbox.store.models import (
     LedgerEntry,
@@ -45,9 +46,6 @@ CARD_DECLINES = (
     ("51", "Yetersiz bakiye / Insufficient funds"),
     ("3D-01", "3-D Secure doğrulaması başarısız"),
 )
-# documented (Card Payment Get Order, api-4295600): a single-installment card order shows
-# `payment_cost: 10` and `comission: 0`, its payment total equal to its amount.
-CARD_PAYMENT_COST = Decimal(10)
 # A payment's transaction id comes with the order's completion (the documented Pending order's
 # successful payment has none).
 CAPTURED = ("Completed", "Refunding", "Refunded")
@@ -98,6 +96,7 @@ class OrderBuilder:
         self.feed = context.feed
         self.start = context.start
         self.customers = context.customers
+        self.order_customers = context.order_customers
         self.balances: dict[tuple[int, int | None, str], Decimal] = {}
         self.ledger_id = 0
         self.wallet_ids: dict[tuple[int, int | None, str], int] = {}
@@ -136,10 +135,11 @@ class OrderBuilder:
         batch = _Batch()
         order_id = 0
         if documented:
+            partner_id = list(self.spec.partners).index(DOCUMENTED_PARTNER) + 1
             for entry in documented.orders:
                 order_id += 1
-                self._add_documented(batch, order_id, entry)
-            self._add_holdings(batch, documented.holdings)
+                self._add_documented(batch, order_id, partner_id, entry)
+            self._add_holdings(batch, partner_id, documented.holdings)
         for plan in self._plans():
             order_id += 1
             self._add_order(batch, order_id, plan)
@@ -149,20 +149,18 @@ class OrderBuilder:
         if batch.orders:
             yield batch
 
-    def _add_holdings(self, batch: _Batch, holdings: dict[str, dict[str, str]]) -> None:
+    def _add_holdings(self, batch: _Batch, partner_id: int, holdings: dict[str, dict[str, str]]) -> None:
         """What the documented customers hold from the start (deposits, before any order)."""
-        partner_id = list(self.spec.partners).index(DOCUMENTED_PARTNER) + 1
         for customer in self.customers[partner_id]:
             for asset, amount in holdings.get(customer["external_id"], {}).items():
                 self._move(
                     batch, partner_id, customer["id"], None, asset, Decimal(amount), "deposit", self.start
                 )
 
-    def _add_documented(self, batch: _Batch, order_id: int, entry: dict[str, Any]) -> None:
+    def _add_documented(self, batch: _Batch, order_id: int, partner_id: int, entry: dict[str, Any]) -> None:
         """An order the docs print, exactly as printed, with the ledger entries and holds its status
         implies (fixtures/golden; sandbox/store/seed/documented.py)."""
         data, flow = entry["data"], FLOWS[entry["flow"]]
-        partner_id = list(self.spec.partners).index(DOCUMENTED_PARTNER) + 1
         customer = next(
             c for c in self.customers[partner_id] if c["external_id"] == data["customer_external_id"]
         )
@@ -204,7 +202,7 @@ class OrderBuilder:
 
     def _add_order(self, batch: _Batch, order_id: int, plan: _Plan) -> None:
         rng, flow = self.rng_orders, plan.flow
-        customer = None if plan.b2b else rng.choice(self.customers[plan.partner_id])
+        customer = None if plan.b2b else rng.choice(self.order_customers[plan.partner_id])
         customer_id = customer["id"] if customer else None
         if flow.type == "Delivery":
             sku = rng.choice(fees.DELIVERABLE_SKUS)

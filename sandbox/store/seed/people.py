@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sandbox.catalog import PRODUCTS
 from sandbox.core.identity import identity_number
-from sandbox.partner.cards.service import fingerprint
-from sandbox.partner.payments.cards import association, mask, scenario_of
+from sandbox.partner.payments.cards import association, fingerprint, mask, scenario_of
 from sandbox.store import geo
 from sandbox.store.models import Customer, Partner, Product, StoredCard
 from sandbox.store.seed.context import WorldContext
@@ -59,12 +58,14 @@ class PeopleBuilder:
         cards: list[dict[str, Any]] = []
         next_id = 1
         for partner in partners:
-            rows = []
+            rows: list[dict[str, Any]] = []
             if documented and partner["username"] == DOCUMENTED_PARTNER:
+                since = documented.customers_since
                 for customer in documented.customers:
-                    rows.append(self._documented_customer(next_id, partner["id"], customer))
+                    rows.append(self._documented_customer(next_id, partner["id"], customer, since))
                     next_id += 1
                 cards = self._documented_cards(documented, rows)
+            first_faker = len(rows)
             seen = {row["external_id"] for row in rows}
             while len(rows) < self.spec.customers_per_partner:
                 row = self._customer(next_id, partner["id"])
@@ -74,6 +75,7 @@ class PeopleBuilder:
                 rows.append(row)
                 next_id += 1
             self.customers[partner["id"]] = rows
+            self.context.order_customers[partner["id"]] = rows[first_faker:] or rows
             customers.extend(rows)
         yield Customer.__table__, customers
         yield StoredCard.__table__, cards
@@ -118,9 +120,10 @@ class PeopleBuilder:
             )
         return row
 
-    def _documented_customer(self, number: int, partner_id: int, c: dict[str, Any]) -> dict[str, Any]:
+    def _documented_customer(
+        self, number: int, partner_id: int, c: dict[str, Any], created: datetime
+    ) -> dict[str, Any]:
         """A customer the docs print, as printed (KYC approved, so a strict partner can use it too)."""
-        created = self.start
         return {
             "id": number, "partner_id": partner_id, "external_id": c["external_id"], "account_type": "person",
             "firstname": c["firstname"], "middlename": c["middlename"], "lastname": c["lastname"],
@@ -144,6 +147,6 @@ class PeopleBuilder:
                 "token": card["card_token"], "fingerprint": fingerprint(digits, self.spec.seed),
                 "card_holder": card["card_holder"], "card_number": mask(digits),
                 "card_expiry": card["card_expiry"], "card_association": association(digits),
-                "scenario": scenario_of(digits), "created_at": self.start,
+                "scenario": scenario_of(digits), "created_at": owner["created_at"],
             })  # fmt: skip
         return rows
