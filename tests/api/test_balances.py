@@ -5,6 +5,7 @@ Reads run on the shared seeded world; every test that moves money runs on a dedi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +27,8 @@ from tests.api.balance_support import (
     wallets_of,
 )
 from tests.api.helpers import error_body, ok_data
-from tests.api.trading_helpers import add_customer, fund, new_id
-from tests.conftest import PARTNER_HEADERS
+from tests.api.trading_helpers import add_customer, dedicated_server, fund, new_id, partner_client
+from tests.conftest import DEMO, PARTNER_HEADERS
 
 
 @pytest.fixture(scope="module")
@@ -111,15 +112,21 @@ def test_customer_balance_open_created_sell_is_soft_blocked(
     assert dec(row["real_balance"]) == dec(row["balance"]) - held
 
 
-def test_customer_balance_open_confirmed_sell_is_blocked(client: httpx.Client, server: SandboxServer) -> None:
+@pytest.fixture(scope="module")
+def own_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A world of this module's own, for the test that writes (the session `server` stays read-only)."""
+    with dedicated_server(tmp_path_factory, "balances") as running:
+        yield running
+
+
+def test_customer_balance_open_confirmed_sell_is_blocked(own_world: SandboxServer) -> None:
     """A sell confirmed (Processing) but not completed: a new customer's, made with the sell flow on
-    manual steps (the flow's mode back to immediate afterwards)."""
+    manual steps."""
     customer = new_id("HARD")
-    add_customer(server, customer)
-    fund(server, customer_external_id=customer, asset="GAG", amount=Decimal(10))
-    control = httpx.Client(base_url=server.url)
-    ok_data(control.put("/_sandbox/lifecycles/sell/mode", json={"mode": "manual"}))
-    try:
+    add_customer(own_world, customer)
+    fund(own_world, customer_external_id=customer, asset="GAG", amount=Decimal(10))
+    with partner_client(own_world, DEMO) as client, httpx.Client(base_url=own_world.url) as control:
+        ok_data(control.put("/_sandbox/lifecycles/sell/mode", json={"mode": "manual"}))
         token = ok_data(
             client.post("/partner/pricefix", json={"type": "digital", "customer_external_id": customer})
         )
@@ -129,11 +136,8 @@ def test_customer_balance_open_confirmed_sell_is_blocked(client: httpx.Client, s
         }  # fmt: skip
         guid = ok_data(client.post("/partner/order/digital/sell", json=body))["guid"][0]
         ok_data(control.post(f"/_sandbox/orders/{guid}/advance", json={"to": "Processing"}))
-    finally:
-        ok_data(control.put("/_sandbox/lifecycles/sell/mode", json={"mode": "immediate"}))
-        control.close()
 
-    row = rows_by_code(ok_data(client.get(f"/partner/balance/customer/{customer}")))["GAG"]
+        row = rows_by_code(ok_data(client.get(f"/partner/balance/customer/{customer}")))["GAG"]
 
     assert (dec(row["balance"]), dec(row["blocked"]), dec(row["soft_blocked_amount"])) == (10, 4, 0)
     assert dec(row["real_balance"]) == 6
