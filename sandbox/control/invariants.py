@@ -3,13 +3,12 @@ its ledger entries and is never negative (ARCHITECTURE.md: "Balances are derived
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from sandbox.store.models import Customer, LedgerEntry, Partner, Wallet
+from sandbox.store.models import Customer, LedgerEntry, Partner, Wallet, exact_sum, summed
 
 
 def check(session: Session) -> dict[str, Any]:
@@ -21,7 +20,7 @@ def check(session: Session) -> dict[str, Any]:
             Customer.external_id,
             Wallet.asset,
             Wallet.balance,
-            func.coalesce(func.sum(LedgerEntry.amount), 0),
+            *exact_sum(LedgerEntry.amount),
             func.count(col(LedgerEntry.id)),
         )
         .join(Partner, col(Partner.id) == col(Wallet.partner_id))
@@ -32,10 +31,10 @@ def check(session: Session) -> dict[str, Any]:
     )
     wallets = entries = 0
     violations: list[dict[str, Any]] = []
-    for wallet_id, partner, customer_external_id, asset, balance, ledger_sum, count in session.exec(query):
+    for wallet_id, partner, customer_external_id, asset, balance, *ledger, count in session.exec(query):
         wallets += 1
         entries += count
-        ledger_sum = Decimal(ledger_sum)
+        ledger_sum = summed(*ledger)
         problems = []
         if balance != ledger_sum:
             problems.append("balance_mismatch")

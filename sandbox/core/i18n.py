@@ -114,6 +114,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Yetersiz bakiye ({asset}).",
         "Insufficient balance ({asset}).",
     ),
+    "wallet_limit_exceeded": (
+        422,
+        "Bir cüzdan en fazla {limit} {asset} tutabilir.",
+        "A wallet can hold at most {limit} {asset}.",
+    ),
     "new_customer_invalid": (
         422,
         "Parametre hatası (yeni müşteri): müşteri bilgileri geçersiz.",
@@ -307,6 +312,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "amount_too_small": (
         "Bu tutar 0,0001 gramdan az alır.",
         "This total buys less than 0.0001 grams.",
+    ),
+    "total_too_small": (
+        "Bu miktarın tutarı 0,01 {currency} altında kalıyor.",
+        "This amount comes to less than 0.01 {currency}.",
     ),
     "invalid_email": ("Geçerli bir e-posta adresi olmalıdır.", "Must be a valid email address."),
     "invalid_phone": ("Geçerli bir telefon numarası olmalıdır.", "Must be a valid phone number."),

@@ -23,6 +23,9 @@ from sandbox.lifecycle.flows import FLOWS, OPEN_STATUSES
 from sandbox.store.models import LedgerEntry, Order, OrderItem, Wallet
 
 ZERO = Decimal(0)
+# sandbox decision (README "Limits"): a wallet holds at most this much of its asset (money or grams),
+# far below the store's limit (64-bit millionths: about 9.2e12).
+MAX_BALANCE = Decimal(10) ** 12
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,12 @@ def post(
     order_id: int | None = None,
     description: str | None = None,
 ) -> LedgerEntry:
-    """Move `amount` (signed) in or out of `target`; a wallet never goes below zero."""
+    """Move `amount` (signed) in or out of `target`; a wallet never goes below zero nor above
+    MAX_BALANCE."""
     if target.balance + amount < 0:
         raise SandboxError("insufficient_balance", params={"asset": target.asset})
+    if target.balance + amount > MAX_BALANCE:
+        raise _full(target.asset)
     target.balance += amount
     entry = LedgerEntry(
         wallet_id=target.id,
@@ -110,6 +116,19 @@ def available(session: Session, partner_id: int, customer_id: int | None, asset:
     found = find_wallet(session, partner_id, customer_id, asset)
     held = holds(session, partner_id, customer_id).get(asset, Holds())
     return (found.balance if found else ZERO) - held.soft - held.hard
+
+
+def require_room(
+    session: Session, partner_id: int, customer_id: int | None, asset: str, incoming: Decimal
+) -> None:
+    """What an order will credit when it completes fits in the wallet (checked when the order is made)."""
+    found = find_wallet(session, partner_id, customer_id, asset)
+    if (found.balance if found else ZERO) + incoming > MAX_BALANCE:
+        raise _full(asset)
+
+
+def _full(asset: str) -> SandboxError:
+    return SandboxError("wallet_limit_exceeded", params={"asset": asset, "limit": f"{MAX_BALANCE:,.0f}"})
 
 
 def require_available(

@@ -32,7 +32,7 @@ from sandbox.core.money import money
 from sandbox.partner.balances import ledger
 from sandbox.partner.customers.lookup import find_customer
 from sandbox.partner.prices.feed import PriceFeed
-from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet
+from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet, exact_sum, summed
 
 CASH_NAMES = {"TRY": "Türk Lirası", "USD": "ABD Doları", "EUR": "Euro", "GBP": "İngiliz Sterlini"}
 ZERO = Decimal(0)
@@ -138,17 +138,16 @@ def _stats(session: Session, wallet_ids: list[int]) -> dict[int, dict[str, Any]]
     query = (
         select(
             LedgerEntry.wallet_id,
-            func.sum(case((amount > 0, amount), else_=0)),
-            func.sum(case((amount < 0, -amount), else_=0)),
+            *exact_sum(case((amount > 0, amount), else_=0)),
+            *exact_sum(case((amount < 0, -amount), else_=0)),
             func.count(func.distinct(LedgerEntry.order_id)),
         )
         .where(col(LedgerEntry.wallet_id).in_(wallet_ids))
         .group_by(LedgerEntry.wallet_id)
     )
-    # The sums keep the column's Amount type, so they come back as Decimals already scaled back.
     return {
-        wallet_id: {"total_in": Decimal(inflow), "total_out": Decimal(outflow), "order_count": count}
-        for wallet_id, inflow, outflow, count in session.exec(query)
+        wallet_id: {"total_in": summed(*sums[:2]), "total_out": summed(*sums[2:]), "order_count": count}
+        for wallet_id, *sums, count in session.exec(query)
     }
 
 
@@ -194,18 +193,18 @@ def order_stats(
     )
     amount, total = col(OrderItem.amount), col(OrderItem.total)
 
-    def summed(order_type: str, value: Any) -> Any:
-        return func.coalesce(func.sum(case((col(Order.type) == order_type, value), else_=0)), 0)
+    def of_type(order_type: str, value: Any) -> tuple[Any, Any]:
+        return exact_sum(case((col(Order.type) == order_type, value), else_=0))
 
     query = (
         select(
             OrderItem.sku,
             Order.currency_code,
-            summed("Buy", amount),
-            summed("Buy", total),
-            summed("Sell", amount),
-            summed("Sell", total),
-            summed("Delivery", amount),
+            *of_type("Buy", amount),
+            *of_type("Buy", total),
+            *of_type("Sell", amount),
+            *of_type("Sell", total),
+            *of_type("Delivery", amount),
             func.count(func.distinct(Order.id)),
         )
         .join(OrderItem, col(OrderItem.order_id) == col(Order.id))
@@ -223,7 +222,7 @@ def order_stats(
     keys = ("bought_amount", "bought_total", "sold_amount", "sold_total", "delivered_amount")
     items = [
         {"sku": sku, "currency_code": currency}
-        | {key: Decimal(value) for key, value in zip(keys, sums, strict=True)}
+        | {key: summed(*sums[2 * n : 2 * n + 2]) for n, key in enumerate(keys)}
         | {"order_count": count}
         for sku, currency, *sums, count in session.exec(query)
     ]
@@ -248,7 +247,7 @@ def daily_balances(
     today = now.astimezone(ISTANBUL).date()
     days = [today - timedelta(days=back) for back in range(HISTORY_DAYS - 1, -1, -1)]
     amount, at = col(LedgerEntry.amount), col(LedgerEntry.created_at)
-    ends = [func.coalesce(func.sum(case((at < dates.day_end(day), amount), else_=0)), 0) for day in days]
+    ends = [part for day in days for part in exact_sum(case((at < dates.day_end(day), amount), else_=0))]
     sums: dict[int, list[Decimal]] = {}
     if opened:
         query = (
@@ -256,7 +255,10 @@ def daily_balances(
             .where(col(LedgerEntry.wallet_id).in_([wallet.id for wallet in opened]))
             .group_by(LedgerEntry.wallet_id)
         )
-        sums = {wallet_id: [Decimal(value) for value in values] for wallet_id, *values in session.exec(query)}
+        sums = {
+            wallet_id: [summed(*parts[2 * n : 2 * n + 2]) for n in range(len(days))]
+            for wallet_id, *parts in session.exec(query)
+        }
     return [
         {
             "currency_code": wallet.asset,

@@ -111,7 +111,11 @@ def list_orders(
         # Only then: the join would otherwise keep the count and deep pages off the orders indexes.
         query = query.outerjoin(Customer, col(Order.customer_id) == col(Customer.id))
     if filters.customer_external_id is not None:
-        query = query.where(Customer.external_id == filters.customer_external_id)
+        # The partner's live customer: a removed one's orders keep their customer, and a new customer
+        # given the same external_id starts with none of them.
+        query = query.where(
+            Customer.external_id == filters.customer_external_id, col(Customer.deleted_at).is_(None)
+        )
     if filters.sku is not None:
         query = query.where(col(Order.id).in_(select(OrderItem.order_id).where(OrderItem.sku == filters.sku)))
     if filters.type is not None:

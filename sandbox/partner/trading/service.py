@@ -24,6 +24,7 @@ from sqlmodel import Session
 from sandbox.catalog import PRODUCTS_BY_SKU, ProductInfo
 from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
 from sandbox.core.ids import Rng
+from sandbox.core.money import CENT
 from sandbox.core.profile import Profile
 from sandbox.lifecycle import progression
 from sandbox.lifecycle.flows import FLOWS
@@ -36,7 +37,7 @@ from sandbox.partner.payments import service as payments
 from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.feed import PriceFeed
 from sandbox.partner.prices.service import claim_token, create_price_fix, fixed_prices, grams_for
-from sandbox.partner.trading.schemas import BuyItem, BuyRequest, ProductRef, SellRequest
+from sandbox.partner.trading.schemas import BuyItem, BuyRequest, ProductRef, SellItem, SellRequest
 from sandbox.store.models import Customer, Order, PriceFix
 
 PRODUCTS_BY_ID = {product.product_id: product for product in PRODUCTS_BY_SKU.values()}
@@ -63,14 +64,9 @@ def buy(trade: Trade, body: BuyRequest) -> list[Order]:
     request = open_request(session, partner_id, body.external_id, "buy", now)
     customer = _buyer(trade, body.customer)
     fix = _claim(trade, body.price_token, body.currency_code, customer)
-    prices = fixed_prices(fix)
-    lines = []
-    for index, item in enumerate(body.items):
-        product = _product(item, index)
-        price = prices[product.sku]
-        amount = item.amount if item.amount is not None else _topup_grams(item, price.buy, index)
-        lines.append(Line(product, amount, price.spot, price.buy))
+    lines = [_buy_line(fix, item, index) for index, item in enumerate(body.items)]
     owner = customer.id if customer else None
+    _require_room(session, partner_id, owner, [(line.product.sku, line.amount) for line in lines])
     total = sum((line.total for line in lines), Decimal(0))
     if customer is None:
         ledger.require_available(session, partner_id, None, fix.currency, total)
@@ -96,12 +92,9 @@ def _buy_by_card(trade: Trade, body: BuyRequest, block: CardPayment) -> Order:
     customer = _buyer(trade, body.customer)
     card = card or payments.stored_card(session, partner_id, customer, block, now)
     fix = _claim(trade, body.price_token, body.currency_code, customer)
-    item = body.items[0]
-    product = _product(item, 0)
-    price = fixed_prices(fix)[product.sku]
-    amount = item.amount if item.amount is not None else _topup_grams(item, price.buy, 0)
-    line = Line(product, amount, price.spot, price.buy)
+    line = _buy_line(fix, body.items[0], 0)
     owner = customer.id if customer else None
+    _require_room(session, partner_id, owner, [(line.product.sku, line.amount)])
     order = new_order(session, rng, partner_id, owner, request, FLOWS["buy-card"], fix.currency, line, now)
     payments.open_payment(session, rng, order, card, now)
     return order
@@ -114,13 +107,9 @@ def sell(trade: Trade, body: SellRequest) -> list[Order]:
     if customer is not None:
         rules.require_kyc(trade.profile, customer)
     fix = _claim(trade, body.price_token, body.currency_code, customer)
-    prices = fixed_prices(fix)
-    lines = []
-    for index, item in enumerate(body.items):
-        product = _product(item, index)
-        price = prices[product.sku]
-        lines.append(Line(product, item.amount, price.spot, price.sell))
+    lines = [_sell_line(fix, item, index) for index, item in enumerate(body.items)]
     owner = customer.id if customer else None
+    _require_room(session, partner_id, owner, [(fix.currency, line.total) for line in lines])
     grams: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
         grams[line.product.sku] += line.amount
@@ -224,6 +213,41 @@ def _product(item: ProductRef, index: int) -> ProductInfo:
     if product is None:
         raise ValidationFailed(errors={f"items.{index}.sku": [("unknown_product", {"skus": _SKUS})]})
     return product
+
+
+def _buy_line(fix: PriceFix, item: BuyItem, index: int) -> Line:
+    """The item at the token's buy price: its grams, or (From Total Price) the grams `topup.price` buys."""
+    product = _product(item, index)
+    price = fixed_prices(fix)[product.sku]
+    if item.amount is not None:
+        return _priced(Line(product, item.amount, price.spot, price.buy), fix, f"items.{index}.amount")
+    line = Line(product, _topup_grams(item, price.buy, index), price.spot, price.buy)
+    return _priced(line, fix, f"items.{index}.topup.price")
+
+
+def _sell_line(fix: PriceFix, item: SellItem, index: int) -> Line:
+    product = _product(item, index)
+    price = fixed_prices(fix)[product.sku]
+    return _priced(Line(product, item.amount, price.spot, price.sell), fix, f"items.{index}.amount")
+
+
+def _priced(line: Line, fix: PriceFix, field: str) -> Line:
+    """sandbox decision (README "Limits"): no order moves metal or cash for nothing; its total is at
+    least 0.01 in its currency (0.0001 g of silver would cost 0.00)."""
+    if line.total < CENT:
+        raise ValidationFailed(errors={field: [("total_too_small", {"currency": fix.currency})]})
+    return line
+
+
+def _require_room(
+    session: Session, partner_id: int, owner: int | None, credits: list[tuple[str, Decimal]]
+) -> None:
+    """What the orders will credit, per asset, fits in the owner's wallets (ledger.MAX_BALANCE)."""
+    incoming: dict[str, Decimal] = defaultdict(Decimal)
+    for asset, amount in credits:
+        incoming[asset] += amount
+    for asset, amount in incoming.items():
+        ledger.require_room(session, partner_id, owner, asset, amount)
 
 
 def _topup_grams(item: BuyItem, price: Decimal, index: int) -> Decimal:
