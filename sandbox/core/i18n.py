@@ -313,6 +313,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Bu tutar 0,0001 gramdan az alır.",
         "This total buys less than 0.0001 grams.",
     ),
+    "duplicate_parameter": (
+        "Bu parametre yalnızca bir kez gönderilebilir.",
+        "This parameter may be sent only once.",
+    ),
     "total_too_small": (
         "Bu miktarın tutarı 0,01 {currency} altında kalıyor.",
         "This amount comes to less than 0.01 {currency}.",

@@ -49,6 +49,15 @@ def header_value(request: Request, name: str) -> str | None:
     return values.pop() if values else None
 
 
+def _single_query_values(request: Request) -> None:
+    """Every partner query parameter takes one value: `?page=1&page=2` would otherwise be read as
+    page 2 without a word."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValidationFailed(errors={name: [("duplicate_parameter", {})] for name in repeated})
+
+
 async def partner_context(request: Request) -> PartnerContext:
     """documented: `x-client-id` is required, its default `web`; `api-version` shows `2` and `3` in
     the examples. The docs' curl samples send `x-client-id` empty: an empty one is the default.
@@ -64,6 +73,8 @@ async def partner_context(request: Request) -> PartnerContext:
             params={"header": "x-client-id"},
             errors={"x-client-id": [("missing_header", {"header": "x-client-id"})]},
         )
+    if request.scope["query_string"]:
+        _single_query_values(request)
     username = request.scope["state"]["partner"]
     sandbox = get_sandbox(request)
     # Async so partner routes skip a thread hop; the one database look-up per partner runs in a thread.

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from sandbox.core import profile
 
 T = TypeVar("T")
+
+
+# A number sent as a JSON string ("1.5", documented as accepted) in ASCII digits: Python's Decimal
+# would also read "١٢" (Arabic-Indic twelve) or "𝟙", which no partner means as an amount.
+_NUMBER_TEXT = re.compile(r"[ \t]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*")
+
+
+def _ascii_number(value: object) -> object:
+    if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value):
+        raise PydanticCustomError("decimal_parsing", "not a number")
+    return value
+
+
+AsciiNumber = BeforeValidator(_ascii_number)
 
 
 def _blank_is_none(value: object) -> object:

@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from sandbox.core import dates
 from sandbox.partner.prices.schemas import Currency
-from sandbox.partner.schemas import WireModel
+from sandbox.partner.schemas import AsciiNumber, WireModel
 
 MAX_CASH = 1_000_000_000
 
@@ -36,6 +36,7 @@ Day = Annotated[
 ]
 SignedMoney = Annotated[
     Decimal,
+    AsciiNumber,
     Field(ge=-MAX_CASH, le=MAX_CASH, decimal_places=2, examples=[100.5, -25]),
 ]
 

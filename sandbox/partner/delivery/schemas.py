@@ -21,7 +21,7 @@ from sandbox.partner.delivery.addresses import DeliveryAddress
 from sandbox.partner.orders.schemas import Delivery, OrderAddress, OrderCustomer, Payment
 from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.schemas import Currency
-from sandbox.partner.schemas import WireModel
+from sandbox.partner.schemas import AsciiNumber, WireModel
 from sandbox.partner.trading.schemas import ExternalOrderId
 
 DeliverySku = Annotated[
@@ -33,6 +33,7 @@ DeliverySku = Annotated[
 # documented: integer grams. Parsed as a number so that 1.5 is refused as `whole_grams`, not as a type.
 WholeGrams = Annotated[
     Decimal,
+    AsciiNumber,
     Field(gt=0, max_digits=16),
     WithJsonSchema({"type": "integer", "minimum": 1, "description": "Whole grams", "examples": [5]}),
 ]

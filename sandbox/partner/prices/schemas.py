@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from sandbox.partner.schemas import BlankIsNone, WireModel
+from sandbox.partner.schemas import AsciiNumber, BlankIsNone, WireModel
 
 Currency = Literal["TRY", "USD", "EUR", "GBP"]
 Sku = Literal["GAU", "GAG", "BGAU", "BGAG", "GPT", "GPD"]
-Money = Annotated[Decimal, Field(gt=0, le=1_000_000_000, decimal_places=2, examples=[10000])]
-Grams = Annotated[Decimal, Field(gt=0, le=1_000_000, decimal_places=4, examples=[0.1])]
+Money = Annotated[Decimal, AsciiNumber, Field(gt=0, le=1_000_000_000, decimal_places=2, examples=[10000])]
+Grams = Annotated[Decimal, AsciiNumber, Field(gt=0, le=1_000_000, decimal_places=4, examples=[0.1])]
 
 
 class PriceRow(WireModel):
