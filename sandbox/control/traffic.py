@@ -1,10 +1,12 @@
 """Partner traffic: the request journal (outside the Digest gate) and fault injection (inside it).
 
 The journal sits outside the gate so it also keeps the requests Digest refuses, and reads the partner
-the gate put in `scope["state"]` once the response is complete. Faults sit inside the gate (the
-innermost user middleware), because a rule can match on the authenticated partner and on the body the
-gate has already buffered; they answer before any handler runs, so a fault never lands half-way
-through a write. Both only ever look at `/partner/` requests.
+the gate put in `scope["state"]` once the response is complete. It keeps the body as the gate reads
+it and never reads ahead: Digest refuses a request before its body arrives (README), so a refused
+request is kept without one. Faults sit inside the gate (the innermost user middleware), because a
+rule can match on the authenticated partner and on the body the gate has already buffered; they
+answer before any handler runs, so a fault never lands half-way through a write. Both only ever look
+at `/partner/` requests.
 """
 
 from __future__ import annotations
@@ -82,29 +84,17 @@ class _Kept:
 
 
 class _Capture:
-    """Keeps what passes through receive and send, bodies bounded to just past the journal's limit."""
+    """Keeps what passes through receive and send, bodies bounded to just past the journal's limit.
+    Only what the application asks for is received: nothing is read ahead of the Digest gate."""
 
     def __init__(self, receive: Receive, send: Send) -> None:
         self._receive, self._send = receive, send
-        self._pending: list[Message] = []
         self.request_body = _Kept()
         self.response_body = _Kept()
         self.status: int | None = None
         self.response_headers: list[tuple[bytes, bytes]] = []  # decoded when the journal is read
 
-    async def prefetch(self) -> None:
-        """Read the start of the body now, so the journal has it even when the gate refuses the request
-        without reading it (a 401 Digest challenge). The application gets the same messages after."""
-        while self.request_body.size <= BODY_LIMIT:
-            message = await self._receive()
-            self._pending.append(message)
-            self.request_body.keep(message)
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                return
-
     async def receive(self) -> Message:
-        if self._pending:
-            return self._pending.pop(0)
         message = await self._receive()
         self.request_body.keep(message)
         return message
@@ -133,11 +123,10 @@ class JournalMiddleware:
         started = time.monotonic()
         capture = _Capture(receive, send)
         try:
-            if scope["method"] in BODY_METHODS:
-                await capture.prefetch()
             await self.app(scope, capture.receive, capture.send)
         finally:
-            # Raw bytes: decoding, redaction and body text wait until the journal is read.
+            # Raw bytes: decoding, header redaction and body text wait until the journal is read; card
+            # data in bodies is redacted as the entry is recorded.
             self.sandbox.journal.record_raw(
                 at,
                 method=scope["method"],
