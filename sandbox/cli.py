@@ -1,6 +1,6 @@
 """`minted-sandbox`: serve the sandbox, (re)build or reset its seeded world, move an order, export the
-world as JSON fixtures, check that a running sandbox answers (for a container HEALTHCHECK), or run an
-example webhook receiver.
+world as JSON fixtures, check that a running sandbox and its store answer (for a container HEALTHCHECK),
+or run an example webhook receiver.
 
 Every settings flag is a `Settings` field: `--orders 100000` is the same as `SANDBOX_ORDERS=100000`, and
 a flag wins over the environment. `reset`, `advance` and `export-fixtures` act on the database directly
@@ -101,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings_flags(export, serve=False)
     health = commands.add_parser(
         "healthcheck",
-        help="exit 0 when a running sandbox answers, else 1 (for a container HEALTHCHECK)",
-        description="GET URL/openapi.json; exit 0 on a 200 within the timeout, else print why and exit 1.",
+        help="exit 0 when a running sandbox and its store answer, else 1 (for a container HEALTHCHECK)",
+        description="GET URL/_sandbox/health (with SANDBOX_CONTROL_TOKEN as a bearer token when set); "
+        "exit 0 on a 200 within the timeout, else print why and exit 1: no answer, or a 503 "
+        "store_unavailable (database file deleted or replaced, disk full, I/O errors).",
     )
     health.add_argument(
         "--url", help="base URL of the sandbox [default http://127.0.0.1:PORT, PORT from SANDBOX_PORT]"
@@ -283,20 +285,32 @@ def export_fixtures(settings: Settings, out: Path, partner: str) -> None:
 
 def healthcheck(url: str | None, timeout: float) -> int:
     """Stdlib only (no FastAPI import): this runs every few seconds inside the container."""
+    import json
     import urllib.error
     import urllib.request
 
     if timeout <= 0:
         raise ValueError("--timeout must be positive")
-    base = (url or f"http://127.0.0.1:{Settings().port}").rstrip("/")
-    target = f"{base}/openapi.json"
+    settings = Settings()
+    base = (url or f"http://127.0.0.1:{settings.port}").rstrip("/")
+    target = f"{base}/_sandbox/health"
+    headers = {"Accept-Language": "en"}
+    if settings.control_token:
+        headers["Authorization"] = f"Bearer {settings.control_token}"
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(target, timeout=timeout) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(target, headers=headers), timeout=timeout
+        ) as response:
             status = response.status
             response.read()
     except urllib.error.HTTPError as error:
         reason = f"HTTP {error.code}"
+        try:  # the envelope's error key and message: `store_unavailable: The sandbox store is ...`
+            data = json.loads(error.read())
+            reason += f" {data['data']['error']}: {data['message']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     except urllib.error.URLError as error:
         cause = error.reason
         reason = f"no answer within {timeout:g} s" if isinstance(cause, TimeoutError) else str(cause)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.core import i18n
 from sandbox.core.envelope import fail
 from sandbox.core.errors import MethodNotAllowed, NotFound, SandboxError, ValidationFailed, field_errors
+from sandbox.store.db import failure_of, unavailable
 
 log = logging.getLogger("sandbox")
 
@@ -42,8 +45,14 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
     return fail(SandboxError("http_error", status_code=error.status_code), _locale(request))
 
 
-async def store_busy(request: Request, error: OperationalError) -> Response:
-    """SQLite gave up waiting for its write lock: a retryable 503, not a crash."""
+async def store_busy(request: Request, error: DBAPIError | sqlite3.Error) -> Response:
+    """A database error the store did not turn into `store_unavailable` itself (sandbox/store/db.py):
+    SQLite gave up waiting for its write lock (`store_busy`), or the store is failing
+    (`store_unavailable`); both retryable 503s, not crashes. Anything else is a bug: 500."""
+    reason = failure_of(error)
+    if reason is not None:
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, reason)
+        return fail(unavailable(), _locale(request))
     if "locked" not in str(error) and "busy" not in str(error):
         return await unexpected_error(request, error)
     log.warning("store busy on %s %s", request.method, request.url.path)
@@ -55,9 +64,44 @@ async def unexpected_error(request: Request, error: Exception) -> Response:
     return fail(SandboxError(), _locale(request))
 
 
+class MiddlewareErrors:
+    """ASGI middleware: a `SandboxError` raised by a middleware inside it (the fault rules loading from
+    a failing store, Get Order's fast path) is answered like a route's, never as a 500.
+
+    Exception handlers only cover the router; errors raised in user middlewares would otherwise reach
+    the outermost handler, which always answers 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except SandboxError as error:
+            if started:
+                raise
+            request = Request(scope, receive)
+            await (await sandbox_error(request, error))(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    """The handlers, and `MiddlewareErrors`. Added before the app's middlewares, it ends up inside the
+    Digest gate and the journal (added later, outside it) and outside the fault rules and Get Order's
+    fast path (appended innermost)."""
     app.add_exception_handler(SandboxError, sandbox_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(OperationalError, store_busy)
+    app.add_exception_handler(DBAPIError, store_busy)
+    app.add_exception_handler(sqlite3.Error, store_busy)
     app.add_exception_handler(Exception, unexpected_error)
+    app.add_middleware(MiddlewareErrors)

@@ -165,12 +165,20 @@ class Sandbox:
         """Build `spec` into a scratch template, save it, and restore it over the live database: the
         live database switches worlds in one step, never half-built."""
         built = template.build(spec, self.settings.fixtures_dir, progress)
-        previous, self.template = self.template, template.save(built, template.template_path(self.store))
+        saved = template.save(built, template.template_path(self.store))
+        try:
+            template.restore(self.store, saved)
+        except BaseException:
+            # The store failed (store_unavailable): it still holds the world it held, and resets go
+            # back to that one, not to a world it never got.
+            if saved is not self.template:
+                template.close(saved)
+            raise
+        previous, self.template = self.template, saved
         if previous is not self.template:
             template.close(previous)
         self.world = spec
         self._follow_seed()
-        template.restore(self.store, self.template)
         self._restart_runtime()
 
     def _spec(self, scenario: str, **overrides: int | None) -> WorldSpec:

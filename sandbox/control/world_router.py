@@ -15,6 +15,7 @@ from sandbox.core.envelope import ok
 from sandbox.partner.deps import SandboxDep
 from sandbox.partner.schemas import Envelope, WireModel
 from sandbox.runtime import Sandbox
+from sandbox.store.db import unavailable
 
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 
@@ -81,6 +82,10 @@ class PartnerState(WireModel):
     orders: dict[str, dict[str, int]] = Field(description="Order type → status name → orders")
 
 
+class Health(WireModel):
+    status: Literal["ok"] = Field(description="The store reads and its last write went through")
+
+
 class State(WireModel):
     seed: int
     scenario: str
@@ -121,6 +126,16 @@ def move_clock(sandbox: SandboxDep, body: Annotated[ClockMove | None, Body()] = 
     body = body or ClockMove()
     sandbox.move_clock(mode=body.mode, at=body.at, advance=body.advance)
     return ok(clock_view(sandbox.clock))
+
+
+@router.get("/health", **control(Envelope[Health], *GUARDED, 503))
+def health(sandbox: SandboxDep) -> Response:
+    """Health, for `minted-sandbox healthcheck` and probes: 200 while the store answers; 503
+    `store_unavailable` once its database file was deleted or replaced (until a restart), while it
+    cannot be read, and after a write failed (disk full, I/O error, read-only) until one succeeds."""
+    if sandbox.store.problem() is not None:
+        raise unavailable()
+    return ok({"status": "ok"})
 
 
 @router.get("/state", **control(Envelope[State], *GUARDED))

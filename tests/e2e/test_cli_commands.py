@@ -144,14 +144,14 @@ def test_healthcheck_exits_0_against_a_running_sandbox() -> None:
     with SandboxServer(Settings(database_url="sqlite://", orders=10, customers=2)) as server:
         result = run("healthcheck", "--url", server.url, "--timeout", "5")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"healthy: {server.url}/openapi.json answered 200 in ")
+    assert result.stdout.startswith(f"healthy: {server.url}/_sandbox/health answered 200 in ")
 
 
 def test_healthcheck_exits_1_against_a_closed_port() -> None:
     port = free_port()
     result = run("healthcheck", "--url", f"http://127.0.0.1:{port}", "--timeout", "1")
     assert result.returncode == 1
-    assert result.stderr.startswith(f"minted-sandbox: unhealthy: http://127.0.0.1:{port}/openapi.json: ")
+    assert result.stderr.startswith(f"minted-sandbox: unhealthy: http://127.0.0.1:{port}/_sandbox/health: ")
     assert len(result.stderr.splitlines()) == 1
 
 

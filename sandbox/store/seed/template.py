@@ -4,11 +4,13 @@ The seeded world is built once (Faker) into a template database; a reset copies 
 the live database with SQLite's backup API, page by page, in one step. A file database keeps its
 template next to it (`sandbox.db` → `sandbox.template.db`), so a restarted server resets to the
 pristine seeded world, not to whatever the database held when it started, and holds no second copy
-of the world in memory; an in-memory database keeps its template in memory.
+of the world in memory; an in-memory database keeps its template in memory. A reset that keeps the
+configuration copies it into `sandbox.staging.db` first (`staging`).
 
 What a user configured survives a reset (`PRESERVED`): whole tables (fault rules, lifecycle modes)
 and some columns of others (each partner's webhook URL and secret, and its profile). A table that
 does not exist (yet) is skipped, and only columns present both before and after are written back.
+No write session runs between reading it and writing it back (`restore`), so none is lost.
 """
 
 from __future__ import annotations
@@ -16,16 +18,20 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 
 from sandbox.store.db import Store
 from sandbox.store.seed.context import WorldSpec
+
+# Staging files this process has copied from its template. One left by an earlier run is copied again
+# before its first use: written without syncing, a power loss may have left it torn.
+_COPIED: set[Path] = set()
 
 # table → the columns kept (None = every row of the table, as it is)
 PRESERVED: dict[str, list[str] | None] = {
@@ -35,13 +41,14 @@ PRESERVED: dict[str, list[str] | None] = {
 }
 
 
-def template_path(store: Store) -> Path | None:
-    """Where a file database keeps its template (None: an in-memory store keeps it in memory)."""
+def template_path(store: Store, kind: str = "template") -> Path | None:
+    """Where a file database keeps its template, or its `staging` copy (None: an in-memory store keeps
+    it in memory)."""
     url = make_url(store.url)
     if store.in_memory or url.get_backend_name() != "sqlite" or not url.database:
         return None
     database = Path(url.database).expanduser().resolve()
-    return database.with_name(f"{database.stem}.template{database.suffix}")
+    return database.with_name(f"{database.stem}.{kind}{database.suffix}")
 
 
 def build(
@@ -63,11 +70,7 @@ def open_saved(path: Path | None, spec: WorldSpec) -> sqlite3.Connection | None:
     if path is None or not path.is_file():
         return None
     template = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-    try:
-        signature = dict(template.execute("SELECT key, value FROM world_meta").fetchall())
-    except sqlite3.Error:
-        signature = None
-    if signature != spec.signature():
+    if _signature(template) != spec.signature():
         template.close()
         return None
     return template
@@ -89,11 +92,57 @@ def save(template: sqlite3.Connection, path: Path | None) -> sqlite3.Connection:
 
 
 def restore(store: Store, template: sqlite3.Connection, *, keep: bool = True) -> None:
-    """Overwrite the live database with `template`; with `keep`, what the user configured survives."""
-    kept = read_preserved(store) if keep else []
-    store.restore(template)
-    if kept:
-        write_preserved(store, kept)
+    """Overwrite the live database with `template`; with `keep`, what the user configured survives.
+
+    One step for every writer, in every process sharing the database (`Store.exclusive`): a
+    configuration write acknowledged meanwhile committed before the configuration was read (and is
+    kept), or waits until the copy is in. And one step for every reader: the configuration is written
+    into a copy of the template (`staging`), which goes over the database in one piece."""
+    with store.exclusive():
+        if not keep:
+            store.restore(template)
+            return
+        with store.read_connection() as connection:
+            assert connection is not None  # a blocking read
+            kept = read_preserved(connection)
+        with staging(store, template) as staged:
+            write_preserved(staged, kept)
+            store.restore(staged)
+
+
+@contextmanager
+def staging(store: Store, template: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The template with room for the configuration: a scratch copy in memory for an in-memory store;
+    for a file database a file beside its template, kept from one reset to the next and copied again
+    only when the template holds another world (a large world costs one copy per reseed and server
+    start, not per reset). Only a reset uses it, and only under `Store.exclusive`: one at a time in
+    every process. Whatever configuration it holds, the next `write_preserved` overwrites."""
+    path = template_path(store, "staging")
+    if path is None:
+        staged = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            template.backup(staged)
+            yield staged
+        finally:
+            staged.close()
+        return
+    staged = sqlite3.connect(path, isolation_level=None)
+    try:
+        staged.execute("PRAGMA synchronous=OFF")  # the template can always rebuild it: see _COPIED
+        if path not in _COPIED or _signature(staged) != _signature(template):
+            template.backup(staged)
+            _COPIED.add(path)
+        yield staged
+    finally:
+        staged.close()
+
+
+def _signature(database: sqlite3.Connection) -> dict[str, str] | None:
+    """The spec of the world `database` holds (`WorldSpec.signature`), None if it holds none."""
+    try:
+        return dict(database.execute("SELECT key, value FROM world_meta").fetchall())
+    except sqlite3.Error:
+        return None
 
 
 @dataclass(frozen=True)
@@ -103,65 +152,64 @@ class Kept:
     rows: list[dict[str, Any]]
 
 
-def read_preserved(store: Store, preserved: dict[str, list[str] | None] = PRESERVED) -> list[Kept]:
+def read_preserved(
+    connection: sqlite3.Connection, preserved: dict[str, list[str] | None] = PRESERVED
+) -> list[Kept]:
     """Raw rows (no type conversion: they go back byte for byte) of what a reset keeps."""
     kept: list[Kept] = []
-    with store.session() as session:
-        connection = session.connection()
-        for table, wanted in preserved.items():
-            columns = _columns(connection, table)
-            if not columns:
-                continue
-            key = [] if wanted is None else _primary_key(connection, table)
-            chosen = columns if wanted is None else [*key, *(c for c in wanted if c in columns)]
-            query = f"SELECT {_names(connection, chosen)} FROM {_quote(connection, table)}"
-            rows = [dict(row) for row in connection.execute(text(query)).mappings()]
-            kept.append(Kept(table, key, rows))
+    for table, wanted in preserved.items():
+        columns, key = _columns(connection, table)
+        if not columns:
+            continue
+        chosen = columns if wanted is None else [*key, *(c for c in wanted if c in columns)]
+        cursor = connection.execute(f"SELECT {_names(chosen)} FROM {_quote(table)}")
+        rows = [dict(zip(chosen, row, strict=True)) for row in cursor]
+        kept.append(Kept(table, [] if wanted is None else key, rows))
     return kept
 
 
-def write_preserved(store: Store, kept: list[Kept]) -> None:
-    with store.session(write=True) as session:
-        connection = session.connection()
+def write_preserved(connection: sqlite3.Connection, kept: list[Kept]) -> None:
+    """Write `kept` into the database `connection` (autocommit) holds, in one transaction."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
         for item in kept:
-            columns = _columns(connection, item.table)
+            columns, _ = _columns(connection, item.table)
             if not columns:
                 continue
-            table = _quote(connection, item.table)
+            table = _quote(item.table)
             if not item.key:
-                connection.execute(text(f"DELETE FROM {table}"))
+                connection.execute(f"DELETE FROM {table}")
             rows = [{k: v for k, v in row.items() if k in columns} for row in item.rows]
             if not rows or not rows[0]:
                 continue
             names = list(rows[0])
             if item.key:
-                assignments = ", ".join(f"{_quote(connection, c)} = :{c}" for c in names if c not in item.key)
-                match = " AND ".join(f"{_quote(connection, c)} = :{c}" for c in item.key)
+                assignments = ", ".join(f"{_quote(c)} = :{c}" for c in names if c not in item.key)
+                match = " AND ".join(f"{_quote(c)} = :{c}" for c in item.key)
                 if assignments:
-                    connection.execute(text(f"UPDATE {table} SET {assignments} WHERE {match}"), rows)
+                    connection.executemany(f"UPDATE {table} SET {assignments} WHERE {match}", rows)
             else:
                 values = ", ".join(f":{c}" for c in names)
-                insert = f"INSERT INTO {table} ({_names(connection, names)}) VALUES ({values})"
-                connection.execute(text(insert), rows)
+                connection.executemany(f"INSERT INTO {table} ({_names(names)}) VALUES ({values})", rows)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
-def _columns(connection: Connection, table: str) -> list[str]:
-    inspector = inspect(connection)
-    if not inspector.has_table(table):
-        return []
-    return [column["name"] for column in inspector.get_columns(table)]
+def _columns(connection: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]:
+    """The table's columns and its primary key columns (both empty when there is no such table)."""
+    info = connection.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
+    key = [row[1] for row in sorted(info, key=lambda row: row[5]) if row[5]]
+    return [row[1] for row in info], key
 
 
-def _primary_key(connection: Connection, table: str) -> list[str]:
-    return inspect(connection).get_pk_constraint(table)["constrained_columns"]
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _quote(connection: Connection, name: str) -> str:
-    return connection.dialect.identifier_preparer.quote(name)
-
-
-def _names(connection: Connection, names: list[str]) -> str:
-    return ", ".join(_quote(connection, name) for name in names)
+def _names(names: list[str]) -> str:
+    return ", ".join(_quote(name) for name in names)
 
 
 def close(template: sqlite3.Connection | None) -> None:
