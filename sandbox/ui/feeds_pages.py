@@ -112,7 +112,7 @@ async def set_endpoint(request: Request) -> Response:
             fields = {name: form[name] for name in ("partner", "url", "secret") if form.get(name)}
             body = WebhookConfigRequest.model_validate(fields)
             request.app.state.webhook_worker.base_url = str(request.base_url).rstrip("/")
-            saved = config.configure(session, sandbox.rng, body.partner, body.url, body.secret)
+            saved = config.configure(session, body.partner, body.url, body.secret)
         return f"Webhooks of {saved['partner']} now go to {saved['url']}."
 
     return await submit(request, f"{PREFIX}/webhooks", act)

@@ -9,7 +9,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from sandbox.core.errors import SandboxError
-from sandbox.core.ids import Rng
+from sandbox.core.ids import SystemRandom
 from sandbox.runtime import Sandbox
 from sandbox.store.models import Partner
 
@@ -18,8 +18,10 @@ log = logging.getLogger("sandbox.webhooks")
 SECRET_PREFIX = "whsec_"
 
 
-def new_secret(rng: Rng) -> str:
-    return SECRET_PREFIX + rng.token(32)
+def new_secret() -> str:
+    """`whsec_` and 32 hex digits from the operating system's randomness. Never from the seed: the seed
+    is public (42 by default), and a secret it made could be made by anyone to forge signed webhooks."""
+    return SECRET_PREFIX + SystemRandom.hex(32)
 
 
 def configs(session: Session) -> list[dict[str, Any]]:
@@ -27,11 +29,11 @@ def configs(session: Session) -> list[dict[str, Any]]:
     return [_config(partner) for partner in session.exec(select(Partner).order_by(Partner.id))]
 
 
-def configure(session: Session, rng: Rng, partner: str, url: str, secret: str | None) -> dict[str, Any]:
+def configure(session: Session, partner: str, url: str, secret: str | None) -> dict[str, Any]:
     """Set a partner's endpoint. Without `secret` the partner keeps its secret, or gets a new one."""
     row = find_partner(session, partner)
     row.webhook_url = url
-    row.webhook_secret = secret or row.webhook_secret or new_secret(rng)
+    row.webhook_secret = secret or row.webhook_secret or new_secret()
     session.add(row)
     return _config(row)
 
@@ -58,11 +60,9 @@ def apply_defaults(sandbox: Sandbox) -> int:
         unset = or_(col(Partner.webhook_url).is_(None), Partner.webhook_url == "")
         partners = session.exec(select(Partner).where(unset))
         configured = 0
-        # Their own stream: configuring webhooks must not shift the ids later requests get.
-        secrets = sandbox.ids.stream("webhook-secrets")
         for row in partners:
             row.webhook_url = url
-            row.webhook_secret = settings.webhook_secret or row.webhook_secret or new_secret(secrets)
+            row.webhook_secret = settings.webhook_secret or row.webhook_secret or new_secret()
             session.add(row)
             configured += 1
     return configured

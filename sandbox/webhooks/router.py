@@ -38,12 +38,10 @@ def list_webhooks(session: SessionDep) -> Response:
 
 
 @router.put("/webhooks", **control(Envelope[WebhookConfig], 404, 422))
-def configure_webhook(
-    body: WebhookConfigRequest, sandbox: SandboxDep, session: WriteSessionDep, request: Request
-) -> Response:
+def configure_webhook(body: WebhookConfigRequest, session: WriteSessionDep, request: Request) -> Response:
     """Set a partner's webhook URL (and secret; generated when none is given or stored)."""
     _worker(request)
-    return ok(config.configure(session, sandbox.rng, body.partner, body.url, body.secret))
+    return ok(config.configure(session, body.partner, body.url, body.secret))
 
 
 @router.delete("/webhooks/{partner}", **control(Envelope[WebhookConfig], 404))

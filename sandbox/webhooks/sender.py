@@ -154,7 +154,7 @@ def claim_next(
             return None
         session.refresh(event)
         if not partner.webhook_secret:
-            partner.webhook_secret = new_secret(sandbox.rng)
+            partner.webhook_secret = new_secret()
             session.add(partner)
         # Attempts a stopped sender left unanswered: say so in the log instead of leaving them blank.
         session.exec(
