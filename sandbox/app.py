@@ -19,7 +19,7 @@ from sandbox.config import Settings
 from sandbox.control import traffic
 from sandbox.control.lifecycle_router import router as lifecycle_router
 from sandbox.control.profile_router import router as profile_router
-from sandbox.control.protection import ControlGate
+from sandbox.control.protection import ControlGate, HostGate
 from sandbox.control.router import router as control_router
 from sandbox.control.traffic_router import router as traffic_router
 from sandbox.control.world_router import router as world_router
@@ -114,8 +114,9 @@ def create_app(
     traffic.install(app, sandbox)
     # Innermost, after the fault middleware traffic.install appended: Get Order skips the router.
     app.user_middleware.append(Middleware(HotRoutes))
-    app.add_middleware(ControlGate, token=settings.control_token)  # outermost but CORS
+    app.add_middleware(ControlGate, token=settings.control_token, origins=settings.cors_origins)
     app.add_middleware(SandboxCORS, origins=settings.cors_origins)
+    app.add_middleware(HostGate, hosts=settings.allowed_hosts, bind_host=settings.host)  # outermost
     return app
 
 

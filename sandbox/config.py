@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -10,6 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_PARTNERS = {"demo": "demo-secret", "acme": "acme-secret"}
+HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")  # a DNS name (or an IPv4 address)
 
 
 class Settings(BaseSettings):
@@ -68,6 +71,11 @@ class Settings(BaseSettings):
         (),
         description="Origins browsers may call the sandbox from, comma separated (`*` = any; empty = none).",
     )
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="More names the sandbox answers to (the Host header), comma separated (`*` = any); "
+        "localhost, IP addresses and HOST always are.",
+    )
     fixtures_dir: Path = Field(
         default_factory=lambda: Path(__file__).resolve().parents[1] / "fixtures",
         description="Folder of fixtures/ (the golden example order, later legal texts and scenarios).",
@@ -97,6 +105,24 @@ class Settings(BaseSettings):
     def _parse_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, (list, tuple)):
+            names = (str(item).strip().lower().rstrip(".") for item in value)
+            return tuple(name.removeprefix("[").removesuffix("]") for name in names if name)
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name != "*" and not HOST_NAME.fullmatch(name) and not is_ip(name):
+                raise ValueError(f"{name!r}: a host name or IP address, without scheme, port or path")
         return value
 
     @field_validator("partners", mode="before")
@@ -142,3 +168,11 @@ class Settings(BaseSettings):
     @property
     def in_memory(self) -> bool:
         return self.database_url in ("sqlite://", "sqlite:///:memory:")
+
+
+def is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True

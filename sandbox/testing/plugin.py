@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 DEMO = ("demo", "demo-secret")
 PARTNER_HEADERS = {"x-client-id": "web"}
-ASGI_BASE_URL = "http://minted-sandbox"
+ASGI_HOST = "minted-sandbox"  # the in-process app's name: allowed by its SANDBOX_ALLOWED_HOSTS
+ASGI_BASE_URL = f"http://{ASGI_HOST}"
 MARKER_KEYS = frozenset({"seed", "scenario", "orders", "customers"})
 
 
@@ -326,7 +327,7 @@ def _minted_sandbox_asgi_backend(tmp_path_factory: pytest.TempPathFactory) -> It
     from sandbox.config import Settings
 
     folder = tmp_path_factory.mktemp("minted-sandbox-asgi")
-    app = create_app(Settings(database_url=f"sqlite:///{folder}/sandbox.db"))
+    app = create_app(Settings(database_url=f"sqlite:///{folder}/sandbox.db", allowed_hosts=(ASGI_HOST,)))
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(app.router.lifespan_context(app)),

@@ -13,7 +13,8 @@ import pytest
 from sandbox.testing.server import SandboxServer
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
-HEADERS = {**PARTNER_HEADERS, "Host": "sandbox.test"}
+HOST = "sandbox.test"  # answered because each server lists it in SANDBOX_ALLOWED_HOSTS
+HEADERS = {**PARTNER_HEADERS, "Host": HOST}
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +22,9 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Sandb
     """Three fresh servers: seed 42 twice (separate database files) and seed 7."""
     root = tmp_path_factory.mktemp("determinism")
     settings = {
-        "a": make_settings(root / "a"),
-        "b": make_settings(root / "b"),
-        "seed7": make_settings(root / "seed7", seed=7),
+        "a": make_settings(root / "a", allowed_hosts=(HOST,)),
+        "b": make_settings(root / "b", allowed_hosts=(HOST,)),
+        "seed7": make_settings(root / "seed7", seed=7, allowed_hosts=(HOST,)),
     }
     servers = {name: SandboxServer(value).start() for name, value in settings.items()}
     try:

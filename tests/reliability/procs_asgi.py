@@ -41,8 +41,8 @@ class AsgiDriver:
         scope: dict[str, Any] = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-            "headers": [(b"host", b"testserver"), (b"x-client-id", b"web"), *(headers or [])],
-            "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "state": {},
+            "headers": [(b"host", b"127.0.0.1"), (b"x-client-id", b"web"), *(headers or [])],
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80), "state": {},
         }  # fmt: skip
         if body:
             scope["headers"] += [

@@ -1,0 +1,151 @@
+"""Issue 13, finding 3, in a real browser: another site's page (headless Chromium) tries to reset and
+reseed the sandbox with a self-submitting form and with no-cors fetches, and a DNS-rebinding page
+tries to read the request journal. Each is refused and nothing changes.
+
+Chromium's own Local Network Access checks would stop some of these requests before they leave the
+browser; Firefox and Safari have no such checks, so they are switched off here: the sandbox must not
+count on them. `--host-resolver-rules` plays the rebinding DNS server: `rebind.test` resolves to
+127.0.0.1 while the attacker's page (served by the route handler, as the attacker's server would) runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Route, sync_playwright
+
+from sandbox.testing.server import SandboxServer
+from tests.reliability.conftest import small_world
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--host-resolver-rules=MAP rebind.test 127.0.0.1",
+    "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,"
+    "PrivateNetworkAccessRespectPreflightResults",
+]
+EVIL_PAGE = "http://evil.test/"
+MARKER = {"match": {"path": "/partner/zz-marker"}, "effect": {"type": "error", "status": 503}}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with small_world(tmp_path_factory.mktemp("cross-site-browser"), scenario="empty") as running:
+        yield running
+
+
+@pytest.fixture
+def witness(world: SandboxServer) -> Iterator[int]:
+    """A fault rule that `reset?everything=true` would drop; the `empty` scenario a reseed would leave."""
+    httpx.delete(f"{world.url}/_sandbox/faults").raise_for_status()
+    rule = httpx.post(f"{world.url}/_sandbox/faults", json=MARKER)
+    rule.raise_for_status()
+    yield rule.json()["data"]["id"]
+    if httpx.get(f"{world.url}/_sandbox/state").json()["data"]["scenario"] != "empty":
+        httpx.post(f"{world.url}/_sandbox/seed", json={"scenario": "empty"}, timeout=60).raise_for_status()
+    httpx.delete(f"{world.url}/_sandbox/faults").raise_for_status()
+
+
+def assert_untouched(server: SandboxServer, rule_id: int) -> None:
+    faults = httpx.get(f"{server.url}/_sandbox/faults").json()["data"]["faults"]
+    assert [rule["id"] for rule in faults] == [rule_id]
+    assert httpx.get(f"{server.url}/_sandbox/state").json()["data"]["scenario"] == "empty"
+
+
+def in_chromium(pages: dict[str, str], scenario: Callable[[BrowserContext], Any]) -> Any:
+    """Run `scenario` in a fresh headless Chromium whose requests for the URLs in `pages` are answered
+    with that HTML (the attacker's server); everything else goes to the network. In a thread of its
+    own: Playwright's sync API refuses a thread where an event loop runs (tests/ui leaves one)."""
+
+    def serve(route: Route) -> None:
+        if route.request.url in pages:
+            route.fulfill(status=200, content_type="text/html", body=pages[route.request.url])
+        else:
+            route.continue_()
+
+    def run() -> Any:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            try:
+                context = browser.new_context()
+                context.set_default_timeout(15_000)
+                context.route("**/*", serve)
+                return scenario(context)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(run).result()
+
+
+@pytest.mark.parametrize("target", ["/_sandbox/reset?everything=true", "/_sandbox/seed"])
+def test_a_self_submitting_form_on_another_site_changes_nothing(
+    world: SandboxServer, witness: int, target: str
+) -> None:
+    form = (
+        f'<form id="f" method="post" action="{world.url}{target}"></form>'
+        '<script>document.getElementById("f").submit()</script>'
+    )
+
+    def attack(context: BrowserContext) -> tuple[int, Any]:
+        page = context.new_page()
+        with page.expect_response(lambda response: response.url.startswith(world.url)) as answer:
+            page.goto(EVIL_PAGE)
+        return answer.value.status, answer.value.json()
+
+    status, body = in_chromium({EVIL_PAGE: form}, attack)
+    assert (status, body["data"]) == (403, {"error": "foreign_origin"})
+    assert "http://evil.test" in body["message"]
+    assert_untouched(world, witness)
+
+
+def test_no_cors_fetches_from_another_site_change_nothing(world: SandboxServer, witness: int) -> None:
+    script = f"""<script>
+      window.done = Promise.allSettled([
+        fetch("{world.url}/_sandbox/seed", {{method: "POST", mode: "no-cors", body: '{{"seed": 7}}'}}),
+        fetch("{world.url}/_sandbox/reset?everything=true", {{method: "POST", mode: "no-cors"}}),
+      ]).then(results => results.map(result => result.status));
+    </script>"""
+
+    def attack(context: BrowserContext) -> Any:
+        page = context.new_page()
+        page.goto(EVIL_PAGE)
+        return page.evaluate("window.done")
+
+    assert in_chromium({EVIL_PAGE: script}, attack) == ["fulfilled"] * 2
+    assert_untouched(world, witness)
+
+
+def test_a_dns_rebinding_page_can_neither_read_nor_reset(world: SandboxServer, witness: int) -> None:
+    rebound = f"http://rebind.test:{world.port}/"
+    script = """<script>
+      const JSON_TYPE = "application/json";
+      async function call(path, init) {
+        const answer = await fetch(path, init);
+        return [answer.status, await answer.json()];
+      }
+      window.done = Promise.all([
+        call("/_sandbox/requests"),
+        call("/_sandbox/reset?everything=true", {method: "POST", headers: {"Content-Type": JSON_TYPE}}),
+      ]);
+    </script>"""
+    with httpx.Client(base_url=world.url) as http:  # a partner request, so the journal has something
+        assert http.get("/partner/orders/statuses").status_code == 401
+    assert httpx.get(f"{world.url}/_sandbox/requests").json()["data"]["requests"]
+
+    def attack(context: BrowserContext) -> Any:
+        page = context.new_page()
+        page.goto(rebound)
+        return page.evaluate("window.done")
+
+    answers = in_chromium({rebound: script}, attack)
+    for status, body in answers:
+        assert (status, body["data"]) == (421, {"error": "host_not_allowed"})
+        assert f"rebind.test:{world.port}" in body["message"]
+    assert_untouched(world, witness)
