@@ -28,6 +28,8 @@ PROTECTED_PREFIX = "/partner/"
 # demo dashboard.
 FORM_PREFIXES = ("/pay/", "/_sandbox/ui/")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# No documented body nests more than 4 levels; Python's JSON parser fails (RecursionError) near 1000.
+MAX_JSON_DEPTH = 64
 RawHeaders = Iterable[tuple[bytes, bytes]]  # the ASGI scope's, undecoded: most are never looked at
 
 
@@ -104,12 +106,14 @@ class RequestGate:
                 break
         body = b"".join(chunks)
         if body.strip() and not scope["path"].startswith(FORM_PREFIXES):
-            if not _is_json(_first(headers, b"content-type")):
+            if not is_json(_first(headers, b"content-type")):
                 raise UnsupportedMediaType()
             try:
                 body.decode("utf-8")  # RFC 8259: JSON between systems is UTF-8
             except UnicodeDecodeError:
                 raise ValidationFailed("malformed_json") from None
+            if _nests_deeper_than(body, MAX_JSON_DEPTH):
+                raise ValidationFailed("body_too_deep", params={"limit": MAX_JSON_DEPTH})
         replayed = False
 
         async def replay() -> Message:
@@ -138,7 +142,36 @@ def _request_target(scope: Scope) -> str:
     return f"{path}?{query.decode('latin-1')}" if query else path
 
 
-def _is_json(content_type: str | None) -> bool:
+def _nests_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether the JSON text opens more than `limit` arrays/objects at once (brackets in strings skipped).
+
+    Counting brackets first keeps this free for ordinary bodies: only one with more than `limit`
+    brackets at all is walked byte by byte.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def is_json(content_type: str | None) -> bool:
     if not content_type:
         return False
     media_type = content_type.split(";", 1)[0].strip().lower()

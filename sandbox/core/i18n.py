@@ -48,6 +48,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Parameter error: the given data was invalid.",
     ),
     "malformed_json": (422, "İstek gövdesi geçerli bir JSON değil.", "The request body is not valid JSON."),
+    "body_too_deep": (
+        422,
+        "İstek gövdesi en fazla {limit} düzey iç içe dizi ya da nesne içerebilir.",
+        "The request body may nest arrays and objects at most {limit} levels deep.",
+    ),
     "unsupported_media_type": (
         415,
         "İstek gövdesi application/json olmalıdır.",
@@ -69,6 +74,14 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         503,
         "Sandbox veritabanı şu anda meşgul; biraz sonra tekrar deneyin.",
         "The sandbox store is busy; retry shortly.",
+    ),
+    # The store failing (issue 13): file deleted or replaced, disk full, I/O error (sandbox/store/db.py)
+    "store_unavailable": (
+        503,
+        "Sandbox veritabanı kullanılamıyor (dosyası silinmiş ya da değiştirilmiş, disk dolu ya da "
+        "okunamıyor); bu istek uygulanmadı. Nedeni sunucu kaydındadır.",
+        "The sandbox store is unavailable (its file deleted or replaced, the disk full or failing); this "
+        "request was not applied. The server log says why.",
     ),
     "internal_error": (500, "Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),
     # Orders
@@ -225,6 +238,26 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         403,
         "Bu tarayıcı isteğine CORS izni yok ({failures}); SANDBOX_CORS_ORIGINS ayarına bakın.",
         "CORS preflight refused ({failures}); allow the origin with SANDBOX_CORS_ORIGINS.",
+    ),
+    # Browsers: cross-site control calls and DNS rebinding (sandbox/control/protection.py)
+    "foreign_origin": (
+        403,
+        "Başka bir sitenin sayfasından gelen sandbox kontrol çağrısı reddedildi ({origin}); sandbox'ın "
+        "kendi sayfalarından, bir betikten ya da SANDBOX_CORS_ORIGINS içindeki bir kaynaktan çağırın.",
+        "A sandbox control call from another site's page is refused ({origin}); call it from the "
+        "sandbox's own pages, a script, or an origin listed in SANDBOX_CORS_ORIGINS.",
+    ),
+    "control_json_required": (
+        415,
+        "Sandbox kontrol çağrıları JSON gönderir: Content-Type: application/json (gövdesiz bir çağrı "
+        "Content-Type göndermeyebilir).",
+        "Sandbox control calls send JSON: Content-Type: application/json (a call without a body may "
+        "send no Content-Type).",
+    ),
+    "host_not_allowed": (
+        421,
+        "Sandbox {host} adına yanıt vermez; bu adı SANDBOX_ALLOWED_HOSTS ayarına ekleyin.",
+        "The sandbox does not answer to the host {host}; add that name to SANDBOX_ALLOWED_HOSTS.",
     ),
     "scenario_unknown": (
         422,

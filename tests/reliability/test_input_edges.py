@@ -2,7 +2,8 @@
 client did not mean.
 
 Found reviewing issue 13's edges: amounts written in another script's digits ("١٢", Arabic-Indic
-twelve) were read as 12, and `?page=1&page=2` quietly meant page 2.
+twelve) were read as 12, `?page=1&page=2` quietly meant page 2, and a body nested 1,000 levels deep
+got a bare 400 `http_error` (the JSON parser's recursion limit) instead of saying what was wrong.
 """
 
 from __future__ import annotations
@@ -90,3 +91,37 @@ def test_query_parameter_sent_twice_is_refused(demo: httpx.Client, query: str) -
     response = demo.get(f"/partner/orders?{query}")
 
     assert _refused_field(response) == {name: ["Bu parametre yalnızca bir kez gönderilebilir."]}
+
+
+def _nested(depth: int) -> str:
+    return '{"items": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 100_000])
+def test_body_nested_too_deep_is_refused_with_the_limit(
+    world: SandboxServer, demo: httpx.Client, depth: int
+) -> None:
+    content = {"content": _nested(depth), "headers": {"content-type": "application/json"}}
+
+    partner = demo.post("/partner/order/digital/buy", **content)
+    control = httpx.post(f"{world.url}/_sandbox/customers", **content)
+
+    for response in (partner, control):
+        assert response.status_code == 422, response.text
+        assert response.json()["data"] == {"error": "body_too_deep"}
+        assert (
+            response.json()["message"]
+            == "İstek gövdesi en fazla 64 düzey iç içe dizi ya da nesne içerebilir."
+        )
+
+
+def test_body_at_the_depth_limit_reaches_validation(demo: httpx.Client) -> None:
+    # 64 levels: the outer object plus 63 arrays. Brackets inside strings never count.
+    body = '{"external_id": "' + "[" * 500 + '", "items": ' + "[" * 63 + "]" * 63 + "}"
+
+    response = demo.post(
+        "/partner/order/digital/buy", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["data"]["error"] == "validation_failed"
