@@ -32,9 +32,16 @@ NUMBERS = {
     "minus-infinity": "-Infinity",
     "1e309": "1e309",
     "30-decimals": "0.123456789012345678901234567891",
+    # issue 13: past every limit (and the store's 64-bit millionths), a sub-cent amount, and digits of
+    # another script written as text (Decimal alone reads "١٢" as 12).
+    "1e13": "1e13",
+    "tiny": "0.0001",
+    "arabic-indic-text": '"١٢"',
 }
 NON_FINITE = {"nan", "infinity", "minus-infinity", "1e309"}
 UNKNOWN_FIELD = "zzz_unknown_field"
+CARD_NUMBER = "4048095010857528"  # the documented test card
+CARD_CVV = "987"
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,15 @@ def cases_for(method: str, path: str) -> Iterator[Case]:
     label = f"{method} {path}"
     plausible = _fill(path, "hostile-id-1")
     yield Case(
+        f"{label} | header host rebinding",
+        method,
+        plausible,
+        body=b"{}" if body_schema(method, path) else None,
+        headers={"host": "rebind.attacker.example"},
+        expect_status=421,
+        expect_error="host_not_allowed",
+    )
+    yield Case(
         f"{label} | header api-version sqli",
         method,
         plausible,
@@ -204,9 +220,14 @@ def _body_cases(label: str, method: str, target: str, schema: dict[str, Any]) ->
     array_field = arrays[0] if arrays else UNKNOWN_FIELD
     yield case("10000 items", _json({array_field: [{}] * 10_000}), fields=(array_field,))
     nested: Any = "deep"
-    for _ in range(100):
+    for _ in range(60):
         nested = {"a": nested}
-    yield case("100-level nesting", _json({required[0]: nested}), fields=(required[0],))
+    yield case("61-level nesting", _json({required[0]: nested}), fields=(required[0],))
+    for _ in range(40):
+        nested = {"a": nested}
+    yield case(
+        "101-level nesting", _json({required[0]: nested}), expect_status=422, expect_error="body_too_deep"
+    )
     big = b'{"' + required[0].encode() + b'": "' + b"a" * (2 * 1024 * 1024) + b'"}'
     yield case("2 MiB", big, expect_status=413, expect_error="payload_too_large")
     strings = _leaves(schema, {"string"})
@@ -220,6 +241,13 @@ def _body_cases(label: str, method: str, target: str, schema: dict[str, Any]) ->
     first = required[0]
     duplicate = f'{{"{first}": "first", "{first}": [{{"wrong": true}}]}}'.encode()
     yield case("duplicate keys", duplicate, fields=(first,))
+    # A card number and CVV where they do not belong: refused, and never kept (the journal check after
+    # the table, tests/reliability/test_hostile_inputs.py).
+    yield case(
+        "card data",
+        _json({UNKNOWN_FIELD: CARD_NUMBER, "card_cvv": CARD_CVV}),
+        fields=(UNKNOWN_FIELD, "card_cvv"),
+    )
     yield case(
         "unknown field",
         _json({UNKNOWN_FIELD: "x", "__proto__": {"admin": True}}),

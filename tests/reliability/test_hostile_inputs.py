@@ -18,7 +18,7 @@ import pytest
 
 from sandbox.testing.server import SandboxServer
 from tests.reliability.fuzz_support import app_spec, assert_error_envelope
-from tests.reliability.hostile_cases import Case, body_schema, partner_cases
+from tests.reliability.hostile_cases import CARD_CVV, CARD_NUMBER, Case, body_schema, partner_cases
 
 CASES = partner_cases()
 
@@ -210,3 +210,19 @@ def test_zz_after_the_table_every_balance_is_unchanged(
 ) -> None:
     """Runs after the table (file order): the customers' balances too, exactly as before."""
     assert snapshot(control, hostile_client, customers) == baseline
+
+
+def test_zz_card_data_in_any_body_is_never_kept(control: httpx.Client, hostile_client: httpx.Client) -> None:
+    """The table's `card data` rows, sent again to every body operation: the journal keeps neither the
+    card number nor the CVV (issue 13: redacted when captured)."""
+    last = control.get("/_sandbox/requests", params={"limit": 1}).json()["data"]["requests"]
+    since = last[-1]["id"] if last else 0
+    card_cases = [case for case in CASES if case.id.endswith("| body card data")]
+    for case in card_cases:
+        assert 400 <= _send(hostile_client, case).status_code < 500
+
+    kept = control.get("/_sandbox/requests", params={"since": since, "limit": 1000})
+
+    bodies = [entry["request_body"] or "" for entry in kept.json()["data"]["requests"]]
+    assert sum(CARD_NUMBER[-4:] in body for body in bodies) >= len(card_cases)  # the masked number is kept
+    assert [body for body in bodies if CARD_NUMBER in body or f'"{CARD_CVV}"' in body] == []

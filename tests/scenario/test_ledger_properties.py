@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import partner_profile
-from tests.api.trading_helpers import cents, grams_bought
+from tests.api.trading_helpers import CENT, cents, grams_bought
 from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 
 SKUS = ("GAU", "GAG", "GPT")
@@ -115,7 +115,7 @@ def _apply(client: httpx.Client, customer: str, op: tuple, model: dict[str, Deci
     }
     path = "/partner/order/digital/sell" if kind == "sell" else "/partner/order/digital/buy"
     response = client.post(path, json=body)
-    if grams == 0:  # a total too small to buy 0.0001 g
+    if grams == 0 or total < CENT:  # too little to buy 0.0001 g, or an order worth less than a cent
         assert (response.status_code, _json(response)["data"]["error"]) == (422, "validation_failed")
         return
     held = model.get(sku, Decimal(0)) if kind == "sell" else model["TRY"]
