@@ -9,6 +9,7 @@ a second.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -27,6 +28,15 @@ def small_world(tmp_dir: Any, **overrides: Any) -> SandboxServer:
     values: dict[str, Any] = {"orders": 40, "customers": 5}
     values.update(overrides)
     return SandboxServer(make_settings(tmp_dir, **values), nonce_clock=Clock())
+
+
+@contextmanager
+def partner_client(server: SandboxServer) -> Iterator[httpx.Client]:
+    """The demo partner on `server`, with real Digest (one session: nonces reused, nc counts up)."""
+    with httpx.Client(
+        base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
+    ) as http:
+        yield http
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +67,6 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxSe
 
 @pytest.fixture(scope="session")
 def hostile_client(hostile_server: SandboxServer) -> Iterator[httpx.Client]:
-    """The demo partner on the hostile world (one session: Digest nonces are reused, nc counts up)."""
-    with httpx.Client(
-        base_url=hostile_server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
-    ) as http:
+    """The demo partner on the hostile world."""
+    with partner_client(hostile_server) as http:
         yield http

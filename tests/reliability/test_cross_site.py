@@ -43,16 +43,21 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
         yield running
 
 
-@pytest.fixture
-def witness(world: SandboxServer) -> Iterator[int]:
-    """A fault rule that `reset?everything=true` would drop: its id."""
-    httpx.delete(f"{world.url}/_sandbox/faults").raise_for_status()
-    rule = httpx.post(f"{world.url}/_sandbox/faults", json=MARKER)
+def witness_rule(url: str) -> Iterator[int]:
+    """A fault rule that `reset?everything=true` would drop (its id); afterwards the `empty` scenario
+    a hostile reseed would have replaced is back, and the rule gone."""
+    httpx.delete(f"{url}/_sandbox/faults").raise_for_status()
+    rule = httpx.post(f"{url}/_sandbox/faults", json=MARKER)
     rule.raise_for_status()
     yield rule.json()["data"]["id"]
-    if state(world)["scenario"] != "empty":  # only after a hostile reseed got through
-        httpx.post(f"{world.url}/_sandbox/seed", json={"scenario": "empty"}, timeout=60).raise_for_status()
-    httpx.delete(f"{world.url}/_sandbox/faults").raise_for_status()
+    if httpx.get(f"{url}/_sandbox/state").json()["data"]["scenario"] != "empty":
+        httpx.post(f"{url}/_sandbox/seed", json={"scenario": "empty"}, timeout=60).raise_for_status()
+    httpx.delete(f"{url}/_sandbox/faults").raise_for_status()
+
+
+@pytest.fixture
+def witness(world: SandboxServer) -> Iterator[int]:
+    yield from witness_rule(world.url)
 
 
 def state(server: SandboxServer) -> dict:

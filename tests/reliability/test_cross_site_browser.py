@@ -20,6 +20,7 @@ from playwright.sync_api import BrowserContext, Route, sync_playwright
 
 from sandbox.testing.server import SandboxServer
 from tests.reliability.conftest import small_world
+from tests.reliability.test_cross_site import witness_rule
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -31,7 +32,6 @@ ARGS = [
     "PrivateNetworkAccessRespectPreflightResults",
 ]
 EVIL_PAGE = "http://evil.test/"
-MARKER = {"match": {"path": "/partner/zz-marker"}, "effect": {"type": "error", "status": 503}}
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def witness(world: SandboxServer) -> Iterator[int]:
-    """A fault rule that `reset?everything=true` would drop; the `empty` scenario a reseed would leave."""
-    httpx.delete(f"{world.url}/_sandbox/faults").raise_for_status()
-    rule = httpx.post(f"{world.url}/_sandbox/faults", json=MARKER)
-    rule.raise_for_status()
-    yield rule.json()["data"]["id"]
-    if httpx.get(f"{world.url}/_sandbox/state").json()["data"]["scenario"] != "empty":
-        httpx.post(f"{world.url}/_sandbox/seed", json={"scenario": "empty"}, timeout=60).raise_for_status()
-    httpx.delete(f"{world.url}/_sandbox/faults").raise_for_status()
+    yield from witness_rule(world.url)
 
 
 def assert_untouched(server: SandboxServer, rule_id: int) -> None:

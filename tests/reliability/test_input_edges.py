@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
-from tests.reliability.conftest import small_world
+from tests.reliability.conftest import partner_client, small_world
 
 NOT_ASCII = {"arabic-indic": "١٢", "devanagari": "१२", "fullwidth": "１２", "math-bold": "𝟏𝟐"}
 NUMBER_MESSAGE = ["Sayı olmalıdır."]
@@ -29,9 +28,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def demo(world: SandboxServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=world.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
-    ) as http:
+    with partner_client(world) as http:
         yield http
 
 

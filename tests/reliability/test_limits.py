@@ -21,8 +21,7 @@ from sqlmodel import select
 from sandbox.partner.balances import ledger
 from sandbox.store.models import Customer, Order, OrderItem
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
-from tests.reliability.conftest import small_world
+from tests.reliability.conftest import partner_client, small_world
 
 TOP_UP = Decimal(1_000_000_000)  # the largest single top-up (1e9)
 LIMIT = Decimal(10) ** 12  # a wallet's most
@@ -36,9 +35,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def demo(world: SandboxServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=world.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
-    ) as http:
+    with partner_client(world) as http:
         yield http
 
 
