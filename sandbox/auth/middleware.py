@@ -29,7 +29,7 @@ PROTECTED_PREFIX = "/partner/"
 FORM_PREFIXES = ("/pay/", "/_sandbox/ui/")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # No documented body nests more than 4 levels; Python's JSON parser fails (RecursionError) near 1000.
-MAX_JSON_DEPTH = 64
+MAX_JSON_DEPTH = 128
 RawHeaders = Iterable[tuple[bytes, bytes]]  # the ASGI scope's, undecoded: most are never looked at
 
 
