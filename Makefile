@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-plugin-door container-smoke lint bench clean
+.PHONY: run test test-plugin-door container-smoke lint docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+DOCS_STAMP := $(VENV)/.docs-stamp
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP) ## build the manual (docs/, MkDocs) into site/; a broken link or an unknown table fails it
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 bench: $(STAMP) ## wrk load runs (S1-S4, FastAPI floor, Prism) and other measures -> bench/RESULTS.md (~7 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache .hypothesis site

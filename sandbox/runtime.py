@@ -32,7 +32,7 @@ class Sandbox:
     ) -> None:
         self.settings = settings
         self.clock = clock or Clock()
-        # Digest nonces age on real time even when the business clock is frozen (DIGEST.md §4.1).
+        # Digest nonces age on real time even when the business clock is frozen (docs/design/digest.md §4.1).
         self.nonce_clock = nonce_clock or Clock()
         # The world the store holds. Settings are frozen, so a reseed changes this, never them.
         self.world = self._spec(settings.scenario)

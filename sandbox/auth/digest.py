@@ -1,6 +1,6 @@
 """Server-side HTTP Digest (RFC 7616, plus the RFC 2069 legacy form): pure functions and the verifier.
 
-Section numbers (§) refer to the design note shared/minted-api/DIGEST.md.
+Section numbers (§) refer to the design note docs/design/digest.md.
 """
 
 from __future__ import annotations

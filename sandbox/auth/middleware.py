@@ -1,7 +1,7 @@
 """The gate every request passes before routing: Digest on /partner, then body size and content type.
 
 Digest runs here, not as a FastAPI dependency, so it answers before the body is read or validated:
-curl's first POST carries an empty body and must get 401, not 422 (DIGEST.md §2.2, §6 row 27).
+curl's first POST carries an empty body and must get 401, not 422 (docs/design/digest.md §2.2, §6 row 27).
 """
 
 from __future__ import annotations
@@ -135,7 +135,8 @@ def _first(headers: RawHeaders, name: bytes) -> str | None:
 
 
 def _request_target(scope: Scope) -> str:
-    """The raw target as the client sent it: Digest's `uri` is compared with it (DIGEST.md §3.3)."""
+    """The raw target as the client sent it: Digest's `uri` is compared with it (docs/design/digest.md
+    §3.3)."""
     raw = scope.get("raw_path")
     path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
     query = scope.get("query_string", b"")

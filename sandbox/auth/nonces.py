@@ -1,4 +1,4 @@
-"""Stateless HMAC nonces and the per-nonce nc replay window (DIGEST.md §4).
+"""Stateless HMAC nonces and the per-nonce nc replay window (docs/design/digest.md §4).
 
 Time and randomness are injected: the nonce clock is separate from the business clock, so tests move
 it past the TTL without sleeping and freezing business time never makes nonces immortal (§4.1).

@@ -1,5 +1,5 @@
 """The ledger invariant, checked over the whole store: every wallet's stored balance equals the sum of
-its ledger entries and is never negative (ARCHITECTURE.md: "Balances are derived from a ledger")."""
+its ledger entries and is never negative (docs/development.md, "Decisions the code relies on")."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The request journal: what every partner call sent and got back, in a bounded ring.
 
-Per process (documented in README): with several workers each keeps its own ring. Authorization
-values are redacted when the journal is read; card numbers and CVVs in bodies before anything is kept
-(`redacted`); bodies are kept as text up to `BODY_LIMIT` bytes.
+Per process (documented in docs/manual/journal.md): with several workers each keeps its own ring.
+Authorization values are redacted when the journal is read; card numbers and CVVs in bodies before
+anything is kept (`redacted`); bodies are kept as text up to `BODY_LIMIT` bytes.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ class Journal:
 
 
 # -- card data ---------------------------------------------------------------------------------------
-# The README promises the sandbox never keeps or shows a full card number or a CVV, and Card Payment
+# The manual promises the sandbox never keeps or shows a full card number or a CVV, and Card Payment
 # Buy by card number and Card Storage Add send both. So a request body that may hold card data, and
 # the answer to it, are redacted before the entry is kept: what was never kept cannot leak through
 # /_sandbox/requests or the dashboard. In a JSON object the card fields are redacted by name wherever

@@ -1,12 +1,12 @@
 """Partner traffic: the request journal (outside the Digest gate) and fault injection (inside it).
 
-The journal sits outside the gate so it also keeps the requests Digest refuses, and reads the partner
-the gate put in `scope["state"]` once the response is complete. It keeps the body as the gate reads
-it and never reads ahead: Digest refuses a request before its body arrives (README), so a refused
-request is kept without one. Faults sit inside the gate (the innermost user middleware), because a
-rule can match on the authenticated partner and on the body the gate has already buffered; they
-answer before any handler runs, so a fault never lands half-way through a write. Both only ever look
-at `/partner/` requests.
+The journal sits outside the gate so it also keeps the requests Digest refuses, and reads the partner the
+gate put in `scope["state"]` once the response is complete. It keeps the body as the gate reads it and
+never reads ahead: Digest refuses a request before its body arrives (docs/design/digest.md §2.2), so a
+refused request is kept without one. Faults sit inside the gate (the innermost user middleware), because a
+rule can match on the authenticated partner and on the body the gate has already buffered; they answer
+before any handler runs, so a fault never lands half-way through a write. Both only ever look at
+`/partner/` requests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The partner's date formats, which differ per endpoint on purpose (REFERENCE.md §0).
+"""The partner's date formats, which differ per endpoint on purpose (docs/design/contract.md §0).
 
 documented: Get Order shows `order_at` as `dd-mm-YYYY HH:MM`; buy responses and customer `created_at`
 use `YYYY-mm-dd HH:MM:SS`; price-fix `expires_at` and Delivery Create use ISO 8601 with `+03:00`.

@@ -1,8 +1,9 @@
 """The partner's JSON envelope: `{"data", "success", "code", "message"}` on every answer.
 
 documented: success is `{"data": ..., "success": true, "code": 0, "message": ""}`.
-sandbox decision (REFERENCE.md §0): failures are `{"data": {"error": <key>, "errors": {<field>: [msg]}},
-"success": false, "code": <status>, "message": <msg>}`.
+sandbox decision (docs/design/contract.md §0): failures are
+`{"data": {"error": <key>, "errors": {<field>: [msg]}}, "success": false, "code": <status>,
+"message": <msg>}`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The sandbox's error family. Services raise these; one handler renders the partner's envelope.
 
 The HTTP status of an error is its key's status in the catalogue (`sandbox.core.i18n.MESSAGES`), so the
-README's table, the OpenAPI description and the responses cannot disagree. Subclasses only name a
+table in docs/errors.md, the OpenAPI description and the responses cannot disagree. Subclasses only name a
 default key, for readable `raise NotFound()` call sites.
 """
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 LOCALES = ("tr", "en")
 DEFAULT_LOCALE = "tr"
 
-# The error catalogue: key -> (HTTP status, tr, en). Keys are the stable `data.error` values; README.md
-# publishes this table (tests/unit/test_catalogue.py keeps the two equal).
+# The error catalogue: key -> (HTTP status, tr, en). Keys are the stable `data.error` values; docs/errors.md
+# publishes this table, rendered from this dict when the manual is built.
 MESSAGES: dict[str, tuple[int, str, str]] = {
-    # Digest authentication (DIGEST.md §7)
+    # Digest authentication (docs/design/digest.md §7)
     "authentication_required": (401, "Kimlik doğrulaması gerekli.", "Authentication required."),
     "invalid_credentials": (401, "Geçersiz kimlik bilgileri.", "Invalid authentication credentials."),
     "nonce_expired": (

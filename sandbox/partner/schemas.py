@@ -67,7 +67,7 @@ class Envelope(WireModel, Generic[T]):
 
 
 class ErrorData(WireModel):
-    error: str = Field(description="Stable machine key from the README's error catalogue.")
+    error: str = Field(description="Stable machine key from the sandbox's error catalogue.")
     errors: dict[str, list[str]] | None = Field(
         None, description="Validation only: field path → localized messages."
     )

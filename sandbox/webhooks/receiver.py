@@ -7,10 +7,11 @@ it answers 200 to every POST, on any path, and prints one JSON line per delivery
      "status": "Shipped", "signature": "verified", "verified": true, "path": "/", "bytes": 1234}
 
 `signature` is `verified` (the HMAC matches and `t` is within the tolerance), `stale` (the HMAC matches
-but `t` is too far from this machine's time: the sandbox clock was frozen or moved, see README),
-`invalid`, `missing` (no X-Minted-Signature header) or `unchecked` (no secret given); `verified` is true
-or false, null when unchecked. `GET /` (or `/deliveries`) answers the last N deliveries as a JSON list,
-oldest first, each with its parsed `payload`, so a script can check what arrived.
+but `t` is too far from this machine's time: the sandbox clock was frozen or moved, see
+docs/manual/webhooks.md), `invalid`, `missing` (no X-Minted-Signature header) or `unchecked` (no secret
+given); `verified` is true or false, null when unchecked. `GET /` (or `/deliveries`) answers the last N
+deliveries as a JSON list, oldest first, each with its parsed `payload`, so a script can check what
+arrived.
 
 An example, not a pattern to copy blindly: a real endpoint answers 4xx to a bad signature (the sandbox
 then retries with backoff); this one always answers 200 so that it only observes.

@@ -1,6 +1,7 @@
 """The webhook sender: the outbox delivery loop (endpoints in config.py, the log in log.py).
 
-sandbox decision (REFERENCE.md §3: the partner documents only the `push_hook` trigger). Every status
+sandbox decision (docs/design/contract.md §3: the partner documents only the `push_hook` trigger). Every
+status
 change and every `push_hook` leaves a `WebhookEvent` row (the outbox) in the transaction that made it;
 this module POSTs each one to its partner's URL:
 

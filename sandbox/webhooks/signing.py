@@ -1,4 +1,4 @@
-"""Webhook signatures (sandbox decision, REFERENCE.md §3), in the style of Stripe's.
+"""Webhook signatures (sandbox decision, docs/design/contract.md §3), in the style of Stripe's.
 
 `X-Minted-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Receivers
 recompute the HMAC over the exact bytes they received, compare in constant time, and refuse a

@@ -1,4 +1,5 @@
-"""Card storage (sandbox decision, REFERENCE.md §2 row 24): List and Delete a customer's cards and the
+"""Card storage (sandbox decision, docs/design/contract.md §2 row 24): List and Delete a customer's cards
+and the
 find_card lookup card-token payments use, through a dedicated server on a frozen clock (2025-03-10
 12:30:15 Istanbul), with real Digest clients. Add is in test_card_storage_save.py."""
 

@@ -1,4 +1,5 @@
-"""Card Storage Add (sandbox decision, REFERENCE.md §2 row 24): saving a customer's card, its token, masked
+"""Card Storage Add (sandbox decision, docs/design/contract.md §2 row 24): saving a customer's card, its
+token, masked
 record and stored row, and every refusal, through a dedicated server on a frozen clock (2025-03-10
 12:30:15 Istanbul), with real Digest clients. List, Delete and find_card are in test_card_storage.py."""
 

@@ -27,7 +27,8 @@ from tests.conftest import DEMO, make_settings
 
 CALCULATE = "/partner/delivery/calculate"
 ENGLISH = {"Accept-Language": "en"}
-# (sku, grams from, grams to, minting, shipping & insurance): TRY per gram, as the README publishes it.
+# (sku, grams from, grams to, minting, shipping & insurance): TRY per gram, as docs/manual/delivery.md
+# publishes it.
 PUBLISHED = [
     ("GAU", 1, 4, "60.00", "35.00"), ("GAU", 5, 19, "45.00", "20.00"), ("GAU", 20, 1000, "35.00", "12.00"),
     ("GAG", 1, 99, "2.50", "1.50"), ("GAG", 100, 999, "1.20", "0.60"), ("GAG", 1000, 10000, "0.80", "0.30"),

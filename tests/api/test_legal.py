@@ -1,4 +1,5 @@
-"""Partner Legal (sandbox decision, REFERENCE.md §2 row 32): `{type}` → the legal text in the request's
+"""Partner Legal (sandbox decision, docs/design/contract.md §2 row 32): `{type}` → the legal text in the
+request's
 language, read from `<fixtures_dir>/legal/<type>.<lang>.md`; and fixtures/README.md lists every fixture."""
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ import pytest
 
 from sandbox.testing.server import SandboxServer
 
-# REFERENCE.md §2: rows 29 and 30 are documented; Get Orders, Order Statusses and Product Prices are ours.
+# docs/design/contract.md §2: rows 29 and 30 are documented; Get Orders, Order Statusses and Product Prices
+# are ours.
 FIDELITY = {
     ("get", "/partner/order/{external_order_id}"): "documented",
     ("post", "/partner/order"): "documented",

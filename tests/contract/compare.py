@@ -6,7 +6,7 @@ what is visible: every complete value, and each object or array the cut left ope
 answer's, its half-printed last key as a prefix of the answer's next key.
 
 What a page's example does not show, or shows differently on purpose, is declared per page
-(`Differences`), each with its reason; the README's Fidelity table prints the same reasons.
+(`Differences`), each with its reason; docs/contract.md's Fidelity table prints the same reasons.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How far each documented page's response example is matched, and why where it is not.
 
-The contract tests compare against these declarations, and the README's Fidelity table must say the
+The contract tests compare against these declarations, and docs/contract.md's Fidelity table must say the
 same (tests/unit/test_readme.py): one source for both.
 """
 
@@ -54,7 +54,7 @@ DIFFERENCES: dict[str, Differences] = {
     "delivery-create-pay-with-cash": Differences(),
 }
 
-# Values (not structure) that differ from a printed example on purpose; the README says the same.
+# Values (not structure) that differ from a printed example on purpose; docs/contract.md says the same.
 VALUE_NOTES: dict[str, list[str]] = {
     "card-payment-get-order": ["`details.card_cvv` is `***`: the sandbox never keeps a CVV"],
     "get-order": [

@@ -2,7 +2,7 @@
 keys and their order at every level, JSON types, date and money formats, guid and order_code casing.
 
 A cut-off example is compared on its visible text; what a page differs in on purpose is declared in
-tests/contract/fidelity.py with its reason (and printed in the README's Fidelity table).
+tests/contract/fidelity.py with its reason (and printed in docs/contract.md's Fidelity table).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Shared pieces of the Digest interop suite (DIGEST.md §6, §7): dedicated servers, raw HTTP requests,
+"""Shared pieces of the Digest interop suite (docs/design/digest.md §6, §7): dedicated servers, raw HTTP
+requests,
 challenge parsing, hand-built Authorization headers and the assertions every failure shares.
 
 Raw requests go through `http.client`, so the request target, header order and duplicate headers reach
@@ -28,7 +29,7 @@ ORDER = "/partner/order"
 CNONCE = "0a4f113b"
 # Parameters RFC 7616 sends unquoted in credentials; every other one is a quoted-string.
 BARE = ("algorithm", "qop", "nc")
-# DIGEST.md §0 item 2 and §3.2: the exact bytes of one challenge line.
+# docs/design/digest.md §0 item 2 and §3.2: the exact bytes of one challenge line.
 CHALLENGE_LINE = re.compile(
     r'Digest realm="(?P<realm>[^"]+)", qop="auth", algorithm=(?P<algorithm>[A-Za-z0-9-]+), '
     r'nonce="(?P<nonce>[0-9a-f]{56})", opaque="(?P<opaque>[0-9a-f]{32})"(?P<stale>, stale=true)?'

@@ -1,4 +1,5 @@
-"""CORS (DIGEST.md §6 row 26): preflights are answered without auth, only for SANDBOX_CORS_ORIGINS.
+"""CORS (docs/design/digest.md §6 row 26): preflights are answered without auth, only for
+SANDBOX_CORS_ORIGINS.
 
 Browsers send a preflight without credentials, so the answer comes before the Digest gate and the
 control token; the default allows no origin at all.

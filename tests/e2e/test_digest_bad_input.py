@@ -1,4 +1,5 @@
-"""DIGEST.md §7, part 1: malformed or wrong Authorization headers, hand-built and sent raw to a real server.
+"""docs/design/digest.md §7, part 1: malformed or wrong Authorization headers, hand-built and sent raw to a
+real server.
 
 Every case starts from a nonce taken from a real 401. Where a case changes an input (realm, nc, algorithm,
 method, nonce), the response is recomputed for that input, so the refusal is due to the input itself and

@@ -1,4 +1,5 @@
-"""DIGEST.md §6 rows 7-16, 26, 27: requests, httpx, urllib and hand-built headers against a real server.
+"""docs/design/digest.md §6 rows 7-16, 26, 27: requests, httpx, urllib and hand-built headers against a
+real server.
 
 Exchanges are counted on the client side: `response.history` for requests (its Digest retry is kept
 there), an event hook for httpx (it fires once per request on the wire, retries included).
@@ -234,7 +235,7 @@ def test_urllib_digest_handler_md5_first_of_two_lines_200(md5_first_server: Sand
 def test_urllib_digest_handler_sha256_first_line_raises_value_error(
     sha256_first_server: SandboxServer,
 ) -> None:
-    # A documented client limitation (DIGEST.md §2.1, §6 row 14), not a server bug: urllib <= 3.13
+    # A documented client limitation (docs/design/digest.md §2.1, §6 row 14), not a server bug: urllib <= 3.13
     # takes the first challenge line only and knows MD5 and SHA-1.
     with pytest.raises(ValueError, match="SHA-256"):
         _urllib_get(sha256_first_server.url + STATUSES)

@@ -1,4 +1,4 @@
-"""DIGEST.md §6 rows 1-5: the real `curl --digest` binary against a real sandbox server.
+"""docs/design/digest.md §6 rows 1-5: the real `curl --digest` binary against a real sandbox server.
 
 Exchanges are counted from curl's own `-v` trace: every `> METHOD target HTTP/1.1` line is one request
 the server received, every `< HTTP/1.1 NNN` line the answer to it.

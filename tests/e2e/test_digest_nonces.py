@@ -1,4 +1,5 @@
-"""DIGEST.md §7, part 2: nonce lifetime, nc replay window, successful answers and multi-line challenges,
+"""docs/design/digest.md §7, part 2: nonce lifetime, nc replay window, successful answers and multi-line
+challenges,
 sent raw to real servers. Malformed and wrong headers: test_digest_bad_input.py.
 
 Nonce time is moved, never waited for: the `clock_server` has its own nonce clock, which each test

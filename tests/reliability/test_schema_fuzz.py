@@ -21,7 +21,7 @@ Constrained, and why:
   arbitrary hosts; it is pointed at a closed local port instead.
 - `POST /_sandbox/faults` / `PATCH /_sandbox/faults/{id}`: a stored rule with a 60 s latency or a
   120 s timeout would stall every later partner case; rules are deleted right after each call.
-- A request target over 1024 characters cannot be authenticated (DIGEST.md §3.3 step 4 caps every
+- A request target over 1024 characters cannot be authenticated (docs/design/digest.md §3.3 step 4 caps every
   Digest value, `uri` included, and answers 401): the "never 401" assertion skips those.
 
 Stateful: the spec declares no OpenAPI links, so instead of a state machine the path-parameter
@@ -116,7 +116,7 @@ def _check(method: str, path: str, server: SandboxServer, http: requests.Session
     try:
         if auth is not None and len(_target(response.request.url)) <= MAX_DIGEST_VALUE:
             # Real Digest answers every case: a 401 would mean the fuzzer never got past the gate.
-            # (A longer target cannot be a Digest `uri`: DIGEST.md §3.3 step 4 caps every value at
+            # (A longer target cannot be a Digest `uri`: docs/design/digest.md §3.3 step 4 caps every value at
             # 1024 characters and answers 401 + challenge; negative query cases reach that.)
             assert response.status_code != 401, response.text
         case.validate_response(response, checks=CHECKS)

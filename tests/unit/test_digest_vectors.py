@@ -1,4 +1,4 @@
-"""Digest computation vectors (DIGEST.md §5), the auth-param parser, config and challenges."""
+"""Digest computation vectors (docs/design/digest.md §5), the auth-param parser, config and challenges."""
 
 from __future__ import annotations
 

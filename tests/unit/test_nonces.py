@@ -1,4 +1,4 @@
-"""Stateless HMAC nonces and the nc sliding window (DIGEST.md §4)."""
+"""Stateless HMAC nonces and the nc sliding window (docs/design/digest.md §4)."""
 
 from __future__ import annotations
 

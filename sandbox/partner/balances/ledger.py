@@ -23,8 +23,8 @@ from sandbox.lifecycle.flows import FLOWS, OPEN_STATUSES
 from sandbox.store.models import LedgerEntry, Order, OrderItem, Wallet
 
 ZERO = Decimal(0)
-# sandbox decision (README "Limits"): a wallet holds at most this much of its asset (money or grams),
-# far below the store's limit (64-bit millionths: about 9.2e12).
+# sandbox decision (docs/manual/trading.md "Limits"): a wallet holds at most this much of its asset
+# (money or grams), far below the store's limit (64-bit millionths: about 9.2e12).
 MAX_BALANCE = Decimal(10) ** 12
 
 

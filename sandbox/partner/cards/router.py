@@ -1,4 +1,5 @@
-"""Card storage: List, Add and Delete a customer's saved cards (sandbox decision, REFERENCE.md §2 row 24)."""
+"""Card storage: List, Add and Delete a customer's saved cards (sandbox decision, docs/design/contract.md
+§2 row 24)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Card storage wire models (sandbox decision, REFERENCE.md §2 row 24: the docs list Card Storage List,
+"""Card storage wire models (sandbox decision, docs/design/contract.md §2 row 24: the docs list Card
+Storage List,
 Add and Delete in the menu only).
 
 The models check types and sizes; the card rules (Luhn, network, expiry on the sandbox clock, CVV length

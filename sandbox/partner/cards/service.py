@@ -1,6 +1,7 @@
 """Card storage: save, list and delete a customer's cards; `find_card` for card-token payments.
 
-sandbox decisions (REFERENCE.md §2 row 24): a card belongs to one customer of one partner. Neither the
+sandbox decisions (docs/design/contract.md §2 row 24): a card belongs to one customer of one partner.
+Neither the
 full number nor the CVV is ever stored or returned (the CVV is only checked for format). The row keeps
 the masked number and a keyed fingerprint, HMAC-SHA256 over the digits with a key derived from the
 sandbox seed, so the same card saved again by the same customer keeps its token (its holder and

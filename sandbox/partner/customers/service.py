@@ -5,7 +5,8 @@ keys as far as the page shows them), Update Customer (firstname, lastname, phone
 required; a business has no lastname), Get Customer (ten profile keys and `wallets`), and a "Remove
 Customer Id" DELETE whose page body was never published.
 The identity checksum and a strict partner's required names are profile rules (rules.py).
-sandbox decisions (REFERENCE.md §2 rows 14–18): the rest of the response shapes; removal refused while
+sandbox decisions (docs/design/contract.md §2 rows 14–18): the rest of the response shapes; removal refused
+while
 an order is open or a wallet holds anything, then a soft delete that frees the external_id while past
 orders keep their customer; and the Wallet KYC records, decided by the identity number sent:
 `11111111110` / `1111111111` are rejected, `22222222220` / `2222222222` wait for manual review, any

@@ -1,4 +1,4 @@
-"""Physical delivery fees: the one table the sandbox charges from, and the README publishes.
+"""Physical delivery fees: the one table the sandbox charges from and docs/ publishes.
 
 sandbox decision (the partner publishes no fee list): a delivery costs a fee per gram, minting plus
 shipping & insurance, that falls as the delivered grams rise. Fees are set in TRY; another currency

@@ -1,4 +1,4 @@
-"""Delivery wire models: List Wallets and Calculate (sandbox decisions, REFERENCE.md §2 row 25) and
+"""Delivery wire models: List Wallets and Calculate (sandbox decisions, docs/design/contract.md §2 row 25) and
 Create (documented, api-4908364: `customer`, `external_id`, `sku`, `amount` in whole grams, `address`)."""
 
 from __future__ import annotations

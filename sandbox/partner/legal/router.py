@@ -1,4 +1,4 @@
-"""Partner Legal: the partner's legal texts (sandbox decision, REFERENCE.md §2 row 32)."""
+"""Partner Legal: the partner's legal texts (sandbox decision, docs/design/contract.md §2 row 32)."""
 
 from __future__ import annotations
 

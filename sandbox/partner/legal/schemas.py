@@ -1,4 +1,5 @@
-"""Partner Legal wire models (sandbox decision, REFERENCE.md §2 row 32: the docs name the endpoint only)."""
+"""Partner Legal wire models (sandbox decision, docs/design/contract.md §2 row 32: the docs name the
+endpoint only)."""
 
 from __future__ import annotations
 

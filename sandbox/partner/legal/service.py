@@ -1,6 +1,7 @@
 """Partner Legal: the partner's legal texts in the request's language, read from fixtures/legal.
 
-sandbox decision (REFERENCE.md §2 row 32): `{type}` → `{type, title, version, content, url}`. Each text is
+sandbox decision (docs/design/contract.md §2 row 32): `{type}` → `{type, title, version, content, url}`.
+Each text is
 `<type>.<lang>.md` with a small front matter (`title`, `version`, `url`) between `---` lines; the
 bodies are sandbox sample text, not legal advice.
 """

@@ -1,7 +1,7 @@
 """Card rules: Luhn, networks, masking, expiry, the BIN table with its installment commissions, and the
 magic cards that make the sandbox's processor approve or decline.
 
-sandbox decisions (REFERENCE.md §2 rows 9–12): the partner documents only the test card
+sandbox decisions (docs/design/contract.md §2 rows 9–12): the partner documents only the test card
 `4048095010857528` (masked `404809******7528`, Visa) and the Payment block; the BIN table, the
 commission rates and every other magic card below are ours. Nothing here touches the store.
 """
@@ -205,7 +205,8 @@ def scenario(name: str) -> Scenario:
 
 
 def magic_card_table() -> list[dict[str, str | bool | None]]:
-    """The magic cards as README rows: number, 3-D or not, and the outcome after Approve."""
+    """The magic cards as rows of the docs' magic values table: number, 3-D or not, and the outcome
+    after Approve."""
     rows = []
     for number, name in MAGIC_CARDS.items():
         outcome = SCENARIOS[name]

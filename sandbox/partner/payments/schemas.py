@@ -1,4 +1,5 @@
-"""Card payment wire models: Payment Get All Types, Bin Query (sandbox decisions, REFERENCE.md §2 rows 8–9)
+"""Card payment wire models: Payment Get All Types, Bin Query (sandbox decisions, docs/design/contract.md
+§2 rows 8–9)
 and the `payment` block of a card buy (rows 10–11).
 
 The models check types and sizes only; the card rules (Luhn, network, expiry on the sandbox clock, CVV

@@ -1,7 +1,8 @@
 """Card payments: payment types, the BIN query, checking a buy's `payment` block, opening the Payment
 of a card order and settling it when the cardholder answers the 3-D Secure page.
 
-sandbox decisions (REFERENCE.md §2 rows 8–12): a card order starts Pending with a `new` payment whose
+sandbox decisions (docs/design/contract.md §2 rows 8–12): a card order starts Pending with a `new` payment
+whose
 `redirect_url` is the sandbox's 3-D Secure page; Approve moves it on (a buy to Completed through
 Payment Confirmed, anything else to Payment Confirmed), Decline or a declining magic card cancels it
 with the processor's error kept on the payment. A non-3-D card settles inside the buy request itself.

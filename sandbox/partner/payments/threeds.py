@@ -1,5 +1,5 @@
 """The sandbox's 3-D Secure pages: the bank page a card order's `redirect_url` opens, and the result
-pages its callbacks show (sandbox decision, REFERENCE.md §2 row 12; the callback paths
+pages its callbacks show (sandbox decision, docs/design/contract.md §2 row 12; the callback paths
 `/pay/{token}/callback/success|fail` follow the partner's e-commerce side).
 
 Small self-contained HTML: inline style, no script, no external asset; every value is escaped. Stable

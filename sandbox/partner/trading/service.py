@@ -232,8 +232,8 @@ def _sell_line(fix: PriceFix, item: SellItem, index: int) -> Line:
 
 
 def _priced(line: Line, fix: PriceFix, field: str) -> Line:
-    """sandbox decision (README "Limits"): no order moves metal or cash for nothing; its total is at
-    least 0.01 in its currency (0.0001 g of silver would cost 0.00)."""
+    """sandbox decision (docs/manual/trading.md "Limits"): no order moves metal or cash for nothing; its total
+    is at least 0.01 in its currency (0.0001 g of silver would cost 0.00)."""
     if line.total < CENT:
         raise ValidationFailed(errors={field: [("total_too_small", {"currency": fix.currency})]})
     return line
