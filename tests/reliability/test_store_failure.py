@@ -172,10 +172,20 @@ def test_deleting_the_database_file_under_load_acknowledges_nothing_more(server:
     assert set(acknowledged) <= stored, "an acknowledged buy is missing from the file"
 
 
+def _has_open(pid: int, path: Path) -> bool:
+    try:
+        return any(Path(fd).resolve() == path.resolve() for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # a descriptor closed while looking
+        return False
+
+
 def test_a_database_file_replaced_under_two_workers_is_503_in_both(tmp_path: Path) -> None:
     """A restored backup moved over the file while serving: neither worker writes into the old one."""
     server = ServerProcess(tmp_path / "r.db", workers=2, flags=FLAGS).start()
     try:
+        # A worker that first opens the path after the move serves the new file, rightly: wait until
+        # both have the original open (a live process's worker may start after another answers).
+        wait_for(lambda: all(_has_open(pid, server.db) for pid in server.worker_pids()), 30, "both workers")
         copy = tmp_path / "copy.db"
         with server.sqlite() as database, closing(sqlite3.connect(copy)) as target:
             database.backup(target)
