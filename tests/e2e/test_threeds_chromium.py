@@ -1,44 +1,21 @@
-"""The 3-D Secure page in a real browser: headless Chromium (Debian's `/usr/bin/chromium` driven through
-`/usr/bin/chromedriver` by selenium) opens a card order's `redirect_url`, clicks Approve or Decline and
-follows the form post and its 303 to the callback page, exactly as a cardholder would."""
+"""The 3-D Secure page in a real browser: headless Chromium (tests/browser.py: Debian's `/usr/bin/chromium`
+driven by Playwright) opens a card order's `redirect_url`, clicks Approve or Decline and follows the form
+post and its 303 to the callback page, exactly as a cardholder would."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from playwright.sync_api import Browser, Page
 
 from sandbox.testing.server import SandboxServer
 from tests.api.card_helpers import card_buy, get_order, violations
 from tests.api.trading_helpers import FROZEN_AT, balance, dedicated_server, partner_client
+from tests.browser import chromium
 from tests.conftest import DEMO
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_ARGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver): "
-    "apt-get install -y chromium chromium-driver",
-)
 
 
 @pytest.fixture(scope="module")
@@ -59,42 +36,41 @@ def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    """Headless Chromium with a fresh profile; the driver path is given, so selenium downloads nothing."""
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for argument in CHROMIUM_ARGS:
-        options.add_argument(argument)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
 
 
-def click_and_land(browser: webdriver.Chrome, redirect_url: str, button: str) -> None:
-    browser.get(redirect_url)
-    browser.find_element(By.ID, button).click()
-    WebDriverWait(browser, 20).until(lambda driver: "/callback/" in driver.current_url)
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (no cookies, no history) per cardholder."""
+    context = browser.new_context()
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
 
 
-def text_of(browser: webdriver.Chrome, element_id: str) -> str:
-    return browser.find_element(By.ID, element_id).text
+def click_and_land(page: Page, redirect_url: str, button: str) -> None:
+    page.goto(redirect_url)
+    page.click(f"#{button}")
+    page.wait_for_url("**/callback/*")
+
+
+def text_of(page: Page, element_id: str) -> str:
+    return page.inner_text(f"#{element_id}")
 
 
 def test_chromium_approve_lands_on_success_page_and_completes_the_order(
-    browser: webdriver.Chrome, demo: httpx.Client, trading: SandboxServer
+    page: Page, demo: httpx.Client, trading: SandboxServer
 ) -> None:
     gold = balance(trading, asset="GAU")
     data = card_buy(demo)
 
-    click_and_land(browser, data["payment"]["redirect_url"], "approve")
+    click_and_land(page, data["payment"]["redirect_url"], "approve")
 
-    assert browser.current_url == f"{data['payment']['redirect_url']}/callback/success"
-    assert browser.find_element(By.ID, "result").get_attribute("data-state") == "success"
-    assert (text_of(browser, "order-code"), text_of(browser, "order-status")) == (
+    assert page.url == f"{data['payment']['redirect_url']}/callback/success"
+    assert page.get_attribute("#result", "data-state") == "success"
+    assert (text_of(page, "order-code"), text_of(page, "order-status")) == (
         data["order_code"][0],
         "Completed",
     )
@@ -105,15 +81,15 @@ def test_chromium_approve_lands_on_success_page_and_completes_the_order(
 
 
 def test_chromium_decline_lands_on_fail_page_and_cancels_the_order(
-    browser: webdriver.Chrome, demo: httpx.Client, trading: SandboxServer
+    page: Page, demo: httpx.Client, trading: SandboxServer
 ) -> None:
     gold = balance(trading, asset="GAU")
     data = card_buy(demo)
 
-    click_and_land(browser, data["payment"]["redirect_url"], "decline")
+    click_and_land(page, data["payment"]["redirect_url"], "decline")
 
-    assert browser.current_url == f"{data['payment']['redirect_url']}/callback/fail"
-    assert text_of(browser, "payment-state") == "fail"
+    assert page.url == f"{data['payment']['redirect_url']}/callback/fail"
+    assert text_of(page, "payment-state") == "fail"
     assert get_order(demo, data["guid"][0])["status_name"] == "Cancelled"
     assert balance(trading, asset="GAU") == gold
     assert violations(demo) == []

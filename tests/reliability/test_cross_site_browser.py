@@ -11,26 +11,22 @@ count on them. `--host-resolver-rules` plays the rebinding DNS server: `rebind.t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Route
 
 from sandbox.testing.server import SandboxServer
+from tests.browser import chromium
 from tests.reliability.conftest import small_world
 from tests.reliability.test_cross_site import witness_rule
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
+ATTACK_FLAGS = (
     "--host-resolver-rules=MAP rebind.test 127.0.0.1",
     "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,"
     "PrivateNetworkAccessRespectPreflightResults",
-]
+)
 EVIL_PAGE = "http://evil.test/"
 
 
@@ -38,6 +34,12 @@ EVIL_PAGE = "http://evil.test/"
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with small_world(tmp_path_factory.mktemp("cross-site-browser"), scenario="empty") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium(*ATTACK_FLAGS) as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -51,10 +53,9 @@ def assert_untouched(server: SandboxServer, rule_id: int) -> None:
     assert httpx.get(f"{server.url}/_sandbox/state").json()["data"]["scenario"] == "empty"
 
 
-def in_chromium(pages: dict[str, str], scenario: Callable[[BrowserContext], Any]) -> Any:
-    """Run `scenario` in a fresh headless Chromium whose requests for the URLs in `pages` are answered
-    with that HTML (the attacker's server); everything else goes to the network. In a thread of its
-    own: Playwright's sync API refuses a thread where an event loop runs (tests/ui leaves one)."""
+def in_chromium(browser: Browser, pages: dict[str, str], scenario: Callable[[BrowserContext], Any]) -> Any:
+    """Run `scenario` in a fresh browser context whose requests for the URLs in `pages` are answered
+    with that HTML (the attacker's server); everything else goes to the network."""
 
     def serve(route: Route) -> None:
         if route.request.url in pages:
@@ -62,24 +63,18 @@ def in_chromium(pages: dict[str, str], scenario: Callable[[BrowserContext], Any]
         else:
             route.continue_()
 
-    def run() -> Any:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            try:
-                context = browser.new_context()
-                context.set_default_timeout(15_000)
-                context.route("**/*", serve)
-                return scenario(context)
-            finally:
-                browser.close()
-
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(run).result()
+    context = browser.new_context()
+    try:
+        context.set_default_timeout(15_000)
+        context.route("**/*", serve)
+        return scenario(context)
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("target", ["/_sandbox/reset?everything=true", "/_sandbox/seed"])
 def test_a_self_submitting_form_on_another_site_changes_nothing(
-    world: SandboxServer, witness: int, target: str
+    browser: Browser, world: SandboxServer, witness: int, target: str
 ) -> None:
     form = (
         f'<form id="f" method="post" action="{world.url}{target}"></form>'
@@ -92,13 +87,15 @@ def test_a_self_submitting_form_on_another_site_changes_nothing(
             page.goto(EVIL_PAGE)
         return answer.value.status, answer.value.json()
 
-    status, body = in_chromium({EVIL_PAGE: form}, attack)
+    status, body = in_chromium(browser, {EVIL_PAGE: form}, attack)
     assert (status, body["data"]) == (403, {"error": "foreign_origin"})
     assert "http://evil.test" in body["message"]
     assert_untouched(world, witness)
 
 
-def test_no_cors_fetches_from_another_site_change_nothing(world: SandboxServer, witness: int) -> None:
+def test_no_cors_fetches_from_another_site_change_nothing(
+    browser: Browser, world: SandboxServer, witness: int
+) -> None:
     script = f"""<script>
       window.done = Promise.allSettled([
         fetch("{world.url}/_sandbox/seed", {{method: "POST", mode: "no-cors", body: '{{"seed": 7}}'}}),
@@ -111,11 +108,13 @@ def test_no_cors_fetches_from_another_site_change_nothing(world: SandboxServer, 
         page.goto(EVIL_PAGE)
         return page.evaluate("window.done")
 
-    assert in_chromium({EVIL_PAGE: script}, attack) == ["fulfilled"] * 2
+    assert in_chromium(browser, {EVIL_PAGE: script}, attack) == ["fulfilled"] * 2
     assert_untouched(world, witness)
 
 
-def test_a_dns_rebinding_page_can_neither_read_nor_reset(world: SandboxServer, witness: int) -> None:
+def test_a_dns_rebinding_page_can_neither_read_nor_reset(
+    browser: Browser, world: SandboxServer, witness: int
+) -> None:
     rebound = f"http://rebind.test:{world.port}/"
     script = """<script>
       const JSON_TYPE = "application/json";
@@ -137,7 +136,7 @@ def test_a_dns_rebinding_page_can_neither_read_nor_reset(world: SandboxServer, w
         page.goto(rebound)
         return page.evaluate("window.done")
 
-    answers = in_chromium({rebound: script}, attack)
+    answers = in_chromium(browser, {rebound: script}, attack)
     for status, body in answers:
         assert (status, body["data"]) == (421, {"error": "host_not_allowed"})
         assert f"rebind.test:{world.port}" in body["message"]

@@ -1,36 +1,25 @@
-"""Headless Chromium for the dashboard tests: Debian's /usr/bin/chromium driven by Playwright's Python
-package (no browser download). Every page refuses requests that leave the sandbox (no CDN, no fonts
-from elsewhere) and fails the test on a script error or a console error (a CSP violation included)."""
+"""Headless Chromium for the dashboard tests (tests/browser.py: Debian's /usr/bin/chromium driven by
+Playwright). Every page refuses requests that leave the sandbox (no CDN, no fonts from elsewhere) and
+fails the test on a script error or a console error (a CSP violation included)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, Route
 
 from sandbox.testing.server import SandboxServer
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser import chromium
 
 SUBRESOURCES = {"stylesheet", "script", "fetch", "xhr", "image", "font"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    """One browser for tests/ui, closed when the package is done (see tests/browser.py for why)."""
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
