@@ -11,11 +11,11 @@ from sandbox.partner.cards import service
 from sandbox.partner.cards.schemas import (
     CardDelete,
     CardDeleted,
-    CardList,
     CardSave,
     StoredCardList,
     StoredCardRecord,
 )
+from sandbox.partner.customers.schemas import CustomerRef
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
 from sandbox.partner.schemas import Envelope
@@ -41,7 +41,7 @@ def card_storage_add(
     "/partner/card/storage/list",
     **route("sandbox-decision", 404, 413, 415, model=Envelope[StoredCardList]),
 )
-def card_storage_list(body: CardList, partner: PartnerDep, session: SessionDep) -> Response:
+def card_storage_list(body: CustomerRef, partner: PartnerDep, session: SessionDep) -> Response:
     """Card Storage List: the customer's saved cards (masked), oldest first."""
     cards, customer = service.list_cards(session, partner.partner_id, body.customer_external_id)
     return ok({"cards": [service.render(card, customer) for card in cards]})

@@ -31,10 +31,6 @@ class CardSave(WireModel):
     )
 
 
-class CardList(WireModel):
-    customer_external_id: ExternalId
-
-
 class CardDelete(WireModel):
     customer_external_id: ExternalId
     card_token: CardToken

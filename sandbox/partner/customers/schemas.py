@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from sandbox.core import dates
-from sandbox.partner.orders.schemas import OrderCustomer as OrderCustomerView
+from sandbox.partner.orders.schemas import OrderCustomer
 from sandbox.partner.schemas import BlankIsNone, WireModel
 
 _EMAIL = re.compile(r"^[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z]{2,}$")
@@ -111,7 +111,9 @@ class CustomerUpdate(CustomerFields):
 Loose = Annotated[str | None, Field(None, max_length=255)]
 
 
-class OrderCustomer(WireModel):
+# Named apart from the order's `OrderCustomer` (the response block): two models of one name reach
+# /openapi.json as `OrderCustomer-Input` / `-Output`, and openapi-python-client then drops both.
+class OrderCustomerRequest(WireModel):
     """documented OrderCustomerRequestScheme: the `customer` block of a buy or sell. Only `external_id`
     matters for a known customer; an unknown one is created from the block, which is validated then
     (documented: `Parameter Error (New Customer)`), so the block's other fields are loose here."""
@@ -139,6 +141,12 @@ class NewOrderCustomer(CustomerCreate):
     lastname: Name
     email: Email
     phone: Phone
+
+
+class CustomerRef(WireModel):
+    """The body of a request about one customer's things: Card Storage List, Delivery List Wallets."""
+
+    customer_external_id: ExternalId
 
 
 # -- Responses ----------------------------------------------------------------------------------------
@@ -184,7 +192,7 @@ class CustomerWallet(WireModel):
     real_balance: float
 
 
-class CustomerDetail(OrderCustomerView):
+class CustomerDetail(OrderCustomer):
     """Get Customer: the documented keys (an order's customer) and `wallets`, then the sandbox's
     additions account_type, tax_office and kyc_status."""
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sandbox.core.envelope import ok
+from sandbox.partner.customers.schemas import CustomerRef
 from sandbox.partner.delivery import service
 from sandbox.partner.delivery.schemas import (
     CreatedDelivery,
@@ -14,7 +15,6 @@ from sandbox.partner.delivery.schemas import (
     DeliveryCalculateResponse,
     DeliveryCreateRequest,
     DeliveryWallet,
-    DeliveryWalletsRequest,
 )
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
@@ -28,7 +28,7 @@ router = APIRouter(tags=["Delivery"])
     "/partner/delivery/wallets",
     **route("sandbox-decision", 404, 413, 415, model=Envelope[list[DeliveryWallet]]),
 )
-def delivery_wallets(body: DeliveryWalletsRequest, partner: PartnerDep, session: SessionDep) -> Response:
+def delivery_wallets(body: CustomerRef, partner: PartnerDep, session: SessionDep) -> Response:
     """List Wallets: the customer's gold, silver and platinum, and the whole grams each can deliver."""
     customer = service.customer_or_404(session, partner.partner_id, body.customer_external_id)
     return ok(service.wallets(session, partner.partner_id, customer))

@@ -43,10 +43,6 @@ def _deliverable_amount(amount: Decimal, info: ValidationInfo) -> Decimal:
     return fees.deliverable_amount(info.data.get("sku"), amount)
 
 
-class DeliveryWalletsRequest(WireModel):
-    customer_external_id: ExternalId
-
-
 class DeliveryWallet(WireModel):
     """A deliverable metal wallet of the customer (sandbox decision)."""
 

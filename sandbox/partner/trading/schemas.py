@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from sandbox.partner.customers.schemas import OrderCustomer
+from sandbox.partner.customers.schemas import OrderCustomerRequest
 from sandbox.partner.orders.schemas import Order, Payment
 from sandbox.partner.payments.schemas import CardPayment
 from sandbox.partner.prices.schemas import Currency, Grams, Money, Sku
@@ -59,7 +59,7 @@ class BuyRequest(WireModel):
     price_token: OptionalToken = PriceToken
     currency_code: Currency | None = None
     external_id: str = ExternalOrderId
-    customer: OrderCustomer | None = Field(None, description="B2B2C; leave out for B2B")
+    customer: OrderCustomerRequest | None = Field(None, description="B2B2C; leave out for B2B")
     items: list[BuyItem] = Field(min_length=1, max_length=10)
     payment_type: Literal["cash", "creditcard", "credit-card"] = Field(
         "cash", description="documented: `creditcard` pays by card (one item; `payment` required)"
@@ -71,7 +71,7 @@ class SellRequest(WireModel):
     price_token: OptionalToken = PriceToken
     currency_code: Currency | None = None
     external_id: str = ExternalOrderId
-    customer: OrderCustomer | None = Field(None, description="B2B2C; leave out for B2B")
+    customer: OrderCustomerRequest | None = Field(None, description="B2B2C; leave out for B2B")
     items: list[SellItem] = Field(min_length=1, max_length=10)
 
 

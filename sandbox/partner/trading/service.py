@@ -31,7 +31,7 @@ from sandbox.lifecycle.flows import FLOWS
 from sandbox.partner.balances import ledger
 from sandbox.partner.customers import rules
 from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomer
+from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomerRequest
 from sandbox.partner.orders.factory import Line, new_order, open_request
 from sandbox.partner.payments import service as payments
 from sandbox.partner.payments.schemas import CardPayment
@@ -160,7 +160,7 @@ def _claim(trade: Trade, token: str | None, currency: str | None, customer: Cust
     return fix
 
 
-def _buyer(trade: Trade, block: OrderCustomer | None) -> Customer | None:
+def _buyer(trade: Trade, block: OrderCustomerRequest | None) -> Customer | None:
     """B2B2C: the customer named by the block, created from it when unknown (documented: the
     "Parameter Error (New Customer)" answer when the block cannot make a customer)."""
     if block is None:
@@ -193,7 +193,7 @@ def _buyer(trade: Trade, block: OrderCustomer | None) -> Customer | None:
     return customer
 
 
-def _known_customer(session: Session, partner_id: int, block: OrderCustomer | None) -> Customer | None:
+def _known_customer(session: Session, partner_id: int, block: OrderCustomerRequest | None) -> Customer | None:
     if block is None:
         return None
     customer = find_customer(session, partner_id, block.external_id)
