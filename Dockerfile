@@ -18,18 +18,19 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 RUN python -m venv /opt/venv
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY sandbox ./sandbox
+# fixtures/ goes into the wheel as sandbox.fixtures (golden order, scenarios, legal texts; setup.py).
+COPY fixtures ./fixtures
 RUN /opt/venv/bin/pip install --no-compile . \
  && /opt/venv/bin/pip uninstall --yes pip setuptools
 # Installed with --no-compile: slim_venv.py compiles only what a run imports, and drops the Faker locales
 # and Swagger UI source maps a run never reads (about 30 MB less in all; see its docstring).
-# (-I and /tmp: the warm-up must import the installed package, not the source tree in /src.)
-COPY fixtures ./fixtures
+# (-I and /tmp: the warm-up must import the installed package and its fixtures, not the source tree in /src.)
 COPY scripts/slim_venv.py /tmp/
-RUN cd /tmp && /opt/venv/bin/python -I /tmp/slim_venv.py /src/fixtures && rm /tmp/slim_venv.py
+RUN cd /tmp && /opt/venv/bin/python -I /tmp/slim_venv.py && rm /tmp/slim_venv.py
 
-# -- run: the venv, the fixtures, a non-root user ----------------------------------------------------
+# -- run: the venv (the fixtures inside), a non-root user -------------------------------------------
 FROM python:3.12-slim
 
 RUN groupadd --gid 10001 sandbox \
@@ -38,17 +39,13 @@ RUN groupadd --gid 10001 sandbox \
 
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-# Settings.fixtures_dir defaults to a folder next to the package source, which is site-packages once
-# installed: point it at the copy here (scenarios, legal texts, the golden example order).
-COPY fixtures ./fixtures
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     SANDBOX_HOST=0.0.0.0 \
     SANDBOX_PORT=8000 \
-    SANDBOX_DATABASE_URL=sqlite:////data/sandbox.db \
-    SANDBOX_FIXTURES_DIR=/app/fixtures
+    SANDBOX_DATABASE_URL=sqlite:////data/sandbox.db
 
 USER sandbox
 VOLUME ["/data"]

@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-plugin-door container-smoke lint docs bench clean
+.PHONY: run test ensure-browser test-plugin-door test-wheel-door test-clients container-smoke lint docs bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
@@ -17,11 +17,22 @@ $(STAMP): pyproject.toml
 run: $(STAMP) ## serve the seeded world on http://127.0.0.1:8000
 	$(BIN)/minted-sandbox serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ## the whole suite
+test: ensure-browser $(STAMP) ## the whole suite
 	$(BIN)/pytest
+
+# Chromium (the browser tests) and curl (the Digest interop tests): installed with apt-get where this
+# user may, else one line saying what to install. `make run` does not need them.
+ensure-browser:
+	@scripts/ensure-browser
 
 test-plugin-door: $(STAMP) ## tests/api again, its shared server served by the pytest plugin's fixtures
 	$(BIN)/pytest tests/api --through-plugin -q
+
+test-wheel-door: $(STAMP) ## build the wheel, install it in a fresh venv elsewhere, run a consumer suite (-n 0 and -n 2)
+	scripts/wheel-door
+
+test-clients: $(STAMP) ## generate a Python and a TypeScript client from /openapi.json; every operation typed
+	$(BIN)/python scripts/client_door.py
 
 container-smoke: $(STAMP) ## build the image, wait for its HEALTHCHECK, Digest request, compose up with a webhook
 	scripts/container-smoke

@@ -5,14 +5,30 @@ from __future__ import annotations
 import ipaddress
 import re
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_PARTNERS = {"demo": "demo-secret", "acme": "acme-secret"}
 HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")  # a DNS name (or an IPv4 address)
+# The repository's top-level fixtures/ folder, shipped inside the wheel as this package (setup.py).
+FIXTURES_PACKAGE = "sandbox.fixtures"
+# What the sandbox reads from a fixtures folder: the documented orders, the scenarios, the legal texts.
+RUNTIME_FIXTURES = ("golden/get-order-alternative.json", "golden/documented-world.json", "scenarios", "legal")
+
+
+def packaged_fixtures() -> Path:
+    """The fixtures this install ships (in a checkout's editable install: its fixtures/ folder)."""
+    try:
+        return Path(str(resources.files(FIXTURES_PACKAGE)))
+    except ModuleNotFoundError:
+        raise ValueError(
+            f"this install of minted-sandbox lacks its data files (the package {FIXTURES_PACKAGE}: "
+            "golden order, scenarios, legal texts); reinstall it, or set SANDBOX_FIXTURES_DIR"
+        ) from None
 
 
 class Settings(BaseSettings):
@@ -77,8 +93,10 @@ class Settings(BaseSettings):
         "localhost, IP addresses and HOST always are.",
     )
     fixtures_dir: Path = Field(
-        default_factory=lambda: Path(__file__).resolve().parents[1] / "fixtures",
-        description="Folder of fixtures/ (the golden example order, later legal texts and scenarios).",
+        default_factory=packaged_fixtures,
+        validate_default=True,
+        description="Folder of the golden example order, the scenarios and the legal texts "
+        "(default: the copy the package ships).",
     )
 
     journal_size: int = Field(1000, ge=0, le=1_000_000, description="Partner requests kept in the journal.")
@@ -125,6 +143,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name!r}: a host name or IP address, without scheme, port or path")
         return value
 
+    @field_validator("fixtures_dir")
+    @classmethod
+    def _check_fixtures(cls, value: Path) -> Path:
+        # A folder without these would serve a world without the golden order, know no scenario but
+        # `default` and answer Partner Legal with a 500: refuse it up front, naming what is missing.
+        missing = [name for name in RUNTIME_FIXTURES if not (value / name).exists()]
+        if missing:
+            raise ValueError(f"{value} is not a fixtures folder: it lacks {', '.join(missing)}")
+        return value
+
     @field_validator("partners", mode="before")
     @classmethod
     def _parse_partners(cls, value: object) -> object:
@@ -168,6 +196,22 @@ class Settings(BaseSettings):
     @property
     def in_memory(self) -> bool:
         return self.database_url in ("sqlite://", "sqlite:///:memory:")
+
+
+class IsolatedSettings(Settings):
+    """Settings from the given values and the defaults only, reading no `SANDBOX_*` variable: for a
+    sandbox of its own that the shell's configuration must not reach (the pytest plugin's server)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 def is_ip(name: str) -> bool:

@@ -10,7 +10,7 @@
    as on a full install).
 3. Drop the source maps of the vendored Swagger UI (5 MB): only a browser's developer tools fetch them.
 
-usage: cd /tmp && /opt/venv/bin/python -I slim_venv.py FIXTURES_DIR   (not on a venv you work in: it deletes)
+usage: cd /tmp && /opt/venv/bin/python -I slim_venv.py   (not on a venv you work in: it deletes)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 
-def warm_up(fixtures: Path) -> None:
+def warm_up() -> None:
     import httpx
 
     import sandbox.webhooks.receiver  # noqa: F401  (the image also runs the example receiver)
@@ -31,7 +31,8 @@ def warm_up(fixtures: Path) -> None:
 
     build_parser()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(database_url=f"sqlite:///{folder}/warm.db", orders=40, fixtures_dir=fixtures)
+        # The fixtures the wheel ships (the golden order and a legal text are asked for below).
+        settings = Settings(database_url=f"sqlite:///{folder}/warm.db", orders=40)
         # The real server (uvicorn in a thread, loopback, a free port) and real Digest requests.
         with SandboxServer(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             demo = {"auth": httpx.DigestAuth("demo", "demo-secret"), "headers": {"x-client-id": "web"}}
@@ -74,14 +75,14 @@ def drop_swagger_source_maps() -> tuple[int, int]:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 1:
         sys.exit(__doc__.strip().splitlines()[-1])
     import sandbox
 
     if "site-packages" not in sandbox.__file__:
         sys.exit(f"slim_venv: warming up {sandbox.__file__}, not the installed package: run it with -I")
     sys.dont_write_bytecode = False
-    warm_up(Path(sys.argv[1]))
+    warm_up()
     locales, locales_size = drop_unused_faker_locales()
     maps, maps_size = drop_swagger_source_maps()
     print(

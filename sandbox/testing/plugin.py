@@ -3,7 +3,12 @@
 One sandbox per test session (uvicorn in a daemon thread on port 0, SQLite file in a temp dir), and a
 function-scoped `minted_sandbox` handle that copies the seeded world back before each test. With
 `--minted-sandbox-url` (ini `minted_sandbox_url`) the handles drive an external sandbox (a container)
-instead. Every control call goes over HTTP to `/_sandbox`, whichever server is behind it.
+instead. Every control call goes over HTTP to `/_sandbox`, whichever server is behind it, in English.
+
+The plugin's own server reads no `SANDBOX_*` variable (a shell configured for another sandbox must not
+change the tests' world): its settings are the defaults. Under pytest-xdist each worker starts a server
+of its own; an external sandbox is one world, so it refuses more than one worker. A marker's world on
+an external sandbox is undone after the test: the sandbox outlives the session.
 
 Importing this module imports neither FastAPI, uvicorn nor SQLModel: pytest loads it in every suite
 of an environment where the sandbox is installed, so the app is only built when a fixture runs.
@@ -12,6 +17,7 @@ of an environment where the sandbox is installed, so the app is only built when 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -29,13 +35,15 @@ PARTNER_HEADERS = {"x-client-id": "web"}
 ASGI_HOST = "minted-sandbox"  # the in-process app's name: allowed by its SANDBOX_ALLOWED_HOSTS
 ASGI_BASE_URL = f"http://{ASGI_HOST}"
 MARKER_KEYS = frozenset({"seed", "scenario", "orders", "customers"})
+CONTROL_HEADERS = {"accept-language": "en"}
 
 
 class MintedSandboxError(Exception):
-    """A `/_sandbox` control call the sandbox refused: status and the partner-style error body."""
+    """A `/_sandbox` control call that failed: refused (`status`, the error `body`) or, with `status`
+    None, not answered at all (nothing listens at the URL)."""
 
-    def __init__(self, method: str, path: str, status: int, body: str) -> None:
-        super().__init__(f"{method} {path} answered {status}: {body[:500]}")
+    def __init__(self, message: str, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
         self.status = status
         self.body = body
 
@@ -48,6 +56,19 @@ class World:
     scenario: str
     orders: int | None = None
     customers: int | None = None
+
+
+def _refusal(method: str, url: str, response: httpx.Response) -> str:
+    """`POST <url> answered 422 scenario_unknown: Unknown scenario; valid scenarios: ...`."""
+    try:
+        body = response.json()
+        key, text = body["data"]["error"], body["message"]
+        notes = body["data"].get("errors", {})
+    except (ValueError, KeyError, TypeError):  # not the sandbox's envelope
+        return f"{method} {url} answered {response.status_code}: {response.text[:300]}"
+    fields = "".join(f"; {name}: {' '.join(lines)}" for name, lines in notes.items())
+    hint = " (--minted-sandbox-token)" if key in ("control_token_required", "control_token_invalid") else ""
+    return f"{method} {url} answered {response.status_code} {key}: {text}{fields}{hint}"
 
 
 # -- control: the /_sandbox API, one code path for every server ----------------------------------------
@@ -67,10 +88,28 @@ class Control:
         self.world = self.baseline
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(method, "/_sandbox" + path, **kwargs)
+        import httpx
+
+        path = "/_sandbox" + path
+        base = str(self._http.base_url).rstrip("/")
+        try:
+            # The sandbox answers in Turkish by default, as the partner does; tests read English.
+            response = self._http.request(method, path, headers=CONTROL_HEADERS, **kwargs)
+        except httpx.TransportError as error:
+            raise MintedSandboxError(
+                f"cannot reach the Minted sandbox at {base} ({method} {path}: {type(error).__name__}: "
+                f"{error or 'no answer'}); is it running at that URL?"
+            ) from None
+        url = base + path
         if response.status_code >= 400:
-            raise MintedSandboxError(method, "/_sandbox" + path, response.status_code, response.text)
+            raise MintedSandboxError(_refusal(method, url, response), response.status_code, response.text)
         return response.json()["data"]
+
+    def restore(self) -> None:
+        """Back to the world the sandbox held when the session began (after a marker's world)."""
+        base = self.baseline
+        if self.world != base:
+            self.seed(base.seed, base.scenario, orders=base.orders, customers=base.customers)
 
     def reset(self, everything: bool = False) -> dict[str, Any]:
         """Copy the seeded world back (milliseconds). `everything` also drops webhook config, fault
@@ -283,38 +322,70 @@ def minted_sandbox_server(
     Skips the test under `--minted-sandbox-url`: then the sandbox is not in this process."""
     if _setting(request.config, "minted_sandbox_url"):
         pytest.skip("the sandbox is external (--minted-sandbox-url): no in-process server")
-    from sandbox.config import Settings
+    from sandbox.config import IsolatedSettings
     from sandbox.testing.server import SandboxServer
 
     folder = tmp_path_factory.mktemp("minted-sandbox")
-    with SandboxServer(Settings(database_url=f"sqlite:///{folder}/sandbox.db")) as server:
+    with SandboxServer(IsolatedSettings(database_url=f"sqlite:///{folder}/sandbox.db")) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def _minted_sandbox_backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Control]]:
-    """(base URL, session Control): the external sandbox when configured, else the session server."""
+def _minted_sandbox_backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Control, bool]]:
+    """(base URL, session Control, external?): the external sandbox when configured, else the session
+    server."""
     import httpx
 
     url = _setting(request.config, "minted_sandbox_url")
+    external = url is not None
     if url is None:
         url = request.getfixturevalue("minted_sandbox_server").url
+    else:
+        _refuse_shared_by_workers(request.config, url)
     token = _setting(request.config, "minted_sandbox_token")
     headers = {"authorization": f"Bearer {token}"} if token else {}
     with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=120) as http:
-        yield url.rstrip("/"), Control(http)
+        with _reported():
+            control = Control(http)
+        yield url.rstrip("/"), control, external
 
 
 @pytest.fixture
 def minted_sandbox(
-    request: pytest.FixtureRequest, _minted_sandbox_backend: tuple[str, Control]
+    request: pytest.FixtureRequest, _minted_sandbox_backend: tuple[str, Control, bool]
 ) -> Iterator[MintedSandbox]:
     """A clean sandbox for this test: the seeded world copied back, config and clock reset."""
-    url, control = _minted_sandbox_backend
+    url, control, external = _minted_sandbox_backend
     _prepare(request, control)
     handle = MintedSandbox(url, control)
     yield handle
     handle._close()
+    if external:  # the sandbox outlives the session: a marker's world must not stay behind in it
+        with _reported():
+            control.restore()
+
+
+def _refuse_shared_by_workers(config: pytest.Config, url: str) -> None:
+    """pytest-xdist workers on one external sandbox would reset and reseed each other's world between
+    a test's setup and its assertions: flaky failures that point nowhere. Refuse it, saying why."""
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1:
+        pytest.fail(
+            f"--minted-sandbox-url {url} is one sandbox, and {workers} pytest-xdist workers would reset "
+            "each other's world in it. Run with -n 0, or drop --minted-sandbox-url so that each worker "
+            "starts a sandbox of its own.",
+            pytrace=False,
+        )
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """A control call that fails in a fixture is one line naming the call, not a plugin traceback."""
+    try:
+        yield
+    except MintedSandboxError as error:
+        # pytest.fail(), without the control error chained to it ("during handling of ...").
+        raise pytest.fail.Exception(str(error), pytrace=False) from None
 
 
 @pytest.fixture(scope="session")
@@ -324,10 +395,11 @@ def _minted_sandbox_asgi_backend(tmp_path_factory: pytest.TempPathFactory) -> It
     from anyio.from_thread import start_blocking_portal
 
     from sandbox.app import create_app
-    from sandbox.config import Settings
+    from sandbox.config import IsolatedSettings
 
     folder = tmp_path_factory.mktemp("minted-sandbox-asgi")
-    app = create_app(Settings(database_url=f"sqlite:///{folder}/sandbox.db", allowed_hosts=(ASGI_HOST,)))
+    settings = IsolatedSettings(database_url=f"sqlite:///{folder}/sandbox.db", allowed_hosts=(ASGI_HOST,))
+    app = create_app(settings)
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(app.router.lifespan_context(app)),
@@ -387,7 +459,8 @@ def _prepare(request: pytest.FixtureRequest, control: Control) -> None:
         orders=options.get("orders"),
         customers=options.get("customers"),
     )
-    if wanted != control.world:
-        control.seed(wanted.seed, wanted.scenario, orders=wanted.orders, customers=wanted.customers)
-    # everything=True: a fault rule, webhook endpoint or frozen clock of one test never leaks into the next.
-    control.reset(everything=True)
+    with _reported():
+        if wanted != control.world:
+            control.seed(wanted.seed, wanted.scenario, orders=wanted.orders, customers=wanted.customers)
+        # everything=True: a fault rule, webhook endpoint or frozen clock of a test never leaks into the next.
+        control.reset(everything=True)

@@ -5,6 +5,7 @@ language, read from `<fixtures_dir>/legal/<type>.<lang>.md`; and fixtures/README
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,9 @@ def test_legal_without_digest_is_401(anonymous: httpx.Client) -> None:
 
 @pytest.fixture(scope="module")
 def own_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    """A server whose `fixtures_dir` is a folder of its own, holding one rewritten text."""
-    folder = tmp_path_factory.mktemp("own-fixtures")
-    (folder / "legal").mkdir()
+    """A server whose `fixtures_dir` is a folder of its own: a copy of fixtures/ with one rewritten text."""
+    folder = tmp_path_factory.mktemp("own-fixtures") / "fixtures"
+    shutil.copytree(FIXTURES, folder)
     (folder / "legal" / "kvkk.en.md").write_text(
         "---\ntitle: Own Notice\nversion: 2099.01\nurl: https://own.example/kvkk\n---\nOwn body.\n",
         encoding="utf-8",
@@ -180,7 +181,11 @@ def test_legal_fixtures_are_exactly_every_type_in_both_languages() -> None:
 
 def test_fixtures_readme_lists_every_fixture_file() -> None:
     readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
-    files = sorted(path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*") if path.is_file())
+    files = sorted(
+        path.relative_to(FIXTURES).as_posix()
+        for path in FIXTURES.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts  # fixtures/ is a package (setup.py)
+    )
 
     assert [name for name in files if f"`{name}`" not in readme] == []
     assert "golden/get-order-alternative.json" in files

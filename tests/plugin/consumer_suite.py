@@ -1,5 +1,7 @@
 """A consumer's test file: what an integrator writes with the plugin. test_plugin.py runs it with pytester
-(as `test_consumer.py`, in file order), against the plugin's own server and against an external one."""
+(as `test_consumer.py`, in file order), against the plugin's own server and against an external one, and
+scripts/wheel-door runs it against the installed wheel (plainly and with pytest-xdist -n 2), so it
+imports nothing from the checkout."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sandbox.testing.plugin import MintedSandboxError
 
 BUY = "/partner/order/digital/buy"
 PRICEFIX = "/partner/pricefix"
+GOLDEN_GUID = "896AE1AC-E26F-4291-80B2-BF80DE0A920A"  # the docs' Get Order (Alternative) example
 
 
 def fix_price(http: httpx.Client) -> dict:
@@ -106,7 +109,37 @@ def test_fault_rule_switched_off_and_on_keeps_its_times(minted_sandbox):
     assert refused.value.status == 404
 
 
+# -- what the package ships: the golden order, the scenarios, the legal texts -----------------------------
+
+
+def test_golden_order_of_the_docs_is_served(minted_sandbox):
+    response = minted_sandbox.client().post("/partner/order", json={"order_code": "ALS8HEVP"})
+
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert (data["guid"], data["status_name"], data["total"]) == (GOLDEN_GUID, "Completed", 188.97)
+
+
+def test_legal_text_is_served_in_english(minted_sandbox):
+    http = minted_sandbox.client()
+
+    response = http.post("/partner/legal", json={"type": "kvkk"}, headers={"accept-language": "en"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["title"] == "Privacy Notice (KVKK)"
+
+
 # -- marker --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.minted_sandbox(scenario="every-status")
+def test_marker_scenario_every_status_holds_its_world(minted_sandbox):
+    state = minted_sandbox.control.state()
+    golden = minted_sandbox.client().post("/partner/order", json={"order_code": "ALS8HEVP"})
+
+    assert state["scenario"] == "every-status"
+    assert [partner["customers"] for partner in state["partners"]] == [10, 10]
+    assert golden.status_code == 200
 
 
 @pytest.mark.minted_sandbox(seed=7)
