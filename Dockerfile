@@ -40,9 +40,11 @@ RUN groupadd --gid 10001 sandbox \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 
+# MINTED_SANDBOX_CONTAINER: an unwritable /data is then explained as the volume's owner versus uid 10001.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    MINTED_SANDBOX_CONTAINER=1 \
     SANDBOX_HOST=0.0.0.0 \
     SANDBOX_PORT=8000 \
     SANDBOX_DATABASE_URL=sqlite:////data/sandbox.db

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["SandboxServer", "Settings", "create_app"]
+__all__ = ["SandboxServer", "Settings", "create_app", "version"]
 
 if TYPE_CHECKING:
     from sandbox.app import create_app
     from sandbox.config import Settings
     from sandbox.testing.server import SandboxServer
+
+
+def version() -> str:
+    """The installed distribution's version (`minted-sandbox --version`, the OpenAPI document)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("minted-sandbox")
+    except PackageNotFoundError:  # imported from a checkout that was never installed
+        return "unknown"
 
 
 def __getattr__(name: str) -> Any:

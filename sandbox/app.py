@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from sandbox import docs, handlers
+from sandbox import docs, handlers, version
 from sandbox.auth.cors import SandboxCORS
 from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
@@ -81,7 +81,7 @@ def create_app(
 
     app = FastAPI(
         title="Minted Connect partner API — sandbox",
-        version="0.1.0",
+        version=version(),
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,

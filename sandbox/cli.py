@@ -3,8 +3,10 @@ world as JSON fixtures, check that a running sandbox and its store answer (for a
 or run an example webhook receiver.
 
 Every settings flag is a `Settings` field: `--orders 100000` is the same as `SANDBOX_ORDERS=100000`, and
-a flag wins over the environment. `reset`, `advance` and `export-fixtures` act on the database directly
-through the same `Sandbox` services the HTTP API uses (no HTTP); `healthcheck` only uses the stdlib.
+a flag wins over the environment. `serve` takes them all; the commands that only open the database take
+the `WorldSettings` ones. `reset`, `advance` and `export-fixtures` act on the database directly through
+the same `Sandbox` services the HTTP API uses (no HTTP); `healthcheck` only uses the stdlib. Every
+failure is one line on stderr naming what to fix, and exit code 2.
 """
 
 from __future__ import annotations
@@ -17,30 +19,43 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from sandbox.config import Settings
+from sandbox import version
+from sandbox.config import Settings, WorldSettings
 from sandbox.core import i18n
 from sandbox.core.errors import SandboxError
+from sandbox.store.location import UnwritableStore
 
-SERVE_ONLY = {"host", "port"}
 ALIASES = {"database_url": ["--db"]}
+OPTIONS = "%(prog)s [OPTIONS]"  # each command's usage line; --help lists the options
+# Set in the image (Dockerfile): errors about the database location then speak of its volume.
+CONTAINER_MARKER = "MINTED_SANDBOX_CONTAINER"
 
 
-def _add_settings_flags(parser: argparse.ArgumentParser, *, serve: bool) -> None:
-    for name, field in Settings.model_fields.items():
-        if name in SERVE_ONLY and not serve:
-            continue
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, from the (sub)command they concern, with its usage; exit 2."""
+
+    commands: dict[str, argparse.ArgumentParser]  # the top-level parser's, by command name
+
+    def error(self, message: str) -> NoReturn:
+        usage = self.format_usage().strip().removeprefix("usage: ")
+        self.exit(2, f"{self.prog}: error: {message} (usage: {usage}; see {self.prog} --help)\n")
+
+
+def _add_settings_flags(parser: argparse.ArgumentParser, settings: type[WorldSettings]) -> None:
+    """One flag per field of `settings`: `WorldSettings` for the commands that only open the database,
+    `Settings` (those and the server's own) for `serve`."""
+    for name, field in settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         if isinstance(default, dict):
             default = ",".join(f"{k}:{v}" for k, v in default.items())
         elif isinstance(default, tuple):
             default = ",".join(default)
-        flags = [f"--{name.replace('_', '-')}", *ALIASES.get(name, [])]
         parser.add_argument(
-            *flags,
+            *_flags(name),
             dest=name,
             default=argparse.SUPPRESS,
             metavar=name.split("_")[-1].upper(),
@@ -48,28 +63,39 @@ def _add_settings_flags(parser: argparse.ArgumentParser, *, serve: bool) -> None
         )
 
 
+def _flags(name: str) -> list[str]:
+    return [f"--{name.replace('_', '-')}", *ALIASES.get(name, [])]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="minted-sandbox",
+        usage="%(prog)s [--version] COMMAND [OPTIONS]",
         description="A local, offline, stateful sandbox of the Minted Connect partner API.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    # prog: the usage above would otherwise be each command's prefix (`minted-sandbox [--version] ...`).
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog=parser.prog)
+    parser.commands = commands.choices
     serve = commands.add_parser(
         "serve",
+        usage=OPTIONS,
         help="start the HTTP server (builds the seeded world first if the database does not hold it)",
         description="Start the sandbox on HOST:PORT. Settings come from flags, then SANDBOX_* variables.",
     )
-    _add_settings_flags(serve, serve=True)
+    _add_settings_flags(serve, Settings)
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes [default 1]")
     serve.add_argument("--log-level", default="info", help="uvicorn log level [default info]")
     seed = commands.add_parser(
         "seed",
+        usage=OPTIONS,
         help="(re)build the seeded world into the database, with a progress bar",
         description="Drop what the database holds and build the world for SEED with ORDERS orders.",
     )
-    _add_settings_flags(seed, serve=False)
+    _add_settings_flags(seed, WorldSettings)
     reset = commands.add_parser(
         "reset",
+        usage=OPTIONS,
         help="restore the seeded world from its template (building it first if needed)",
         description="Copy the pristine seeded world over the database. Webhooks, fault rules and "
         "lifecycle modes stay unless --everything.",
@@ -77,18 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument(
         "--everything", action="store_true", help="also drop the configuration (webhooks, faults, modes)"
     )
-    _add_settings_flags(reset, serve=False)
+    _add_settings_flags(reset, WorldSettings)
     advance = commands.add_parser(
         "advance",
+        usage="%(prog)s ORDER [OPTIONS]",
         help="move an order one step, or to STATUS, along its flow",
         description="Move ORDER (its guid or order_code) one step along its flow, or along the allowed "
         "path to STATUS; prints the statuses entered.",
     )
     advance.add_argument("order", metavar="ORDER", help="the order's guid or order_code")
     advance.add_argument("--to", metavar="STATUS", help='target status, e.g. "Completed"')
-    _add_settings_flags(advance, serve=False)
+    _add_settings_flags(advance, WorldSettings)
     export = commands.add_parser(
         "export-fixtures",
+        usage=OPTIONS,
         help="write the seeded world's orders and customers as JSON files",
         description="Write DIR/PARTNER/orders.json (as Get Order renders them) and "
         "DIR/PARTNER/customers.json (as Create Customer renders them) for the seeded world; the same "
@@ -98,9 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", type=Path, default=Path("fixtures/export"), help="[default fixtures/export]"
     )
     export.add_argument("--partner", default="demo", help="partner username [default demo]")
-    _add_settings_flags(export, serve=False)
+    _add_settings_flags(export, WorldSettings)
     health = commands.add_parser(
         "healthcheck",
+        usage=OPTIONS,
         help="exit 0 when a running sandbox and its store answer, else 1 (for a container HEALTHCHECK)",
         description="GET URL/_sandbox/health (with SANDBOX_CONTROL_TOKEN as a bearer token when set); "
         "exit 0 on a 200 within the timeout, else print why and exit 1: no answer, or a 503 "
@@ -112,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--timeout", type=float, default=3.0, metavar="S", help="seconds [default 3]")
     receiver = commands.add_parser(
         "webhook-receiver",
+        usage=OPTIONS,
         help="run an example webhook endpoint that logs every delivery as one JSON line",
         description="Answer 200 to every POST on HOST:PORT and print one JSON line per delivery (event, "
         "order, whether the X-Minted-Signature verified with SECRET); GET / lists the last deliveries.",
@@ -136,33 +166,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {
-        name: getattr(args, name) for name in Settings.model_fields if hasattr(args, name)
-    }
-    return Settings(**overrides)
-
-
 def _seed_with_progress(settings: Settings, *, force: bool) -> None:
+    """Build the world with a progress bar (`seed`: always; `serve`: unless the database holds it)."""
     from tqdm import tqdm
 
     from sandbox.runtime import Sandbox
+    from sandbox.store.seed import census
 
     sandbox = Sandbox(settings)
+    bar: tqdm | None = None
+
+    def progress(orders: int) -> None:  # the bar appears with the first orders built, never for a reuse
+        nonlocal bar
+        if bar is None:
+            total = sandbox.world_spec.planned_orders()
+            bar = tqdm(total=total, unit="orders", desc="seeding", file=sys.stderr)
+        bar.update(orders)
+
     try:
         started = time.perf_counter()
-        with tqdm(
-            total=sandbox.world_spec.planned_orders(), unit="orders", desc="seeding", file=sys.stderr
-        ) as bar:
+        try:
             if force:
-                sandbox.rebuild_world(bar.update)
+                sandbox.rebuild_world(progress)
                 built = True
             else:
-                built = sandbox.ensure_world(bar.update)
+                built = sandbox.ensure_world(progress)
+        finally:
+            if bar is not None:
+                bar.close()
+        with sandbox.store.session() as session:
+            orders = census.order_count(session)
+        world = f"{orders} orders for {len(settings.partners)} partners (seed {sandbox.seed})"
         if built:
+            took = time.perf_counter() - started
+            print(f"seeded {world} into {settings.database_url} in {took:.1f} s", file=sys.stderr)
+        else:
             print(
-                f"seeded {bar.n} orders for {len(settings.partners)} partners (seed {settings.seed}) "
-                f"into {settings.database_url} in {time.perf_counter() - started:.1f} s",
+                f"reusing the world already in {settings.database_url}: {world}; "
+                "`minted-sandbox seed` builds it afresh",
                 file=sys.stderr,
             )
     finally:
@@ -181,7 +222,7 @@ def _warn_if_exposed(settings: Settings) -> None:
         )
 
 
-def serve(settings: Settings, workers: int, log_level: str) -> None:
+def serve(settings: Settings, workers: int, log_level: str) -> int:
     import uvicorn
 
     if workers < 1:
@@ -191,16 +232,15 @@ def serve(settings: Settings, workers: int, log_level: str) -> None:
     _warn_if_exposed(settings)
     if not settings.in_memory:
         _seed_with_progress(settings, force=False)
+    listener = bind(settings.host, settings.port)
+    _announce(settings, listener.getsockname()[1])
     if workers == 1:
         from sandbox.app import create_app
 
-        uvicorn.run(
-            create_app(settings, whole_process=True),
-            host=settings.host,
-            port=settings.port,
-            log_level=log_level,
-        )
-        return
+        config = uvicorn.Config(create_app(settings, whole_process=True), log_level=log_level)
+        server = uvicorn.Server(config)
+        server.run(sockets=[listener])
+        return 0 if server.started else 3  # 3: the app did not start (uvicorn's own exit code for it)
     # Worker processes rebuild Settings from the environment: hand them ours, and one shared Digest
     # secret so a nonce minted by one worker is valid on the others.
     from sandbox.core.ids import SystemRandom
@@ -216,22 +256,57 @@ def serve(settings: Settings, workers: int, log_level: str) -> None:
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
-        "sandbox.app:create_app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        log_level=log_level,
+        "sandbox.app:create_app_from_env", factory=True, workers=workers, log_level=log_level
     )
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()  # what `uvicorn.run` does for workers
+    Multiprocess(config, sockets=[listener]).run()
+    return 0
 
 
-def tcp_listener(config: Any) -> socket.socket:
-    """The shared listener of `--workers N`, marked as TCP. uvicorn binds it with proto 0, so asyncio
-    leaves Nagle on for every accepted connection and each keep-alive response after the first waits
-    about 40 ms for the client's delayed ACK (uvicorn#3149): 700 instead of 4,600 req/s in make bench."""
-    bound = config.bind_socket()
-    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+def bind(host: str, port: int) -> socket.socket:
+    """The socket `serve` hands to uvicorn, bound here so that the start-up lines can name the port (also
+    the free one port 0 picks) and a port in use is one line, not a log record. Bound, not listening:
+    until uvicorn listens on it, once the app is ready, connections are refused rather than left
+    hanging, so readiness checks see what they expect.
+
+    Marked as TCP (proto IPPROTO_TCP, not 0): asyncio only turns Nagle off on accepted connections of
+    such a socket; without it each keep-alive response after the first waits about 40 ms for the
+    client's delayed ACK (uvicorn#3149: 700 instead of 4,600 req/s with --workers in make bench)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn: "localhost" is IPv4
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, family, socket.SOCK_STREAM, socket.IPPROTO_TCP, socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}; check --host") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        raise OSError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; choose another --port (SANDBOX_PORT)"
+        ) from None
+    sock.set_inheritable(True)  # --workers: the worker processes accept on it
+    return sock
+
+
+def _announce(settings: Settings, port: int) -> None:
+    """Where everything is, and who to be: the lines a newcomer reads after `make run`."""
+    bound = f"[{settings.host}]" if ":" in settings.host else settings.host
+    # Bound to every address: this machine reaches it on loopback.
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else bound
+    base = f"http://{shown}:{port}"
+    token = " (log in with the control token)" if settings.control_token else ""
+    partners = ", ".join(f"{user} / {password}" for user, password in settings.partners.items())
+    lines = [
+        f"minted-sandbox {version()} serving {base} (bound to {bound}:{port}; Ctrl+C stops it)",
+        f"  dashboard  {base}/_sandbox/ui{token}",
+        f"  API docs   {base}/docs",
+        f"  OpenAPI    {base}/openapi.json",
+        f"  partners   {partners} (HTTP Digest, with an x-client-id header)",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
 
 
 def reset(settings: Settings, everything: bool) -> None:
@@ -329,7 +404,11 @@ def healthcheck(url: str | None, timeout: float) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command they were given to, with its usage, not the top level's
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    flags = {name for name in Settings.model_fields if hasattr(args, name)}
     try:
         if args.command == "healthcheck":
             return healthcheck(args.url, args.timeout)
@@ -338,10 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve_receiver(args.host, args.port, args.secret, tolerance=args.tolerance, keep=args.keep)
             return 0
-        settings = _settings(args)
+        settings = Settings(**{name: getattr(args, name) for name in flags})
         if args.command == "serve":
-            serve(settings, args.workers, args.log_level)
-        elif args.command == "seed":
+            return serve(settings, args.workers, args.log_level)
+        if args.command == "seed":
             _seed_with_progress(settings, force=True)
         elif args.command == "reset":
             reset(settings, args.everything)
@@ -350,17 +429,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "export-fixtures":
             export_fixtures(settings, args.out, args.partner)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
-        )
-        print(f"minted-sandbox: error: {problems}", file=sys.stderr)
-        return 2
+        return _fail("; ".join(_setting_problem(problem, flags) for problem in error.errors()))
+    except UnwritableStore as error:
+        return _fail(f"{error} by uid {os.getuid()}; {_unwritable_fix(error)}")
     except (ValueError, OSError) as error:
-        print(f"minted-sandbox: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error))
     except SandboxError as error:  # the API's own message, in English
-        print(f"minted-sandbox: error: {i18n.message(error.key, 'en', error.params)}", file=sys.stderr)
-        return 2
+        return _fail(i18n.message(error.key, "en", error.params))
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _fail(message: str) -> int:
+    print(f"minted-sandbox: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _setting_problem(problem: Any, flags: set[str]) -> str:
+    """A settings error named as the user set the value: the flag they typed, else the variable in
+    their environment (`SANDBOX_PORT: Input should be a valid integer ...`)."""
+    field = str(problem["loc"][0]) if problem["loc"] else "settings"
+    if field in flags:
+        field = _flags(field)[0]
+    elif field in Settings.model_fields:
+        field = f"SANDBOX_{field.upper()}"
+    return f"{field}: {problem['msg'].removeprefix('Value error, ')}"
+
+
+def _unwritable_fix(error: UnwritableStore) -> str:
+    if os.environ.get(CONTAINER_MARKER):
+        # The image runs as uid 10001: a bind mount of a host folder (or a volume made by another image)
+        # belongs to someone else unless the user hands it over.
+        return (
+            f"the image runs as that user: make the volume or bind mount at {error.blocker} writable by "
+            f"uid {os.getuid()} (a host folder: chown {os.getuid()} it on the host), or mount a named "
+            f"volume there (-v minted-sandbox-data:{error.blocker})"
+        )
+    return (
+        f"make {error.blocker} writable for this user, or put the database elsewhere with --db PATH "
+        "(SANDBOX_DATABASE_URL)"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from decimal import Decimal
 from importlib import resources
@@ -13,6 +14,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_PARTNERS = {"demo": "demo-secret", "acme": "acme-secret"}
+URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # `sqlite://`, `postgresql+psycopg://`
 HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")  # a DNS name (or an IPv4 address)
 # The repository's top-level fixtures/ folder, shipped inside the wheel as this package (setup.py).
 FIXTURES_PACKAGE = "sandbox.fixtures"
@@ -31,14 +33,16 @@ def packaged_fixtures() -> Path:
         ) from None
 
 
-class Settings(BaseSettings):
-    """Sandbox configuration (prefix `SANDBOX_`, e.g. `SANDBOX_SEED=7`)."""
+class WorldSettings(BaseSettings):
+    """The database and the seeded world it holds (prefix `SANDBOX_`, e.g. `SANDBOX_SEED=7`): what every
+    command that opens the database uses. `Settings` adds what only the running server uses."""
 
     model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore", frozen=True)
 
     database_url: str = Field(
         "sqlite:///./.sandbox/sandbox.db",
-        description="SQLAlchemy URL of the store; `sqlite://` keeps everything in memory (tests).",
+        description="SQLAlchemy URL of the store, or the path of a SQLite file (`sandbox.db` is "
+        "`sqlite:///sandbox.db`); `sqlite://` keeps everything in memory (tests).",
     )
     seed: int = Field(42, description="Seed of the world builder and of every id the sandbox makes.")
     orders: int = Field(
@@ -51,57 +55,17 @@ class Settings(BaseSettings):
         description="Named world from fixtures/scenarios/ (default, empty, every-status, busy); "
         "`default` takes ORDERS and CUSTOMERS, the others carry their own sizes.",
     )
-    host: str = Field("127.0.0.1", description="Address `serve` binds.")
-    port: int = Field(8000, ge=0, le=65535, description="Port `serve` binds (0 = any free port).")
     partners: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_PARTNERS),
         description="Partner Digest credentials as `user:password,user:password` (or a JSON object).",
     )
-    digest_realm: str = Field(
-        "minted-sandbox", pattern=r"^[A-Za-z0-9._@-]{1,64}$", description="Digest realm."
-    )
-    digest_secret: str = Field(
-        "",
-        description="HMAC key of Digest nonces; set it when running more than one worker (empty = random).",
-    )
-    digest_algorithms: Annotated[tuple[str, ...], NoDecode] = Field(
-        ("MD5",),
-        description="Digest challenge lines in order, e.g. `MD5` or `SHA-256,MD5`.",
-    )
-    digest_nonce_ttl: int = Field(300, ge=5, le=86_400, description="Seconds a Digest nonce stays fresh.")
-    digest_allow_legacy: bool = Field(True, description="Accept RFC 2069 answers without qop.")
-    price_fix_ttl: int = Field(240, ge=5, le=3600, description="Seconds a price-fix token stays valid.")
-    timezone: Literal["Europe/Istanbul"] = Field(
-        "Europe/Istanbul", description="Time zone of every rendered date (the partner's)."
-    )
-    profile: Literal["lenient", "strict"] = Field(
-        "lenient",
-        description="How rules the partner's docs do not state are applied: `lenient` lets a request "
-        "through with an X-Sandbox-Notice header, `strict` refuses it (per partner: PUT /_sandbox/profile).",
-    )
-    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
     buy_spread: Decimal = Field(Decimal("0.0423"), description="Markup of the buy price over spot.")
     sell_spread: Decimal = Field(Decimal("0.0150"), description="Discount of the sell price under spot.")
-
-    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
-        (),
-        description="Origins browsers may call the sandbox from, comma separated (`*` = any; empty = none).",
-    )
-    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
-        (),
-        description="More names the sandbox answers to (the Host header), comma separated (`*` = any); "
-        "localhost, IP addresses and HOST always are.",
-    )
     fixtures_dir: Path = Field(
         default_factory=packaged_fixtures,
         validate_default=True,
         description="Folder of the golden example order, the scenarios and the legal texts "
         "(default: the copy the package ships).",
-    )
-
-    journal_size: int = Field(1000, ge=0, le=1_000_000, description="Partner requests kept in the journal.")
-    control_token: str = Field(
-        "", description="Bearer token the /_sandbox control API and dashboard require (empty = open)."
     )
     webhook_url: str = Field(
         "", description="Webhook endpoint for every partner (PUT /_sandbox/webhooks overrides)."
@@ -109,38 +73,20 @@ class Settings(BaseSettings):
     webhook_secret: str = Field(
         "", description="Signing secret for webhook_url (empty = generated per partner)."
     )
-    webhook_max_attempts: int = Field(6, ge=1, le=50, description="Delivery attempts before an event fails.")
-    webhook_backoff_seconds: int = Field(
-        30, ge=1, le=86_400, description="First retry delay; doubles per attempt, on the sandbox clock."
-    )
-    webhook_timeout_seconds: float = Field(5.0, gt=0, le=120, description="How long one delivery may take.")
-    webhook_log_size: int = Field(
-        10_000, ge=1, le=1_000_000, description="Delivered webhook events kept (older ones are pruned)."
-    )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("database_url", mode="before")
     @classmethod
-    def _parse_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(item.strip() for item in value.split(",") if item.strip())
+    def _path_means_sqlite(cls, value: object) -> object:
+        # `--db sandbox.db`, `--db ./x/y.db`: what people type first. Anything with a scheme stays a URL.
+        if isinstance(value, str) and value.strip() and not URL_SCHEME.match(value):
+            return f"sqlite:///{os.path.expanduser(value)}"
         return value
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("database_url")
     @classmethod
-    def _parse_hosts(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if isinstance(value, (list, tuple)):
-            names = (str(item).strip().lower().rstrip(".") for item in value)
-            return tuple(name.removeprefix("[").removesuffix("]") for name in names if name)
-        return value
-
-    @field_validator("allowed_hosts")
-    @classmethod
-    def _check_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for name in value:
-            if name != "*" and not HOST_NAME.fullmatch(name) and not is_ip(name):
-                raise ValueError(f"{name!r}: a host name or IP address, without scheme, port or path")
+    def _check_database_url(cls, value: str) -> str:
+        if not URL_SCHEME.match(value):
+            raise ValueError("expected a database URL (sqlite:///path) or the path of a SQLite file")
         return value
 
     @field_validator("fixtures_dir")
@@ -178,6 +124,88 @@ class Settings(BaseSettings):
                 raise ValueError(f"invalid partner credentials for {user!r}")
         return value
 
+    @property
+    def in_memory(self) -> bool:
+        return self.database_url in ("sqlite://", "sqlite:///:memory:")
+
+
+class Settings(WorldSettings):
+    """Sandbox configuration: the world's settings, then those only the running server uses."""
+
+    host: str = Field("127.0.0.1", description="Address `serve` binds.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `serve` binds (0 = any free port).")
+    digest_realm: str = Field(
+        "minted-sandbox", pattern=r"^[A-Za-z0-9._@-]{1,64}$", description="Digest realm."
+    )
+    digest_secret: str = Field(
+        "",
+        description="HMAC key of Digest nonces; set it when running more than one worker (empty = random).",
+    )
+    digest_algorithms: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("MD5",),
+        description="Digest challenge lines in order, e.g. `MD5` or `SHA-256,MD5`.",
+    )
+    digest_nonce_ttl: int = Field(300, ge=5, le=86_400, description="Seconds a Digest nonce stays fresh.")
+    digest_allow_legacy: bool = Field(True, description="Accept RFC 2069 answers without qop.")
+    price_fix_ttl: int = Field(240, ge=5, le=3600, description="Seconds a price-fix token stays valid.")
+    timezone: Literal["Europe/Istanbul"] = Field(
+        "Europe/Istanbul", description="Time zone of every rendered date (the partner's)."
+    )
+    profile: Literal["lenient", "strict"] = Field(
+        "lenient",
+        description="How rules the partner's docs do not state are applied: `lenient` lets a request "
+        "through with an X-Sandbox-Notice header, `strict` refuses it (per partner: PUT /_sandbox/profile).",
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
+
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Origins browsers may call the sandbox from, comma separated (`*` = any; empty = none).",
+    )
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="More names the sandbox answers to (the Host header), comma separated (`*` = any); "
+        "localhost, IP addresses and HOST always are.",
+    )
+
+    journal_size: int = Field(1000, ge=0, le=1_000_000, description="Partner requests kept in the journal.")
+    control_token: str = Field(
+        "", description="Bearer token the /_sandbox control API and dashboard require (empty = open)."
+    )
+    webhook_max_attempts: int = Field(6, ge=1, le=50, description="Delivery attempts before an event fails.")
+    webhook_backoff_seconds: int = Field(
+        30, ge=1, le=86_400, description="First retry delay; doubles per attempt, on the sandbox clock."
+    )
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=120, description="How long one delivery may take.")
+    webhook_log_size: int = Field(
+        10_000, ge=1, le=1_000_000, description="Delivered webhook events kept (older ones are pruned)."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, (list, tuple)):
+            names = (str(item).strip().lower().rstrip(".") for item in value)
+            return tuple(name.removeprefix("[").removesuffix("]") for name in names if name)
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name != "*" and not HOST_NAME.fullmatch(name) and not is_ip(name):
+                raise ValueError(f"{name!r}: a host name or IP address, without scheme, port or path")
+        return value
+
     @field_validator("digest_algorithms", mode="before")
     @classmethod
     def _parse_algorithms(cls, value: object) -> object:
@@ -192,10 +220,6 @@ class Settings(BaseSettings):
         if not value or any(item not in allowed for item in value):
             raise ValueError(f"choose from {sorted(allowed)}")
         return value
-
-    @property
-    def in_memory(self) -> bool:
-        return self.database_url in ("sqlite://", "sqlite:///:memory:")
 
 
 class IsolatedSettings(Settings):

@@ -1,19 +1,23 @@
-"""Offline API docs: Swagger UI from the swagger-ui-bundle package, the spec with Digest and fidelity."""
+"""Offline API docs: Swagger UI from the swagger-ui-bundle package, the spec with Digest and fidelity;
+and `/`, the landing that points at them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
 
+from sandbox.core.envelope import ok
 from sandbox.partner.deps import API_VERSIONS
 
 STATIC_PREFIX = "/_sandbox/static/swagger"
+DASHBOARD = "/_sandbox/ui"
 TAGS = [
     {"name": "Orders", "description": "Get Order, Get Order (Alternative), Get Orders, statuses."},
     {"name": "Prices", "description": "Product prices, price fixes and the price calculator."},
@@ -32,6 +36,24 @@ TAGS = [
 
 
 def install(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    def landing(request: Request) -> Response:
+        # The partner has no `/`: a browser opening the address the start-up log prints lands on the
+        # dashboard; a script (curl, an HTTP client) gets the map of the sandbox's own pages.
+        if "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse(DASHBOARD, status_code=307)
+        return ok(
+            {
+                "name": "minted-sandbox",
+                "version": app.version,
+                "dashboard": DASHBOARD,
+                "docs": "/docs",
+                "openapi": "/openapi.json",
+                "health": "/_sandbox/health",
+                "partner_api": "/partner/... (HTTP Digest, x-client-id header)",
+            }
+        )
+
     app.mount(STATIC_PREFIX, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)

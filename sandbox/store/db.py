@@ -21,13 +21,14 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from sandbox.core.errors import SandboxError
 from sandbox.store import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from sandbox.store.gate import WriteGate
+from sandbox.store.location import check_writable
 
 log = logging.getLogger("sandbox.store")
 
@@ -100,12 +101,16 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parsed = make_url(url)
-        self.in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
-        if parsed.get_backend_name() == "sqlite":
-            self.engine = self._sqlite_engine(url, parsed.database)
-        else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+        try:
+            parsed = make_url(url)
+            sqlite = parsed.get_backend_name() == "sqlite"
+            self.in_memory = sqlite and parsed.database in (None, "", ":memory:")
+            if sqlite:
+                self.engine = self._sqlite_engine(url, parsed.database)
+            else:
+                self.engine = create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as error:  # a malformed URL, an unknown or missing driver
+            raise ValueError(f"database URL {url!r}: {error}") from None
         self._lock = threading.RLock() if self.in_memory else None
         file_database = not self.in_memory and parsed.get_backend_name() == "sqlite" and parsed.database
         self.path = Path(parsed.database).expanduser().resolve() if file_database else None
@@ -125,7 +130,9 @@ class Store:
                 "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
             )
         else:
-            Path(database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database or "").expanduser().resolve()
+            check_writable(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -220,9 +220,9 @@ def test_serve_warns_when_exposed_without_a_token(
 ) -> None:
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: setattr(server, "started", True))
     with caplog.at_level(logging.WARNING, logger="sandbox"):
-        assert cli.main(["serve", "--db", "sqlite://", *flags]) == 0
+        assert cli.main(["serve", "--db", "sqlite://", "--port", "0", *flags]) == 0
 
     warnings = [
         record.getMessage() for record in caplog.records if "SANDBOX_CONTROL_TOKEN" in record.getMessage()

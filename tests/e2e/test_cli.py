@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 import requests
-import uvicorn
 from requests.auth import HTTPDigestAuth
 
-from sandbox.cli import tcp_listener
+from sandbox.cli import bind
 from sandbox.config import Settings
 from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from tests.conftest import free_port, run_async
@@ -70,8 +71,8 @@ def test_serve_help_documents_every_setting_flag_and_env_var() -> None:
 def test_seed_with_invalid_orders_exits_2_with_one_line_naming_the_setting() -> None:
     result = subprocess.run([*CLI, "seed", "--orders", "-5"], capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "minted-sandbox: error: orders: Input should be greater than or equal to 0"
+    assert result.stderr.splitlines() == [
+        "minted-sandbox: error: --orders: Input should be greater than or equal to 0"
     ]
 
 
@@ -116,11 +117,10 @@ def test_serve_with_two_workers_accepts_nonces_across_workers(serve) -> None:
     assert statuses == {200}
 
 
-def test_workers_listener_gives_connections_without_nagle() -> None:
-    """`--workers N` shares one listener; its accepted connections must get TCP_NODELAY as the single
-    worker's do, or every keep-alive response waits ~40 ms for a delayed ACK (uvicorn#3149)."""
-    config = uvicorn.Config("sandbox.app:create_app_from_env", factory=True, host="127.0.0.1", port=0)
-    listener = tcp_listener(config)
+def test_serve_listener_gives_connections_without_nagle() -> None:
+    """`serve` hands uvicorn a listener of its own; its accepted connections must get TCP_NODELAY, or
+    every keep-alive response waits ~40 ms for a delayed ACK (uvicorn#3149)."""
+    listener = bind("127.0.0.1", 0)
     nodelay: list[int] = []
 
     class Probe(asyncio.Protocol):
@@ -165,3 +165,79 @@ def test_a_served_app_moves_its_startup_objects_out_of_the_collectors_sight(
 def test_python_dash_m_sandbox_is_the_same_program() -> None:
     result = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("usage: minted-sandbox")
+
+
+TOKEN = "control-token-never-printed"
+
+
+@pytest.fixture(scope="module")
+def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    """(url, database, stderr log) of `serve` started on a world `seed` built before: a restart."""
+    folder = tmp_path_factory.mktemp("restart")
+    db = folder / "world.db"
+    seeded = subprocess.run([*CLI, "seed", "--db", str(db), "--orders", "20"], capture_output=True, text=True)
+    assert seeded.returncode == 0, seeded.stderr
+    log = folder / "serve.log"
+    port = free_port()
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--db", str(db), "--orders", "20", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "SANDBOX_CONTROL_TOKEN": TOKEN},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(process, url)
+        yield url, db, log
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_serve_on_a_seeded_world_says_it_reuses_it_then_where_everything_is(restarted) -> None:
+    url, db, log = restarted
+    with sqlite3.connect(db) as connection:
+        (orders,) = connection.execute("select count(*) from orders").fetchone()
+    lines = log.read_text("utf-8").splitlines()
+    assert lines[:6] == [
+        f"reusing the world already in sqlite:///{db}: {orders} orders for 2 partners (seed 42); "
+        "`minted-sandbox seed` builds it afresh",
+        f"minted-sandbox {version('minted-sandbox')} serving {url} (bound to {url[7:]}; Ctrl+C stops it)",
+        f"  dashboard  {url}/_sandbox/ui (log in with the control token)",
+        f"  API docs   {url}/docs",
+        f"  OpenAPI    {url}/openapi.json",
+        "  partners   demo / demo-secret, acme / acme-secret (HTTP Digest, with an x-client-id header)",
+    ]
+    assert "seeding" not in log.read_text("utf-8")  # no stalled 0% bar
+    assert TOKEN not in log.read_text("utf-8")
+
+
+def test_get_root_maps_the_sandbox_for_scripts(restarted) -> None:
+    response = requests.get(f"{restarted[0]}/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "data": {
+            "name": "minted-sandbox",
+            "version": version("minted-sandbox"),
+            "dashboard": "/_sandbox/ui",
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+            "health": "/_sandbox/health",
+            "partner_api": "/partner/... (HTTP Digest, x-client-id header)",
+        },
+        "success": True,
+        "code": 0,
+        "message": "",
+    }
+
+
+def test_get_root_sends_a_browser_to_the_dashboard(restarted) -> None:
+    response = requests.get(f"{restarted[0]}/", headers={"Accept": "text/html"}, allow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (307, "/_sandbox/ui")
+
+
+def test_an_unknown_path_is_still_the_envelope_404(restarted) -> None:
+    response = requests.get(f"{restarted[0]}/nothing-here", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.json()["data"] == {"error": "route_not_found"}

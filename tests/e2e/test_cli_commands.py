@@ -6,12 +6,13 @@ import json
 import sqlite3
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from sandbox.catalog import STATUS_IDS
-from sandbox.config import Settings
+from sandbox.config import Settings, WorldSettings
 from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
 from tests.conftest import free_port
@@ -57,6 +58,64 @@ def test_every_command_has_help(command: str) -> None:
     assert result.stdout.startswith(f"usage: minted-sandbox {command}")
 
 
+def test_version_prints_the_installed_distributions_version() -> None:
+    result = run("--version")
+    assert (result.returncode, result.stdout) == (0, f"minted-sandbox {version('minted-sandbox')}\n")
+
+
+def listed_flags(help_text: str) -> set[str]:
+    """The option strings of a --help page (`  --database-url URL, --db URL   help...`)."""
+    flags = set()
+    for line in help_text.splitlines():
+        if line.startswith("  -"):
+            flags |= {option.split()[0] for option in line.strip().split("  ")[0].split(", ")}
+    return flags
+
+
+WORLD_FLAGS = {
+    "-h",
+    "--help",
+    "--db",
+    *(f"--{name.replace('_', '-')}" for name in WorldSettings.model_fields),
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "own"),
+    [
+        ("seed", set()),
+        ("reset", {"--everything"}),
+        ("advance", {"--to"}),
+        ("export-fixtures", {"--out", "--partner"}),
+    ],
+)
+def test_world_commands_list_only_the_flags_they_use(command: str, own: set[str]) -> None:
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert listed_flags(result.stdout) == WORLD_FLAGS | own
+    assert "--port" not in result.stdout  # nor any other setting only the server reads
+
+
+def test_serve_lists_the_world_flags_and_the_servers_own() -> None:
+    flags = listed_flags(run("serve", "--help").stdout)
+    server_only = {
+        f"--{name.replace('_', '-')}" for name in set(Settings.model_fields) - set(WorldSettings.model_fields)
+    }
+    assert flags == WORLD_FLAGS | server_only | {"--workers", "--log-level"}
+    assert {"--host", "--port", "--control-token"} <= server_only
+
+
+def test_a_plain_path_for_db_is_a_sqlite_file_there(tmp_path: Path) -> None:
+    for path in ("sandbox.db", "./x/y.db"):
+        result = subprocess.run(
+            [*CLI, "seed", "--db", path, "--orders", "0"], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"into sqlite:///{path} in " in result.stderr
+        with sqlite3.connect(tmp_path / path) as connection:
+            assert connection.execute("select count(*) from partner").fetchone() == (2,)
+
+
 def test_reset_builds_then_restores_the_seeded_world(db: Path, open_order: tuple[str, str]) -> None:
     first = run("reset", "--db", f"sqlite:///{db}")  # nothing there yet: built first, then reset
     assert first.returncode == 0, first.stderr
@@ -74,8 +133,8 @@ def test_reset_builds_then_restores_the_seeded_world(db: Path, open_order: tuple
 def test_reset_with_bad_settings_exits_2_with_one_line() -> None:
     result = run("reset", "--db", "sqlite://", "--customers", "0")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "minted-sandbox: error: customers: Input should be greater than or equal to 1"
+    assert result.stderr.splitlines() == [
+        "minted-sandbox: error: --customers: Input should be greater than or equal to 1"
     ]
 
 
