@@ -34,9 +34,11 @@ from tests.reliability.fuzz_support import app_instance, registered_routes
 ROUTES = registered_routes(app_instance())
 PARTNER = [(m, p) for p, methods in ROUTES if p.startswith("/partner/") for m in sorted(methods or ())]
 CONTROL = [(m, p) for p, methods in ROUTES if p.startswith("/_sandbox/") and methods for m in sorted(methods)]
-# Routes outside /partner and /_sandbox that are open on purpose: the API docs, and the 3-D Secure
-# bank page a card holder's browser opens (its token is the capability).
+# Routes outside /partner and /_sandbox that are open on purpose: the landing `/` (a map of the other
+# pages, nothing of the world), the API docs, and the 3-D Secure bank page a card holder's browser
+# opens (its token is the capability).
 OPEN_OUTSIDE = {
+    ("/", "GET"),
     ("/docs", "GET"),
     ("/openapi.json", "GET"),
     ("/pay/{token}", "GET"),
