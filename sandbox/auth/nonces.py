@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 _NONCE = re.compile(r"[0-9a-f]{56}")
 CLOCK_SKEW = 5.0  # a nonce minted by another worker whose clock runs slightly ahead is still ours
-WINDOW = 64  # nc values tolerated out of order, as the IPsec anti-replay window (§4.2)
+# How far above the lowest nc not yet seen a nonce's answers may run (§4.2). Clients that share one
+# nonce over many connections (wrk, async httpx) have their requests checked out of send order, by up
+# to about their requests in flight; 4,096 is far beyond any of them, and at most 512 bytes a nonce.
+WINDOW = 4096
 
 
 @dataclass(frozen=True)
@@ -68,22 +71,29 @@ class NonceManager:
 
 
 class _Window:
-    __slots__ = ("bitmap", "max_nc")
+    """The nc values of one nonce: all up to `floor` are used (seen, or given up when the window had to
+    move past them); bit i of `seen` is nc floor + 1 + i. In-order answers keep `seen` at 0."""
+
+    __slots__ = ("floor", "seen")
 
     def __init__(self) -> None:
-        self.max_nc = 0
-        self.bitmap = 0  # bit i set <=> nc (max_nc - i) was seen
+        self.floor = 0
+        self.seen = 0
 
     def accept(self, nc: int) -> bool:
-        if nc > self.max_nc:
-            shift = nc - self.max_nc
-            self.bitmap = 1 if shift >= WINDOW else ((self.bitmap << shift) | 1) & ((1 << WINDOW) - 1)
-            self.max_nc = nc
-            return True
-        offset = self.max_nc - nc
-        if offset >= WINDOW or self.bitmap >> offset & 1:
+        offset = nc - self.floor - 1
+        if offset < 0:
             return False
-        self.bitmap |= 1 << offset
+        if offset >= WINDOW:  # slide: the values it leaves behind unseen stay refused
+            self.seen >>= offset - WINDOW + 1
+            self.floor += offset - WINDOW + 1
+            offset = WINDOW - 1
+        elif self.seen >> offset & 1:
+            return False
+        self.seen |= 1 << offset
+        used = (self.seen ^ (self.seen + 1)).bit_length() - 1  # the run of seen values above the floor
+        self.seen >>= used
+        self.floor += used
         return True
 
 

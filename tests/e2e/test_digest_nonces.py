@@ -48,12 +48,6 @@ def nonce_clock(clock_server: SandboxServer) -> Clock:
     return clock
 
 
-@pytest.fixture(scope="module")
-def sha256_first_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory.mktemp("sha256"), digest_algorithms=("SHA-256", "MD5")) as running:
-        yield running
-
-
 def get(server: SandboxServer, params: dict[str, str]):
     return send(server, "GET", STATUSES, authorization(header(params)))
 
@@ -128,10 +122,17 @@ def test_nc_reordered_within_window_200(server: SandboxServer) -> None:
     assert get(server, answer(challenge, nc="00000001")).status == 200
 
 
+def test_nc_reordered_far_beyond_connections_in_flight_200_then_replay_401(server: SandboxServer) -> None:
+    challenge = fetch_challenge(server)
+    assert get(server, answer(challenge, nc="00000fa0")).status == 200  # 4,000
+    assert get(server, answer(challenge, nc="00000001")).status == 200  # 3,999 behind: sent earlier
+    assert_failure_envelope(get(server, answer(challenge, nc="00000001")), 401, "nonce_count_reused")
+
+
 def test_nc_older_than_window_401_stale_nonce_count_reused(server: SandboxServer) -> None:
     challenge = fetch_challenge(server)
-    assert get(server, answer(challenge, nc="00000046")).status == 200  # 70
-    response = get(server, answer(challenge, nc="00000005"))  # 65 behind: outside the 64-wide window
+    assert get(server, answer(challenge, nc="00001005")).status == 200  # 4,101
+    response = get(server, answer(challenge, nc="00000005"))  # the 4,096-wide window moved past it
     assert_failure_envelope(response, 401, "nonce_count_reused")
     assert_fresh_challenge(response, previous_nonce=challenge.nonce, stale=True)
 
