@@ -1,8 +1,9 @@
 """Precomputed Digest answers for wrk: one nonce per wrk thread, nc counting up from 1.
 
-The sandbox checks every answer for real (RFC 7616, MD5, qop=auth) and keeps a 64-wide nc replay window
-per nonce, so a thread whose connections finish out of order (at most its connections in flight) is
-still accepted. Each request line is `method TAB uri TAB authorization TAB body`.
+The sandbox checks every answer for real (RFC 7616, MD5, qop=auth) and accepts each nc once per nonce
+anywhere within 4,096 above the lowest one not yet seen, so a thread whose connections' requests reach
+it out of nc order (by about its connections in flight) is still accepted. Each request line is
+`method TAB uri TAB authorization TAB body`.
 """
 
 from __future__ import annotations

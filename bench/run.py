@@ -7,8 +7,8 @@ bench/RESULTS.md by bench/report.py. Numbers are figures in a report, never test
     python bench/run.py --only s1,refs  # some sections: seed start reset fixture s1 s2 s3 s4 refs
     python bench/run.py --worlds default --workers 1
 
-Pinning: one sandbox worker, the FastAPI floor and Prism run on CPU 0, wrk and the S4 driver on CPU 1;
-with `--workers 2` the sandbox gets CPUs 0-1 and so shares CPU 1 with the load generator.
+Pinning: one sandbox worker, the FastAPI floors, Prism and WireMock run on CPU 0, wrk and the S4 driver
+on CPU 1; with `--workers 2` the sandbox gets CPUs 0-1 and so shares CPU 1 with the load generator.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from importlib.util import find_spec
 from pathlib import Path
 
 import digest
@@ -40,7 +41,8 @@ SECTIONS = ("seed", "start", "reset", "fixture", "s1", "s2", "s3", "s4", "refs")
 WORLDS = {"default": 400, "100k": 100_000}
 THREADS, CONNECTIONS = 1, 32
 S3_FILTER = "type=Buy"
-ROUNDS = 3  # S1 rounds of the sandbox, the floor and Prism, alternating
+WIREMOCK_WARM_S = 30
+ROUNDS = 3  # S1 rounds of the sandbox, the floor, Prism and WireMock, alternating
 
 
 def log(message: str) -> None:
@@ -103,7 +105,7 @@ def targets(scenario: str, ids: dict, count: int, rng: random.Random) -> tuple[s
 
 def load(server: servers.Server, scenario: str, ids: dict, work: Path, opts, *, real_digest: bool) -> dict:
     """A warm-up run, then the measured run; its request lists hold 3× the warm-up's rate (at least
-    1,000/s) for the whole run, since a cold warm-up is slower than the run it sizes. `other_cpu` is
+    5,000/s) for the whole run, since a cold warm-up is slower than the run it sizes. `other_cpu` is
     the share of the machine's two CPUs that processes other than the server and wrk used meanwhile."""
     url = server.url
     rng = random.Random(f"{scenario}-42")
@@ -121,7 +123,7 @@ def load(server: servers.Server, scenario: str, ids: dict, work: Path, opts, *, 
         result = wrk.run(url, prefix, threads=THREADS, connections=CONNECTIONS, seconds=seconds)
         elapsed = time.perf_counter() - started
         other = servers.machine_busy_seconds() - busy - (server.cpu_seconds() - served) - result.wrk_cpu
-        per_thread = int(max(result.rate * 3, 1000) * opts.seconds / THREADS) + 1000
+        per_thread = int(max(result.rate * 3, 5000) * opts.seconds / THREADS) + 1000
     out = result.to_dict()
     out["other_cpu"] = max(other, 0.0) / (elapsed * (os.cpu_count() or 1))
     log(
@@ -185,6 +187,7 @@ def sandbox_config(workers: int, world: str, db: Path, work: Path, opts, results
     try:
         httpx.post(f"{server.url}/_sandbox/reset", timeout=120).raise_for_status()  # undo earlier S4 buys
         ids = sample_orders(server.url, opts.pages)
+        results.setdefault("s3_pages", {})[world] = ids["s3_last"]
         if world == "default" and workers == 1:
             results["s1_body"] = httpx.get(
                 server.url + f"/partner/order/{ids['guids'][0]}",
@@ -216,13 +219,15 @@ def _prism_answer(url: str, guid: str) -> dict:
 
 
 def references(db: Path, work: Path, opts, results: dict) -> None:
-    """The FastAPI floor and Prism. Prism's own Digest check wants every auth-param quoted and
+    """The FastAPI floors, Prism and WireMock. Prism's own Digest check wants every auth-param quoted and
     [a-z0-9]* (RFC 7616's unquoted algorithm/qop/nc and a uri with "/" fail it), so it answers 401 to
     every real Digest request: that is recorded, and Prism is measured on the spec minus `security`.
+    WireMock serves S1's bytes from one stub, after a warm-up run of its own.
 
-    Both run in ROUNDS rounds alternating with a sandbox (1 worker, default world), all three started
-    side by side on the same CPU: a single run of any of them swings by 10% or more from one minute to
-    the next on this machine, and the ratio of two runs taken minutes apart swung with it."""
+    The read references run in ROUNDS rounds alternating with a sandbox (1 worker, default world), all
+    started side by side on the same CPU: a single run of any of them swings by 10% or more from one
+    minute to the next on this machine, and the ratio of two runs taken minutes apart swung with it.
+    Then the write floor takes S4's driver once: a pair is two commits, as S4's price fix + buy."""
     ids = results["ids"]
     body, spec, unsecured = work / "s1-body.json", work / "openapi.json", work / "openapi-unsecured.json"
     body.write_bytes(results["s1_body"])
@@ -238,13 +243,16 @@ def references(db: Path, work: Path, opts, results: dict) -> None:
     with ExitStack() as running:
         peers = {
             "sandbox": servers.start_sandbox(db, WORLDS["default"], 1, work / "sandbox.log"),
-            "floor": servers.start_floor(body, work / "floor.log"),
+            "floor": servers.start_floor(body, work / "floor.db", work / "floor.log"),
         }
         for server in peers.values():
             running.callback(server.stop)
         if prism := _start_prism(spec, unsecured, ids["guids"][0], work, results):
             running.callback(prism.stop)
             peers["prism"] = prism
+        if wiremock := _start_wiremock(body, ids, work, opts, results):
+            running.callback(wiremock.stop)
+            peers["wiremock"] = wiremock
         log(f"S1 on the sandbox, {' and '.join(list(peers)[1:])}: {ROUNDS} alternating rounds")
         rounds = results["paired"] = []
         for _ in range(ROUNDS):
@@ -254,9 +262,37 @@ def references(db: Path, work: Path, opts, results: dict) -> None:
                     for name, server in peers.items()
                 }
             )
+        log("S4's driver on the write floor")
+        results["runs"]["s4|floor|1|default"] = writes(peers["floor"], opts, "floor")
     for name in list(peers)[1:]:
         by_rate = sorted((each[name] for each in rounds), key=lambda run: run["rate"])
         results["runs"][f"s1|{name}|1|default"] = by_rate[len(by_rate) // 2]
+
+
+def _start_wiremock(body: Path, ids: dict, work: Path, opts, results: dict) -> servers.Server | None:
+    """WireMock serving S1's bytes, warmed up by S1 load (discarded); None (and a note) if missing."""
+    try:
+        server = servers.start_wiremock(body, work / "wiremock", work / "wiremock.log")
+    except RuntimeError as error:
+        results["wiremock_error"] = str(error)
+        log(f"  WireMock unavailable: {error}")
+        return None
+    try:
+        # On one CPU the JVM's compilers take 20-30 s of load to reach WireMock's steady rate.
+        seconds = 10 if opts.quick else WIREMOCK_WARM_S
+        log(f"  WireMock warm-up, {seconds} s of S1 (discarded)")
+        load(
+            server,
+            "s1",
+            ids,
+            work,
+            argparse.Namespace(**{**vars(opts), "seconds": seconds}),
+            real_digest=False,
+        )
+    except Exception:
+        server.stop()
+        raise
+    return server
 
 
 def _start_prism(spec: Path, unsecured: Path, guid: str, work: Path, results: dict) -> servers.Server | None:
@@ -303,6 +339,7 @@ def guarded(results: dict, label: str, step, *args) -> None:
 
 def machine() -> dict:
     servers.ensure_prism()
+    servers.ensure_wiremock()
     model = next(
         (
             line.split(":", 1)[1].strip()
@@ -312,6 +349,8 @@ def machine() -> dict:
         "unknown",
     )
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip() or "missing"
+    # What uvicorn's "auto" picks for `serve` and the floors: httptools and uvloop when installed.
+    stack = ["httptools" if find_spec("httptools") else "h11", "uvloop" if find_spec("uvloop") else "asyncio"]
     return {
         "cores": os.cpu_count(),
         "cpu": model,
@@ -319,6 +358,8 @@ def machine() -> dict:
         "platform": platform.platform(),
         "wrk": wrk.ensure_wrk(),
         "prism": servers.prism_version(),
+        "wiremock": servers.wiremock_version(),
+        "server_stack": " + ".join(stack),
         "node": node,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
@@ -377,7 +418,7 @@ def main() -> None:
     dbs = {world: DATA / f"{world}.db" for world in WORLDS}
     loads = opts.only & {"s1", "s2", "s3", "s4", "refs", "reset"}
     for world in WORLDS:
-        needed = world == "default" or (world in opts.worlds and loads)
+        needed = world == "default" or (world in opts.worlds and (loads or "start" in opts.only))
         if needed and ("seed" in opts.only or not dbs[world].exists()):
             log(f"seeding the {world} world")
             results["measures"][f"seed|{world}"] = seconds = seed(dbs[world], WORLDS[world])
@@ -387,19 +428,23 @@ def main() -> None:
         if "start" in opts.only:
             log("start to first 200")
             note_load(results, "start")
-            samples = []
-            for _ in range(3 if opts.quick else 10):
-                server = servers.start_sandbox(dbs["default"], 400, 1, work / "start.log", cpus="0-1")
-                samples.append(server.start_seconds)
-                server.stop()
+            for world in [w for w in WORLDS if w == "default" or w in opts.worlds]:
+                samples = []
+                for _ in range(3 if opts.quick else 10 if world == "default" else 5):
+                    server = servers.start_sandbox(
+                        dbs[world], WORLDS[world], 1, work / "start.log", cpus="0-1"
+                    )
+                    samples.append(server.start_seconds)
+                    server.stop()
+                results["measures"][f"start|{world}"] = {
+                    "median_s": statistics.median(samples),
+                    "count": len(samples),
+                }
+                log(f"  {world} world: {results['measures'][f'start|{world}']}")
             fresh = servers.start_sandbox(work / "fresh.db", 400, 1, work / "start.log", cpus="0-1")
             fresh.stop()
-            results["measures"]["start"] = {
-                "median_s": statistics.median(samples),
-                "count": len(samples),
-                "fresh_s": fresh.start_seconds,
-            }
-            log(f"  {results['measures']['start']}")
+            results["measures"]["start|default"]["fresh_s"] = fresh.start_seconds
+            log(f"  fresh database: {fresh.start_seconds:.2f} s")
         if "fixture" in opts.only:
             log("pytest fixture overhead (tests/plugin -k hundred)")
             note_load(results, "fixture")

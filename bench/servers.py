@@ -1,5 +1,6 @@
 """Start and stop the measured servers, each pinned with taskset: the sandbox as users start it
-(`minted-sandbox serve`, default settings), the FastAPI floor (bench/floor.py) and Stoplight Prism.
+(`minted-sandbox serve`, default settings), the FastAPI floors (bench/floor.py), Stoplight Prism and
+WireMock 3 (its standalone jar from the npm package `wiremock`, on the machine's Java).
 
 Peak RSS is read from /proc/<pid>/status (VmHWM) for the server process and every descendant (the
 uvicorn workers of `--workers 2`), just before the server is stopped.
@@ -7,6 +8,7 @@ uvicorn workers of `--workers 2`), just before the server is stopped.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,6 +25,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 BIN = Path(sys.executable).parent
 PRISM = BENCH / ".prism" / "node_modules" / ".bin" / "prism"
+WIREMOCK = BENCH / ".wiremock" / "node_modules" / "wiremock" / "build"
+JAVA_MISSING = "java is missing: apt-get install -y default-jre-headless (Debian), then rerun"
 SERVER_CPUS = {1: "0", 2: "0-1"}  # the load generator always runs on CPU 1
 LOAD_CPU = "1"
 
@@ -159,8 +163,18 @@ def start_sandbox(db: Path, orders: int, workers: int, log: Path, cpus: str | No
     return server
 
 
-def start_floor(body: Path, log: Path) -> Server:
-    command = [sys.executable, str(BENCH / "floor.py"), "--port", "{port}", "--body", str(body)]
+def start_floor(body: Path, db: Path, log: Path) -> Server:
+    """The read floor (S1's bytes) and the write floor (`POST /write`, one row into `db`) in one app."""
+    command = [
+        sys.executable,
+        str(BENCH / "floor.py"),
+        "--port",
+        "{port}",
+        "--body",
+        str(body),
+        "--db",
+        str(db),
+    ]
     return _launch(
         "fastapi-floor", command, SERVER_CPUS[1], log, lambda url: httpx.get(url + "/", timeout=2).is_success
     )
@@ -174,6 +188,56 @@ def start_prism(spec: Path, log: Path) -> Server:
     return _launch(
         "prism", command, SERVER_CPUS[1], log, lambda url: httpx.get(url + "/", timeout=2) is not None
     )
+
+
+def start_wiremock(body: Path, root: Path, log: Path) -> Server:
+    """WireMock 3 standalone with one stub: any `GET /partner/order/{id}` gets S1's exact bytes. No
+    request journal: with it WireMock keeps every request it served, which a load test only fills."""
+    jars = sorted(WIREMOCK.glob("wiremock-standalone-*.jar"))
+    if not jars:
+        raise RuntimeError(f"{WIREMOCK} has no jar: npm install --prefix bench/.wiremock wiremock@3")
+    if shutil.which("java") is None:
+        raise RuntimeError(JAVA_MISSING)
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(exist_ok=True)
+    (root / "__files" / "order.json").write_bytes(body.read_bytes())
+    stub = {
+        "request": {"method": "GET", "urlPathPattern": "/partner/order/[^/]+"},
+        "response": {
+            "status": 200,
+            "headers": {"content-type": "application/json"},
+            "bodyFileName": "order.json",
+        },
+    }
+    (root / "mappings" / "order.json").write_text(json.dumps(stub), encoding="utf-8")
+    command = ["java", "-jar", str(jars[-1]), "--port", "{port}", "--bind-address", "127.0.0.1",
+               "--root-dir", str(root), "--no-request-journal", "--disable-banner"]  # fmt: skip
+    return _launch(
+        "wiremock",
+        command,
+        SERVER_CPUS[1],
+        log,
+        lambda url: httpx.get(url + "/__admin/health", timeout=2).is_success,
+    )
+
+
+def ensure_wiremock() -> None:
+    """npm-installs WireMock's jar into bench/.wiremock when missing; a failure leaves its figures n/a."""
+    if not any(WIREMOCK.glob("wiremock-standalone-*.jar")) and shutil.which("npm"):
+        print("bench: installing WireMock (npm install --prefix bench/.wiremock wiremock@3)", flush=True)
+        command = ["npm", "install", "--prefix", str(BENCH / ".wiremock"), "wiremock@3"]
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+
+
+def wiremock_version() -> str:
+    jars = sorted(WIREMOCK.glob("wiremock-standalone-*.jar"))
+    if not jars:
+        return "not installed"
+    java = "missing (apt-get install -y default-jre-headless)"
+    if shutil.which("java"):
+        out = subprocess.run(["java", "-version"], capture_output=True, text=True)
+        java = (out.stderr or out.stdout).splitlines()[0]
+    return f"{jars[-1].stem.removeprefix('wiremock-standalone-')} on {java}"
 
 
 def ensure_prism() -> None:

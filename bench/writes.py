@@ -3,6 +3,10 @@ customer's cash) for SECONDS; prints one JSON line with pairs/s and pair latency
 
 Each worker has its own httpx client and DigestAuth, so its own nonce with nc in order.
 `python bench/writes.py URL SECONDS CONCURRENCY TAG` (run pinned to the load CPU by run.py).
+
+With TAG `floor`, URL is the write floor (bench/floor.py --db): a pair is two `POST /write` with the
+same bodies, each committing one row, from the same workers and clients (the floor sends no challenge,
+so no Authorization header either).
 """
 
 from __future__ import annotations
@@ -49,17 +53,19 @@ async def worker(url: str, customer: str, tag: str, index: int, stop: float, out
     auth = httpx.DigestAuth("demo", "demo-secret")
     async with httpx.AsyncClient(base_url=url, auth=auth, headers=HEADERS, timeout=30) as client:
         n = 0
+        floor = tag == "floor"
         while time.perf_counter() < stop:
             started = time.perf_counter()
             fix = await client.post(
-                "/partner/pricefix", json={"type": "digital", "customer_external_id": customer}
+                "/write" if floor else "/partner/pricefix",
+                json={"type": "digital", "customer_external_id": customer},
             )
             ok = fix.status_code == 200
             if ok:
                 buy = await client.post(
-                    "/partner/order/digital/buy",
+                    "/write" if floor else "/partner/order/digital/buy",
                     json={
-                        "price_token": fix.json()["data"]["token"],
+                        "price_token": fix.json()["id"] if floor else fix.json()["data"]["token"],
                         "external_id": f"{tag}-{index}-{n}",
                         "customer": {"external_id": customer},
                         "items": [{"sku": "GAU", "amount": 0.01}],
@@ -99,7 +105,8 @@ async def drive(url: str, seconds: float, concurrency: int, customer: str, tag: 
 def main() -> None:
     url, seconds, concurrency, tag = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     customer = f"{tag}-customer"[:40]
-    setup_customer(url, customer)
+    if tag != "floor":
+        setup_customer(url, customer)
     print(json.dumps(asyncio.run(drive(url, seconds, concurrency, customer, tag))))
 
 
