@@ -1,5 +1,5 @@
 # Every target creates .venv and installs the project when needed: `make run` the sandbox alone (about
-# 115 MB), the others with its test tools.
+# 130 MB), the others with its test tools.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -46,6 +46,8 @@ container-smoke: $(STAMP) ## build the image, wait for its HEALTHCHECK, Digest r
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 DOCS_STAMP := $(VENV)/.docs-stamp
 $(DOCS_STAMP): pyproject.toml $(STAMP)
@@ -59,4 +61,4 @@ bench: $(STAMP) ## wrk load runs (S1-S4, FastAPI floor, Prism) and other measure
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache .hypothesis site
+	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache .import_linter_cache .mypy_cache .hypothesis site

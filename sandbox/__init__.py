@@ -1,6 +1,6 @@
 """minted-sandbox: a local, offline, stateful sandbox of the Minted Connect partner API.
 
-Public API: `create_app`, `Settings`, `SandboxServer`. They are imported lazily, so importing
+Public API: `create_app`, `Settings`, `SandboxServer`, `version`. They are imported lazily, so importing
 `sandbox` (or the pytest plugin) does not pull in FastAPI until one is used.
 """
 
@@ -13,18 +13,8 @@ __all__ = ["SandboxServer", "Settings", "create_app", "version"]
 if TYPE_CHECKING:
     from sandbox.app import create_app
     from sandbox.config import Settings
+    from sandbox.core.version import version
     from sandbox.testing.server import SandboxServer
-
-
-def version() -> str:
-    """The installed distribution's version (`minted-sandbox --version`, the OpenAPI document)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
-
-    try:
-        return installed("minted-sandbox")
-    except PackageNotFoundError:  # imported from a checkout that was never installed
-        return "unknown"
 
 
 def __getattr__(name: str) -> Any:
@@ -40,4 +30,8 @@ def __getattr__(name: str) -> Any:
         from sandbox.testing.server import SandboxServer
 
         return SandboxServer
+    if name == "version":
+        from sandbox.core.version import version
+
+        return version
     raise AttributeError(name)

@@ -10,28 +10,30 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from sandbox import docs, handlers, version
+from sandbox import docs, handlers
 from sandbox.auth.cors import SandboxCORS
 from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
 from sandbox.auth.nonces import NonceManager
+from sandbox.cached_reads import CachedReads
 from sandbox.config import Settings
-from sandbox.control import traffic
 from sandbox.control.lifecycle_router import router as lifecycle_router
 from sandbox.control.profile_router import router as profile_router
 from sandbox.control.protection import ControlGate, HostGate
 from sandbox.control.router import router as control_router
+from sandbox.control.traffic import FaultMiddleware, JournalMiddleware
 from sandbox.control.traffic_router import router as traffic_router
+from sandbox.control.webhooks_router import router as webhooks_router
 from sandbox.control.world_router import router as world_router
 from sandbox.core.clock import Clock
 from sandbox.core.ids import SystemRandom
-from sandbox.lifecycle.ticker import Ticker
+from sandbox.core.version import version
+from sandbox.handlers import MiddlewareErrors
 from sandbox.partner.balances.router import router as balances_router
 from sandbox.partner.cards.router import router as cards_router
 from sandbox.partner.customers.router import router as customers_router
 from sandbox.partner.delivery.router import router as delivery_router
 from sandbox.partner.legal.router import router as legal_router
-from sandbox.partner.orders.hot import HotRoutes
 from sandbox.partner.orders.router import router as orders_router
 from sandbox.partner.payments.router import pages as payment_pages
 from sandbox.partner.payments.router import router as payments_router
@@ -39,8 +41,6 @@ from sandbox.partner.prices.router import router as prices_router
 from sandbox.partner.trading.router import router as trading_router
 from sandbox.runtime import Sandbox
 from sandbox.ui.router import router as dashboard_router
-from sandbox.webhooks.router import router as webhooks_router
-from sandbox.webhooks.worker import WebhookWorker
 
 DESCRIPTION = """A local, offline, stateful sandbox of the Minted Connect partner API.
 
@@ -63,22 +63,30 @@ def create_app(
     settings = settings or Settings()
     sandbox = Sandbox(settings, clock=clock, nonce_clock=nonce_clock)
 
-    worker = WebhookWorker(sandbox)
-    ticker = Ticker(sandbox)
-
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(sandbox.ensure_world)
-        worker.start()
-        ticker.start()
+        sandbox.start()
         if whole_process:
             gc.collect()
             gc.freeze()
         yield
-        ticker.stop()
-        worker.stop()
         sandbox.close()
 
+    # The whole request pipeline, outermost first.
+    middleware = [
+        Middleware(HostGate, hosts=settings.allowed_hosts, bind_host=settings.host),  # 421 unknown Host
+        Middleware(SandboxCORS, origins=settings.cors_origins),
+        Middleware(ControlGate, token=settings.control_token, origins=settings.cors_origins),
+        # Outside the Digest gate: it also keeps the requests Digest refuses.
+        *([Middleware(JournalMiddleware, sandbox=sandbox)] if settings.journal_size > 0 else []),
+        Middleware(RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes),
+        Middleware(MiddlewareErrors),  # errors raised by the middlewares below: the partner's envelope
+        # Inside the gate: a rule can match the authenticated partner and the buffered body.
+        Middleware(FaultMiddleware, book=sandbox.faults),
+        # Innermost: cached answers still pass the journal, Digest and the fault rules.
+        Middleware(CachedReads, sandbox=sandbox),
+    ]
     app = FastAPI(
         title="Minted Connect partner API — sandbox",
         version=version(),
@@ -86,9 +94,9 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        middleware=middleware,
     )
     app.state.sandbox = sandbox
-    app.state.webhook_worker = worker
     app.include_router(orders_router)
     app.include_router(prices_router)
     app.include_router(trading_router)
@@ -108,15 +116,6 @@ def create_app(
     app.include_router(dashboard_router)  # the demo dashboard, /_sandbox/ui
     handlers.install(app)
     docs.install(app)
-    app.add_middleware(
-        RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes
-    )
-    traffic.install(app, sandbox)
-    # Innermost, after the fault middleware traffic.install appended: Get Order skips the router.
-    app.user_middleware.append(Middleware(HotRoutes))
-    app.add_middleware(ControlGate, token=settings.control_token, origins=settings.cors_origins)
-    app.add_middleware(SandboxCORS, origins=settings.cors_origins)
-    app.add_middleware(HostGate, hosts=settings.allowed_hosts, bind_host=settings.host)  # outermost
     return app
 
 

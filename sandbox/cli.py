@@ -23,10 +23,10 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from sandbox import version
-from sandbox.config import Settings, WorldSettings
+from sandbox.config import Settings, WorldSettings, public_url
 from sandbox.core import i18n
 from sandbox.core.errors import SandboxError
+from sandbox.core.version import version
 from sandbox.store.location import UnwritableStore
 
 ALIASES = {"database_url": ["--db"]}
@@ -38,7 +38,7 @@ CONTAINER_MARKER = "MINTED_SANDBOX_CONTAINER"
 class Parser(argparse.ArgumentParser):
     """Usage errors as one line on stderr, from the (sub)command they concern, with its usage; exit 2."""
 
-    commands: dict[str, argparse.ArgumentParser]  # the top-level parser's, by command name
+    commands: dict[str, Parser]  # the top-level parser's, by command name
 
     def error(self, message: str) -> NoReturn:
         usage = self.format_usage().strip().removeprefix("usage: ")
@@ -67,7 +67,7 @@ def _flags(name: str) -> list[str]:
     return [f"--{name.replace('_', '-')}", *ALIASES.get(name, [])]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(
         prog="minted-sandbox",
         usage="%(prog)s [--version] COMMAND [OPTIONS]",
@@ -171,7 +171,7 @@ def _seed_with_progress(settings: Settings, *, force: bool) -> None:
     from tqdm import tqdm
 
     from sandbox.runtime import Sandbox
-    from sandbox.store.seed import census
+    from sandbox.world import census
 
     sandbox = Sandbox(settings)
     bar: tqdm | None = None
@@ -233,7 +233,12 @@ def serve(settings: Settings, workers: int, log_level: str) -> int:
     if not settings.in_memory:
         _seed_with_progress(settings, force=False)
     listener = bind(settings.host, settings.port)
-    _announce(settings, listener.getsockname()[1])
+    port = listener.getsockname()[1]
+    if "public_base_url" not in settings.model_fields_set:  # derived: from the port bound (port 0)
+        settings = settings.model_copy(
+            update={"port": port, "public_base_url": public_url(settings.host, port)}
+        )
+    _announce(settings, port)
     if workers == 1:
         from sandbox.app import create_app
 
@@ -294,9 +299,7 @@ def bind(host: str, port: int) -> socket.socket:
 def _announce(settings: Settings, port: int) -> None:
     """Where everything is, and who to be: the lines a newcomer reads after `make run`."""
     bound = f"[{settings.host}]" if ":" in settings.host else settings.host
-    # Bound to every address: this machine reaches it on loopback.
-    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else bound
-    base = f"http://{shown}:{port}"
+    base = public_url(settings.host, port)
     token = " (log in with the control token)" if settings.control_token else ""
     partners = ", ".join(f"{user} / {password}" for user, password in settings.partners.items())
     lines = [
@@ -323,7 +326,7 @@ def reset(settings: Settings, everything: bool) -> None:
 def advance(settings: Settings, ref: str, to: str | None) -> None:
     from sqlmodel import or_, select
 
-    from sandbox.lifecycle import engine
+    from sandbox.domain.lifecycle import engine
     from sandbox.runtime import Sandbox
     from sandbox.store.models import Order
 

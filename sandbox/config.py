@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 from decimal import Decimal
@@ -10,11 +11,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_PARTNERS = {"demo": "demo-secret", "acme": "acme-secret"}
 URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # `sqlite://`, `postgresql+psycopg://`
+PUBLIC_URL = re.compile(r"https?://[^/\s?#]+(/[^\s?#]*)?")  # scheme and authority, maybe a path prefix
 HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")  # a DNS name (or an IPv4 address)
 # The repository's top-level fixtures/ folder, shipped inside the wheel as this package (setup.py).
 FIXTURES_PACKAGE = "sandbox.fixtures"
@@ -105,8 +107,6 @@ class WorldSettings(BaseSettings):
         if isinstance(value, str):
             value = value.strip()
             if value.startswith("{"):
-                import json
-
                 return json.loads(value)
             pairs = [item.split(":", 1) for item in value.split(",") if item.strip()]
             if any(len(pair) != 2 for pair in pairs):
@@ -134,6 +134,14 @@ class Settings(WorldSettings):
 
     host: str = Field("127.0.0.1", description="Address `serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `serve` binds (0 = any free port).")
+    # After host and port: its default is derived from them.
+    public_base_url: str = Field(
+        "",
+        validate_default=True,
+        description="Where browsers and partners reach the sandbox, for the links it hands out (a card "
+        "payment's `redirect_url`, in answers and webhooks), e.g. `https://sandbox.example.com` behind a "
+        "proxy (empty = `http://HOST:PORT`, with 127.0.0.1 for an all-addresses HOST).",
+    )
     digest_realm: str = Field(
         "minted-sandbox", pattern=r"^[A-Za-z0-9._@-]{1,64}$", description="Digest realm."
     )
@@ -180,6 +188,16 @@ class Settings(WorldSettings):
     webhook_log_size: int = Field(
         10_000, ge=1, le=1_000_000, description="Delivered webhook events kept (older ones are pruned)."
     )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_public_base_url(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return public_url(info.data.get("host", "127.0.0.1"), info.data.get("port", 8000))
+        if not PUBLIC_URL.fullmatch(value):
+            raise ValueError(f"{value!r}: an http:// or https:// URL, such as https://sandbox.example.com")
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -236,6 +254,12 @@ class IsolatedSettings(Settings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
+
+
+def public_url(host: str, port: int) -> str:
+    """`http://HOST:PORT` as a browser on this machine reaches it (loopback for an all-addresses bind)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 def is_ip(name: str) -> bool:

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from sandbox.core.envelope import ok
 from sandbox.partner.deps import API_VERSIONS
+from sandbox.responses import ok
 
 STATIC_PREFIX = "/_sandbox/static/swagger"
 DASHBOARD = "/_sandbox/ui"
@@ -79,7 +79,7 @@ def install(app: FastAPI) -> None:
             )
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def _partner_spec(spec: dict[str, Any]) -> dict[str, Any]:

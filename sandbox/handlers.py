@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,9 +15,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.core import i18n
-from sandbox.core.envelope import fail
 from sandbox.core.errors import MethodNotAllowed, NotFound, SandboxError, ValidationFailed, field_errors
-from sandbox.store.db import failure_of, unavailable
+from sandbox.responses import fail
+from sandbox.store.errors import failure_of, unavailable
 
 log = logging.getLogger("sandbox")
 
@@ -47,8 +49,10 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
 
 async def store_busy(request: Request, error: DBAPIError | sqlite3.Error) -> Response:
     """A database error the store did not turn into `store_unavailable` itself (sandbox/store/db.py):
-    SQLite gave up waiting for its write lock (`store_busy`), or the store is failing
-    (`store_unavailable`); both retryable 503s, not crashes. Anything else is a bug: 500."""
+    SQLite gave up waiting for a lock (`store_busy`: held past `BUSY_TIMEOUT` by a writer outside the
+    sandbox, such as a sqlite3 shell; the sandbox's own writers take turns, sandbox/store/gate.py), or
+    the store is failing (`store_unavailable`); both retryable 503s, not crashes. Anything else is a
+    bug: 500."""
     reason = failure_of(error)
     if reason is not None:
         log.warning("store unavailable on %s %s: %s", request.method, request.url.path, reason)
@@ -66,7 +70,7 @@ async def unexpected_error(request: Request, error: Exception) -> Response:
 
 class MiddlewareErrors:
     """ASGI middleware: a `SandboxError` raised by a middleware inside it (the fault rules loading from
-    a failing store, Get Order's fast path) is answered like a route's, never as a 500.
+    a failing store) is answered like a route's, never as a 500.
 
     Exception handlers only cover the router; errors raised in user middlewares would otherwise reach
     the outermost handler, which always answers 500."""
@@ -95,13 +99,15 @@ class MiddlewareErrors:
 
 
 def install(app: FastAPI) -> None:
-    """The handlers, and `MiddlewareErrors`. Added before the app's middlewares, it ends up inside the
-    Digest gate and the journal (added later, outside it) and outside the fault rules and Get Order's
-    fast path (appended innermost)."""
-    app.add_exception_handler(SandboxError, sandbox_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(DBAPIError, store_busy)
-    app.add_exception_handler(sqlite3.Error, store_busy)
-    app.add_exception_handler(Exception, unexpected_error)
-    app.add_middleware(MiddlewareErrors)
+    """The exception handlers (`MiddlewareErrors` is in create_app's middleware list)."""
+    # Each handler takes its own exception type (`Any` here): Starlette's signature says `Exception`.
+    handlers: list[tuple[type[Exception], Callable[[Request, Any], Awaitable[Response]]]] = [
+        (SandboxError, sandbox_error),
+        (RequestValidationError, validation_error),
+        (StarletteHTTPException, http_error),
+        (DBAPIError, store_busy),
+        (sqlite3.Error, store_busy),
+        (Exception, unexpected_error),
+    ]
+    for kind, handler in handlers:
+        app.add_exception_handler(kind, handler)

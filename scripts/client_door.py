@@ -27,6 +27,9 @@ import time
 import tomllib
 from pathlib import Path
 
+from sandbox.app import create_app
+from sandbox.config import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -99,9 +102,6 @@ def dump_spec(path: Path, given: str | None) -> dict:
         except (OSError, ValueError) as error:
             sys.exit(f"FAIL: {given} is not a readable JSON OpenAPI document: {error}")
     else:
-        from sandbox.app import create_app
-        from sandbox.config import Settings
-
         # An in-memory database: building the app for its document touches no file.
         spec = create_app(Settings(database_url="sqlite://")).openapi()
     path.write_text(json.dumps(spec))

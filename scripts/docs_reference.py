@@ -12,6 +12,15 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
+
+from sandbox.config import Settings
+from sandbox.core.i18n import MESSAGES
+from sandbox.core.profile import RULES
+from sandbox.domain.cards import magic_card_table
+from sandbox.domain.fees import FEE_TABLE, LIMITS
+from sandbox.partner.customers.service import KYC_DECISIONS, KYC_REASONS
+
 MARKER = re.compile(r"^<!-- reference: ([a-z-]+) -->$", re.MULTILINE)
 
 
@@ -43,8 +52,6 @@ def _default(field) -> str:  # a pydantic FieldInfo
 
 def settings() -> str:
     """Every `Settings` field as its environment variable, default and description."""
-    from sandbox.config import Settings
-
     return _table(
         ("variable", "default", "meaning"),
         (
@@ -56,8 +63,6 @@ def settings() -> str:
 
 def errors() -> str:
     """The error catalogue: every `data.error` key with its status and both languages' messages."""
-    from sandbox.core.i18n import MESSAGES
-
     return _table(
         ("key", "status", "tr", "en"),
         ((f"`{key}`", status, tr, en) for key, (status, tr, en) in MESSAGES.items()),
@@ -66,8 +71,6 @@ def errors() -> str:
 
 def profile_rules() -> str:
     """What each rule the docs do not state does under each profile."""
-    from sandbox.core.profile import RULES
-
     return _table(
         ("rule", "applies to", "strict", "lenient"),
         ((f"`{r.key}`", r.applies_to, r.strict, r.lenient) for r in RULES.values()),
@@ -83,9 +86,6 @@ KYC_EFFECTS = {
 
 def magic_values() -> str:
     """Values that reach an outcome on purpose: KYC identity numbers, then magic cards, then the rest."""
-    from sandbox.partner.customers.service import KYC_DECISIONS, KYC_REASONS
-    from sandbox.partner.payments.cards import magic_card_table
-
     rows = []
     for decision in dict.fromkeys(KYC_DECISIONS.values()):
         numbers = [number for number, d in KYC_DECISIONS.items() if d == decision]
@@ -139,8 +139,6 @@ def magic_values() -> str:
 
 
 def _delivery_limits() -> str:
-    from sandbox.partner.delivery.fees import LIMITS
-
     return ", ".join(f"{sku} > {limit}" for sku, limit in LIMITS.items())
 
 
@@ -150,8 +148,6 @@ def _money(value: Decimal) -> str:
 
 def delivery_fees() -> str:
     """The fee table deliveries are charged from (TRY per gram)."""
-    from sandbox.partner.delivery.fees import FEE_TABLE
-
     return _table(
         ("sku", "grams", "minting / g", "shipping & insurance / g", "fee / g"),
         (
@@ -187,6 +183,4 @@ def on_page_markdown(markdown: str, **_: object) -> str:
     try:
         return render(markdown)
     except ValueError as error:
-        from mkdocs.exceptions import PluginError
-
         raise PluginError(str(error)) from error

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.core import i18n
-from sandbox.core.envelope import fail
 from sandbox.core.errors import SandboxError
+from sandbox.responses import fail
 
 EXPOSED = ["WWW-Authenticate", "Authentication-Info", "Retry-After", "X-Sandbox-Fault-Applied"]
 
@@ -51,7 +51,7 @@ class SandboxCORS(CORSMiddleware):
         answer = super().preflight_response(request_headers)
         if answer.status_code < 400:
             return answer
-        failures = answer.body.decode().removeprefix("Disallowed CORS ")
+        failures = bytes(answer.body).decode().removeprefix("Disallowed CORS ")
         locale = i18n.pick_locale(request_headers.get("accept-language"))
         refused = fail(SandboxError("cors_preflight_refused", params={"failures": failures}), locale)
         refused.headers["Vary"] = "Origin"

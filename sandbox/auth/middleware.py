@@ -13,7 +13,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.auth.digest import DigestVerifier
 from sandbox.core import i18n
-from sandbox.core.envelope import fail
 from sandbox.core.errors import (
     PayloadTooLarge,
     SandboxError,
@@ -21,6 +20,7 @@ from sandbox.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from sandbox.responses import fail
 
 log = logging.getLogger("sandbox.auth")
 PROTECTED_PREFIX = "/partner/"

@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from sandbox.core.money import to_json_number
+from sandbox.domain.orders.render import render_orders
 from sandbox.partner.customers.service import render_record
-from sandbox.partner.orders.render import render_orders
 from sandbox.runtime import Sandbox
 from sandbox.store.db import Store
 from sandbox.store.models import Customer, Order, Partner
-from sandbox.store.seed import template
+from sandbox.world import template
 
 BASE_URL = "http://127.0.0.1:8000"
 
@@ -54,13 +54,13 @@ def export_fixtures(sandbox: Sandbox, out: Path, partner: str) -> dict[str, tupl
 def _documents(session: Session, username: str) -> dict[str, list[dict[str, Any]]]:
     partner = session.exec(select(Partner).where(Partner.username == username)).first()
     if partner is None:
-        known = ", ".join(session.exec(select(Partner.username).order_by(Partner.id)).all())
+        known = ", ".join(session.exec(select(Partner.username).order_by(col(Partner.id))).all())
         raise ValueError(f"unknown partner {username!r}; the seeded world has: {known}")
-    orders = list(session.exec(select(Order).where(Order.partner_id == partner.id).order_by(Order.id)))
+    orders = list(session.exec(select(Order).where(Order.partner_id == partner.id).order_by(col(Order.id))))
     customers = session.exec(
         select(Customer)
         .where(Customer.partner_id == partner.id, col(Customer.deleted_at).is_(None))
-        .order_by(Customer.id)
+        .order_by(col(Customer.id))
     )
     return {
         "orders": render_orders(session, orders, BASE_URL),

@@ -10,11 +10,11 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from sandbox.control.router import control
-from sandbox.core.envelope import ok
-from sandbox.lifecycle import engine, progression
-from sandbox.lifecycle.flows import FLOWS
+from sandbox.domain.flows import FLOWS
+from sandbox.domain.lifecycle import engine, progression
 from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
-from sandbox.partner.schemas import Envelope, WireModel
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope, WireModel
 
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 FlowName = Literal["buy-cash", "buy-card", "sell", "delivery-cash", "delivery-card"]

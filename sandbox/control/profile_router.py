@@ -7,16 +7,16 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sandbox.control.router import control
 from sandbox.core import profile
-from sandbox.core.envelope import ok
 from sandbox.core.errors import SandboxError
 from sandbox.partner.deps import SandboxDep, SessionDep
-from sandbox.partner.schemas import Envelope, WireModel
+from sandbox.responses import ok
 from sandbox.runtime import Sandbox
 from sandbox.store.models import Partner
+from sandbox.wire.base import Envelope, WireModel
 
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 ProfileName = Literal["lenient", "strict"]
@@ -68,7 +68,7 @@ def set_profile(body: ProfileRequest, sandbox: SandboxDep) -> Response:
 
 def _view(sandbox: Sandbox, session: Session) -> dict[str, Any]:
     default = sandbox.settings.profile
-    partners = session.exec(select(Partner).order_by(Partner.id)).all()
+    partners = session.exec(select(Partner).order_by(col(Partner.id))).all()
     return {
         "default": default,
         "partners": [

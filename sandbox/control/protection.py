@@ -42,8 +42,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sandbox.auth.middleware import is_json
 from sandbox.config import is_ip
 from sandbox.core import i18n
-from sandbox.core.envelope import fail
 from sandbox.core.errors import MethodNotAllowed, PayloadTooLarge, SandboxError
+from sandbox.responses import fail
 
 CONTROL_PREFIX = "/_sandbox"
 OPEN_PREFIX = "/_sandbox/static/"

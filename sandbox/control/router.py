@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import Session, or_, select
 
 from sandbox.control import invariants
 from sandbox.control.schemas import AdvanceRequest, InvariantReport, Moved, RefundRequest
-from sandbox.core.envelope import ok
 from sandbox.core.errors import SandboxError
-from sandbox.lifecycle import engine
+from sandbox.domain.lifecycle import engine
+from sandbox.domain.orders.render import render_orders
 from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
-from sandbox.partner.orders.render import render_orders
-from sandbox.partner.schemas import Envelope, ErrorEnvelope
+from sandbox.responses import ok
 from sandbox.store.models import Order
+from sandbox.wire.base import Envelope, ErrorEnvelope
 
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 
@@ -36,17 +36,17 @@ def check_invariants(session: SessionDep) -> Response:
 
 @router.post("/orders/{order_ref}/advance", **control(Envelope[Moved], 404, 409, 422))
 def advance_order(
-    order_ref: str, body: AdvanceRequest, sandbox: SandboxDep, session: WriteSessionDep, request: Request
+    order_ref: str, body: AdvanceRequest, sandbox: SandboxDep, session: WriteSessionDep
 ) -> Response:
     """Move an order one step along its lifecycle, or along the allowed path to `to`."""
     order = _order(session, order_ref)
     entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=body.to)
-    return _moved(session, order, entered, request)
+    return _moved(session, order, entered, sandbox.settings.public_base_url)
 
 
 @router.post("/orders/{order_ref}/refund", **control(Envelope[Moved], 404, 409, 422))
 def refund_order(
-    order_ref: str, body: RefundRequest, sandbox: SandboxDep, session: WriteSessionDep, request: Request
+    order_ref: str, body: RefundRequest, sandbox: SandboxDep, session: WriteSessionDep
 ) -> Response:
     """Refund a completed card order: Refunding, then (by default) Refunded with the metal taken back."""
     order = _order(session, order_ref)
@@ -63,7 +63,7 @@ def refund_order(
             },
         )
     entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=target)
-    return _moved(session, order, entered, request)
+    return _moved(session, order, entered, sandbox.settings.public_base_url)
 
 
 def _order(session: Session, ref: str) -> Order:
@@ -76,6 +76,6 @@ def _order(session: Session, ref: str) -> Order:
     return order
 
 
-def _moved(session: Session, order: Order, entered: list[str], request: Request) -> Response:
-    rendered = render_orders(session, [order], str(request.base_url).rstrip("/"))[0]
+def _moved(session: Session, order: Order, entered: list[str], base_url: str) -> Response:
+    rendered = render_orders(session, [order], base_url)[0]
     return ok({"entered": entered, "order": rendered})

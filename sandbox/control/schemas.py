@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from sandbox.partner.orders.schemas import StatusName
-from sandbox.partner.schemas import WireModel
+from sandbox.wire.base import WireModel
+from sandbox.wire.orders import StatusName
 
 
 class Violation(WireModel):

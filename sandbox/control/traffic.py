@@ -3,7 +3,7 @@
 The journal sits outside the gate so it also keeps the requests Digest refuses, and reads the partner the
 gate put in `scope["state"]` once the response is complete. It keeps the body as the gate reads it and
 never reads ahead: Digest refuses a request before its body arrives (docs/design/digest.md §2.2), so a
-refused request is kept without one. Faults sit inside the gate (the innermost user middleware), because a
+refused request is kept without one. Faults sit inside the gate (just outside the cached read path), because a
 rule can match on the authenticated partner and on the body the gate has already buffered; they answer
 before any handler runs, so a fault never lands half-way through a write. Both only ever look at
 `/partner/` requests.
@@ -17,16 +17,15 @@ import string
 import time
 from typing import Any
 
-from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.control import faults
-from sandbox.control.journal import BODY_LIMIT
 from sandbox.core import i18n
-from sandbox.core.envelope import JSON_MEDIA_TYPE, fail
+from sandbox.core.envelope import JSON_MEDIA_TYPE
 from sandbox.core.errors import SandboxError
+from sandbox.domain import faults
+from sandbox.domain.journal import BODY_LIMIT
+from sandbox.responses import fail
 from sandbox.runtime import Sandbox
 
 log = logging.getLogger("sandbox.faults")
@@ -36,16 +35,6 @@ MALFORMED_BODY = b'{"data":{"guid":"'
 # A dropped answer promises this many body bytes and sends none, so every client sees a short read.
 DROP_CONTENT_LENGTH = b"512"
 _FAULT_HEADER = faults.HEADER.lower().encode("latin-1")
-
-
-def install(app: FastAPI, sandbox: Sandbox) -> None:
-    """Add the journal (outside the Digest gate) and the fault middleware (inside it) to `app`."""
-    book = faults.FaultBook(sandbox)
-    app.state.fault_book = book
-    # Innermost user middleware, whatever was added before or after: it runs after the gate.
-    app.user_middleware.append(Middleware(FaultMiddleware, book=book))
-    if sandbox.settings.journal_size > 0:
-        app.add_middleware(JournalMiddleware, sandbox=sandbox)
 
 
 def _is_partner(scope: Scope) -> bool:

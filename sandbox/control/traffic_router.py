@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from sandbox.control import faults
-from sandbox.control.faults import Effect, FaultMatch, FaultRuleCreate, FaultRuleToggle
 from sandbox.control.router import control
-from sandbox.core.envelope import ok
+from sandbox.domain import faults
+from sandbox.domain.faults import Effect, FaultMatch, FaultRuleCreate, FaultRuleToggle
 from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
-from sandbox.partner.schemas import Envelope, WireModel
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope, WireModel
 
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 
@@ -90,13 +90,11 @@ def clear_requests(sandbox: SandboxDep) -> Response:
 
 
 @router.post("/faults", **control(Envelope[FaultRulePublic], *GUARDED, 422))
-def create_fault(
-    body: FaultRuleCreate, sandbox: SandboxDep, session: WriteSessionDep, request: Request
-) -> Response:
+def create_fault(body: FaultRuleCreate, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
     """Add a fault rule: matching partner requests get its effect before any handler runs."""
     row = faults.create(session, body, sandbox.clock.now(), sandbox.settings.partners)
     session.commit()  # committed before this process reloads its rules
-    _book(request).invalidate()
+    sandbox.faults.invalidate()
     return ok(faults.render(row))
 
 
@@ -107,18 +105,18 @@ def list_faults(session: SessionDep) -> Response:
 
 
 @router.delete("/faults/{fault_id}", **control(Envelope[FaultRulePublic], *GUARDED, 404))
-def delete_fault(fault_id: int, session: WriteSessionDep, request: Request) -> Response:
+def delete_fault(fault_id: int, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
     """Remove one fault rule; answers with the rule as it was (its final `fired`)."""
     row = faults.remove(session, fault_id)
     rendered = faults.render(row)
     session.commit()
-    _book(request).invalidate()
+    sandbox.faults.invalidate()
     return ok(rendered)
 
 
 @router.patch("/faults/{fault_id}", **control(Envelope[FaultRulePublic], *GUARDED, 404, 422))
 def toggle_fault(
-    fault_id: int, body: FaultRuleToggle, session: WriteSessionDep, request: Request
+    fault_id: int, body: FaultRuleToggle, sandbox: SandboxDep, session: WriteSessionDep
 ) -> Response:
     """Switch a fault rule off (`{"enabled": false}`) or back on; answers the stored rule.
 
@@ -128,18 +126,14 @@ def toggle_fault(
     row = faults.set_enabled(session, fault_id, body.enabled)
     rendered = faults.render(row)
     session.commit()
-    _book(request).invalidate()
+    sandbox.faults.invalidate()
     return ok(rendered)
 
 
 @router.delete("/faults", **control(Envelope[Removed], *GUARDED))
-def delete_faults(session: WriteSessionDep, request: Request) -> Response:
+def delete_faults(sandbox: SandboxDep, session: WriteSessionDep) -> Response:
     """Remove every fault rule."""
     count = faults.remove_all(session)
     session.commit()
-    _book(request).invalidate()
+    sandbox.faults.invalidate()
     return ok({"deleted": count})
-
-
-def _book(request: Request) -> faults.FaultBook:
-    return request.app.state.fault_book

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
@@ -11,11 +11,11 @@ from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from sandbox.control.router import control
 from sandbox.core.clock import CLOCK_MAX, CLOCK_MIN, ISTANBUL, Clock
-from sandbox.core.envelope import ok
 from sandbox.partner.deps import SandboxDep
-from sandbox.partner.schemas import Envelope, WireModel
+from sandbox.responses import ok
 from sandbox.runtime import Sandbox
-from sandbox.store.db import unavailable
+from sandbox.store.errors import unavailable
+from sandbox.wire.base import Envelope, WireModel
 
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 
@@ -154,7 +154,7 @@ def clock_view(clock: Clock) -> dict[str, object]:
     }
 
 
-def state_view(sandbox: Sandbox) -> dict[str, object]:
+def state_view(sandbox: Sandbox) -> dict[str, Any]:
     counts = sandbox.state()
     return {
         "seed": counts["seed"],

@@ -13,8 +13,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from starlette.responses import Response
-
 from sandbox.core import i18n
 from sandbox.core.errors import SandboxError
 from sandbox.core.money import to_json_number
@@ -43,10 +41,6 @@ def ok_body(data: Any) -> dict[str, Any]:
     return {"data": data, "success": True, "code": 0, "message": ""}
 
 
-def ok(data: Any, status_code: int = 200) -> Response:
-    return Response(dumps(ok_body(data)), status_code=status_code, media_type=JSON_MEDIA_TYPE)
-
-
 def fail_body(error: SandboxError, locale: str) -> dict[str, Any]:
     data: dict[str, Any] = {"error": error.key}
     if error.errors:
@@ -60,12 +54,3 @@ def fail_body(error: SandboxError, locale: str) -> dict[str, Any]:
         "code": error.status_code,
         "message": i18n.message(error.key, locale, error.params),
     }
-
-
-def fail(error: SandboxError, locale: str) -> Response:
-    response = Response(
-        dumps(fail_body(error, locale)), status_code=error.status_code, media_type=JSON_MEDIA_TYPE
-    )
-    for name, value in error.headers:
-        response.headers.append(name, value)
-    return response

@@ -416,7 +416,8 @@ def status_of(key: str) -> int:
 
 
 def message(key: str, locale: str, params: Mapping[str, object] | None = None) -> str:
-    text = MESSAGES[key][1 + LOCALES.index(locale)]
+    _, *texts = MESSAGES[key]
+    text = texts[LOCALES.index(locale)]
     return text.format(**params) if params else text
 
 

@@ -8,6 +8,7 @@ world even as the world builder grows.
 from __future__ import annotations
 
 import random
+import secrets
 import string
 import threading
 import uuid
@@ -96,6 +97,4 @@ class SystemRandom:
 
     @staticmethod
     def hex(length: int) -> str:
-        import secrets
-
         return secrets.token_hex((length + 1) // 2)[:length]

@@ -79,7 +79,9 @@ async def partner_context(request: Request) -> PartnerContext:
     sandbox = get_sandbox(request)
     # Async so partner routes skip a thread hop; the one database look-up per partner runs in a thread.
     known = sandbox.known_partner(username)
-    partner_id, profile_name = known or await run_in_threadpool(sandbox.partner, username)
+    if known is None:
+        known = await run_in_threadpool(sandbox.partner, username)
+    partner_id, profile_name = known
     request_profile = profile.begin(profile_name)
     request.scope["state"]["profile"] = request_profile
     version = header_value(request, "api-version") or DEFAULT_API_VERSION

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sandbox.partner.schemas import ErrorEnvelope
+from sandbox.wire.base import ErrorEnvelope
 
 ERROR_DESCRIPTIONS = {
     400: "Digest `uri` does not match the request target, or the Authorization header is too large",
@@ -38,13 +38,10 @@ def route(
     fidelity: Fidelity,
     *errors: int,
     model: Any = None,
-    path_parameters: list[dict[str, Any]] | None = None,
     invented: str | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for a partner route decorator. `fidelity`: the request and answer are as the
-    partner documents them, partly (`invented` names what is the sandbox's), or a sandbox decision.
-    `path_parameters` documents path parameters a route reads from `request.path_params` instead of
-    declaring them."""
+    partner documents them, partly (`invented` names what is the sandbox's), or a sandbox decision."""
     if (fidelity == "partly documented") != (invented is not None):
         raise ValueError("a partly documented route names its invented parts, and only it")
     codes = sorted({400, 401, 422, *errors})
@@ -57,7 +54,7 @@ def route(
     if invented is not None:
         extra["x-fidelity-invented"] = invented
     return {
-        "openapi_extra": {**extra, "parameters": [*(path_parameters or []), *PARTNER_HEADERS]},
+        "openapi_extra": {**extra, "parameters": PARTNER_HEADERS},
         "responses": responses,
         "response_model": None,
     }

@@ -10,60 +10,43 @@ write that is not in the database; `Store.problem()` says why, for the health ch
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from sandbox.core.errors import SandboxError
 from sandbox.store import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from sandbox.store.gate import WriteGate
+from sandbox.store.cache import AnswerCache
+from sandbox.store.errors import failure_of, unavailable
+from sandbox.store.gate import WriteLock
 from sandbox.store.location import check_writable
 
 log = logging.getLogger("sandbox.store")
-
-RETRY_AFTER = "5"  # seconds, on every `store_unavailable`
-# SQLite's primary result codes that mean the store is failing, whatever the request was.
-FAILURES = {
-    8: "the database is read-only",  # SQLITE_READONLY
-    10: "disk I/O error",  # SQLITE_IOERR
-    11: "the database file is corrupt",  # SQLITE_CORRUPT
-    13: "the disk is full",  # SQLITE_FULL
-    14: "the database file cannot be opened",  # SQLITE_CANTOPEN
-    26: "the file is not a database",  # SQLITE_NOTADB
-}
-READONLY_DBMOVED = 8 | (4 << 8)  # SQLite noticed that the file it has open was deleted or moved
-NO_TABLE = "no such table"  # SQLITE_ERROR: a new connection found an empty file where the world was
+T = TypeVar("T")
+# Seconds SQLite's busy handler waits for a lock. The sandbox's own writers never reach it (they take
+# turns at the `WriteLock` first); it serves readers in the rare moments WAL needs a lock (a checkpoint
+# resetting the log, recovery after a crash) and writers from outside the sandbox (a sqlite3 shell).
+BUSY_TIMEOUT = 30
 
 
-def failure_of(error: BaseException) -> str | None:
-    """Why `error` means the store itself is failing (not just this request), or None."""
-    if isinstance(error, DBAPIError):
-        error = error.orig
-    if not isinstance(error, sqlite3.Error):
-        return None
-    code = getattr(error, "sqlite_errorcode", None) or 0
-    if code == READONLY_DBMOVED:
-        return "the database file was deleted or moved"
-    if code & 0xFF in FAILURES:
-        return FAILURES[code & 0xFF]
-    if NO_TABLE in str(error):
-        return "the database has lost its tables"
-    return None
-
-
-def unavailable() -> SandboxError:
-    return SandboxError("store_unavailable", headers=[("Retry-After", RETRY_AFTER)])
+def _sqlite(raw: PoolProxiedConnection) -> sqlite3.Connection:
+    """The sqlite3 connection under a pooled one (SQLAlchemy types it optional: None once invalidated)."""
+    connection = raw.driver_connection
+    if connection is None:
+        raise RuntimeError("the pooled connection was invalidated")
+    return connection
 
 
 def _changes(connection: Connection) -> int | None:
@@ -71,32 +54,12 @@ def _changes(connection: Connection) -> int | None:
     return getattr(connection.connection.driver_connection, "total_changes", None)
 
 
-def _data_version(
-    local: threading.local, connection: sqlite3.Connection, loop: asyncio.AbstractEventLoop | None
-) -> int:
-    """`PRAGMA data_version`; for a caller running on `loop`, read at most once per loop iteration.
-
-    The PRAGMA takes SQLite's shared-memory locks (two fcntl calls): about 15 µs under load, a tenth of
-    a cached Get Order. Reusing the value until the loop's next iteration loses nothing. The callback
-    that expires it is queued right after the read, and the loop runs its queue in order, so whatever
-    runs before the expiry was queued before the read: the bytes of its request had arrived before the
-    read, and so had every commit its client saw acknowledged."""
-    if loop is None:
-        return connection.execute("PRAGMA data_version").fetchone()[0]
-    if getattr(local, "version_fresh", False):
-        return local.cache_version
-    version = connection.execute("PRAGMA data_version").fetchone()[0]
-    local.version_fresh = True
-    loop.call_soon(setattr, local, "version_fresh", False)
-    return version
-
-
 class Store:
     """One database: an engine plus sessions.
 
     An in-memory SQLite database lives on a single shared connection, so its sessions take turns
-    (a lock); a file database runs in WAL mode and lets SQLite arbitrate, and its write sessions and
-    resets meet at a `WriteGate`.
+    (a lock); a file database runs in WAL mode. Write sessions and resets take turns at a `WriteLock`,
+    across processes too for a file database, so SQLite never has to arbitrate between writers.
     """
 
     def __init__(self, url: str) -> None:
@@ -112,17 +75,23 @@ class Store:
         except (ArgumentError, ImportError) as error:  # a malformed URL, an unknown or missing driver
             raise ValueError(f"database URL {url!r}: {error}") from None
         self._lock = threading.RLock() if self.in_memory else None
-        file_database = not self.in_memory and parsed.get_backend_name() == "sqlite" and parsed.database
-        self.path = Path(parsed.database).expanduser().resolve() if file_database else None
-        self._gate = WriteGate(self.path) if self.path else None
+        database = parsed.database if sqlite and not self.in_memory else None
+        self.path = Path(database).expanduser().resolve() if database else None
+        self._writes = WriteLock(self.path.with_name(f"{self.path.name}.writer.lock") if self.path else None)
         # (device, inode) of the file the first connection opened: connections keep that file open, so
         # a different one at the path (or none) means the database is no longer where it is looked for.
         self._identity: tuple[int, int] | None = None
         self.lost: str | None = None  # why the database file is gone for good (until a restart)
         self.write_failure: str | None = None  # why the last write failed, until one succeeds
-        self._readers = threading.local()  # read_snapshot's connection per thread (file databases)
-        self._reader_lock = threading.Lock()
-        self._reader_connections: list[sqlite3.Connection] = []
+        # Validity of cached reads (`generation`): commits in this process, and for a file database
+        # SQLite's data_version as one dedicated connection sees it (commits by any other connection).
+        self.answers = AnswerCache()
+        self._commit_counter = itertools.count(1)
+        self._commits = 0
+        self._version_lock = threading.Lock()
+        self._version_connection: sqlite3.Connection | None = None
+        self._version: int = 0
+        self._version_loop: asyncio.AbstractEventLoop | None = None
 
     def _sqlite_engine(self, url: str, database: str | None) -> Engine:
         if self.in_memory:
@@ -133,10 +102,10 @@ class Store:
             path = Path(database or "").expanduser().resolve()
             check_writable(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:
+        def _pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             # We emit BEGIN ourselves (below): pysqlite's own implicit BEGIN comes only before the first
             # write, so a read-check-write would read outside the transaction that writes.
             dbapi_connection.isolation_level = None
@@ -149,11 +118,14 @@ class Store:
             self._note_identity()
 
         @event.listens_for(engine, "begin")
-        def _begin(connection) -> None:
-            # A write transaction takes SQLite's write lock up front (BEGIN IMMEDIATE), so two requests
-            # that check a balance and then debit it run one after the other, never interleaved.
-            mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+        def _begin(connection: Connection) -> None:
+            # A write transaction waits for its turn, then takes SQLite's write lock up front (BEGIN
+            # IMMEDIATE), so two requests that check a balance and then debit it run one after the
+            # other, never interleaved.
+            take_turn = connection.get_execution_options().get("write_turn")
+            if take_turn is not None:
+                take_turn()
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if take_turn else "BEGIN")
 
         return engine
 
@@ -161,92 +133,113 @@ class Store:
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on any error.
 
-        `write=True` serializes the transaction against every other writer from its first statement:
+        `write=True`: at its first statement the session waits for its turn (`WriteLock`: in arrival
+        order, in every process sharing the database), then runs alone among writers until it ends:
         use it for anything that reads state and then changes it (balances, idempotency checks).
         A failing store raises `store_unavailable`, also when a commit went into a database file that
         was deleted or replaced meanwhile: such a write is never acknowledged.
         """
         self.check()
-        gate = self._gate.shared() if write and self._gate else nullcontext()
-        with self._failures(write), gate, self._lock or nullcontext(), self.engine.connect() as connection:
-            written = _changes(connection)
-            if write and self.engine.dialect.name == "sqlite":
-                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-            with Session(bind=connection, expire_on_commit=False) as session:
-                try:
-                    yield session
-                    session.commit()
-                except BaseException:
-                    self._roll_back(session)
-                    raise
-            written = _changes(connection) != written
+        turn = self._writes.turn() if write else None
+        with self._failures(write), turn or nullcontext():
+            if turn is not None and (self._lock is not None or self.engine.dialect.name != "sqlite"):
+                turn.take()  # before an in-memory store's lock, as a reset takes them; or no `_begin`
+            with self._lock or nullcontext(), self.engine.connect() as connection:
+                written = _changes(connection)
+                if turn is not None:  # taken by `_begin` at the first statement, if not yet
+                    connection = connection.execution_options(write_turn=turn.take)
+                with Session(bind=connection, expire_on_commit=False) as session:
+                    try:
+                        yield session
+                        session.commit()
+                    except BaseException:
+                        self._roll_back(session)
+                        raise
+                written = _changes(connection) != written
+                if written:
+                    self.invalidate_reads()
         if write:
             self.check()
             if written:  # a write reached the disk: whatever kept writes from it is over
                 self.write_failure = None
 
-    @contextmanager
-    def read_connection(self, *, blocking: bool = True) -> Iterator[sqlite3.Connection | None]:
-        """A DBAPI connection for hot read paths in raw SQL (SQLite only), in autocommit: each statement
-        reads one consistent snapshot; wrap several in BEGIN ... ROLLBACK to share one.
+    @property
+    def waiting_writers(self) -> int:
+        """Write sessions of this process waiting for their turn."""
+        return self._writes.waiting
 
-        A file database keeps one connection per thread for this, out of the pool (no checkout per
-        read). With `blocking=False` an in-memory store yields None instead of waiting for its lock, so
-        a caller on the event loop can fall back to a thread rather than stall the loop."""
+    def generation(self) -> Hashable | None:
+        """What cached reads are valid for: it changes whenever the database may have changed, in this
+        process or any other sharing it. None: this store cannot tell (nothing may be cached).
+
+        SQLite: `PRAGMA data_version` on a dedicated connection (it moves when any other connection
+        commits, a `restore` included) plus a count of this process's own commits (`invalidate_reads`;
+        an in-memory store's one connection never sees its own commits in data_version). A store on
+        another database (PostgreSQL) would read a counter row bumped inside every write transaction.
+        Raises `store_unavailable` when the database file is gone, as a read would."""
         self.check()
-        lock = self._lock
-        if lock is None:
-            with self._failures(False):
-                connection = getattr(self._readers, "connection", None)
-                if connection is None:
-                    connection = self._readers.connection = self._open_reader()
-                yield connection
-            return
-        if not lock.acquire(blocking=blocking):
-            yield None
-            return
+        if self.engine.dialect.name != "sqlite":
+            return None
+        if self.path is None:
+            return self._commits
+        return (self._data_version(), self._commits)
+
+    def cached(self, key: Hashable, produce: Callable[[], T], size: int = 64) -> T:
+        """`produce()`, kept in `answers` (about `size` bytes) while `generation()` is unchanged."""
+        generation = self.generation()
+        if generation is None:
+            return produce()
+        found = self.answers.get(generation, key)
+        if found is None:
+            found = produce()
+            self.answers.put(generation, key, found, size)
+        return found
+
+    def invalidate_reads(self) -> None:
+        """A transaction of this process committed changes (or the database was restored): cached
+        reads are stale. Called by every committing path before the write is acknowledged."""
+        self._commits = next(self._commit_counter)  # atomic, unlike += across threads
+
+    def _data_version(self) -> int:
+        """`PRAGMA data_version`; on an event loop, read at most once per loop iteration.
+
+        The PRAGMA takes SQLite's shared-memory locks (two fcntl calls): about 15 µs under load, a tenth of
+        a cached answer. Reusing the value until the loop's next iteration loses nothing. The callback
+        that expires it is queued right after the read, and the loop runs its queue in order, so whatever
+        runs before the expiry was queued before the read: the bytes of its request had arrived before the
+        read, and so had every commit its client saw acknowledged."""
         try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None and self._version_loop is loop:
+            return self._version
+        with self._failures(False), self._version_lock:
+            if self._version_connection is None:
+                raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply
+                self._version_connection = _sqlite(raw)
+                raw.detach()  # ours until dispose(): the pool opens another in its place
+            version = self._version_connection.execute("PRAGMA data_version").fetchone()[0]
+        if loop is not None:
+            self._version, self._version_loop = version, loop
+            loop.call_soon(self._expire_version, loop)
+        return version
+
+    def _expire_version(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._version_loop is loop:
+            self._version_loop = None
+
+    @contextmanager
+    def raw_connection(self) -> Iterator[sqlite3.Connection]:
+        """A DBAPI connection (SQLite only) in autocommit, for copying the database in raw SQL."""
+        self.check()
+        with self._lock or nullcontext():
             raw = self.engine.raw_connection()
             try:
                 with self._failures(False):
-                    yield raw.driver_connection
+                    yield _sqlite(raw)
             finally:
                 raw.close()
-        finally:
-            lock.release()
-
-    def read_cache(
-        self, connection: sqlite3.Connection, loop: asyncio.AbstractEventLoop | None = None
-    ) -> dict[Any, Any] | None:
-        """A per-thread cache of results read through `connection` (this thread's `read_connection` of a
-        file database), emptied as soon as any other connection, in this process or another, has
-        committed since it was filled. None for in-memory stores (their one connection also writes).
-
-        SQLite's `PRAGMA data_version` changes on a connection whenever a different connection commits
-        to the database (writes, a `restore`'s backup, schema changes). The reader connection itself
-        never writes, so an unchanged value means the database is as it was when the entries were read.
-        The value is read before the caller's read: a commit in between makes the entry newer than its
-        version, and the next call (seeing the new version) drops it anyway. `loop`: the event loop
-        the caller is running on, if it is (see `_data_version`)."""
-        if self._lock is not None:
-            return None
-        local = self._readers
-        if getattr(local, "connection", None) is not connection:
-            return None
-        version = _data_version(local, connection, loop)
-        cache = getattr(local, "cache", None)
-        if cache is None or local.cache_version != version:
-            cache = local.cache = {}
-            local.cache_version = version
-        return cache
-
-    def _open_reader(self) -> sqlite3.Connection:
-        raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply
-        connection = raw.driver_connection
-        raw.detach()  # ours until dispose(): the pool opens another in its place
-        with self._reader_lock:
-            self._reader_connections.append(connection)
-        return connection
 
     def snapshot(self) -> sqlite3.Connection:
         """A copy of the whole database in memory (SQLite's backup API): the template a reset restores."""
@@ -254,7 +247,7 @@ class Store:
         with self._lock or nullcontext():
             raw = self.engine.raw_connection()
             try:
-                raw.driver_connection.backup(template)
+                _sqlite(raw).backup(template)
             finally:
                 raw.close()
         return template
@@ -265,13 +258,15 @@ class Store:
         with self._failures(True), self._lock or nullcontext():
             raw = self.engine.raw_connection()
             try:
-                template.backup(raw.driver_connection)
+                connection = _sqlite(raw)
+                template.backup(connection)
                 if not self.in_memory:
                     # The copy lands in the WAL, which no commit checkpoints: without this every restore
                     # would leave a WAL the size of the whole database behind.
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 raw.close()
+                self.invalidate_reads()
         self.check()
 
     @contextmanager
@@ -279,13 +274,7 @@ class Store:
         """No write session runs meanwhile, in this process or any other sharing the database file;
         this thread's own write sessions do run."""
         self.check()
-        if self._lock is not None:
-            with self._lock:
-                yield
-        elif self._gate is not None:
-            with self._failures(True), self._gate.exclusive():
-                yield
-        else:
+        with self._failures(True), self._writes.exclusive(), self._lock or nullcontext():
             yield
 
     def check(self) -> None:
@@ -367,11 +356,10 @@ class Store:
         SQLModel.metadata.drop_all(self.engine)
 
     def dispose(self) -> None:
-        with self._reader_lock:
-            readers, self._reader_connections = self._reader_connections, []
-        self._readers = threading.local()
-        for connection in readers:
-            connection.close()
+        with self._version_lock:
+            if self._version_connection is not None:
+                self._version_connection.close()
+                self._version_connection = None
+        self.answers.clear()
         self.engine.dispose()
-        if self._gate is not None:
-            self._gate.close()
+        self._writes.close()

@@ -1,5 +1,17 @@
-"""The write gate of a file database: a reset's read of the kept configuration and its copy of the
-template are one step for every write session, in every process sharing the file (issue 13)."""
+"""The write lock: one write transaction at a time, taken in arrival order, so no writer ever waits on
+SQLite's busy handler (it sleeps 1 to 100 ms between tries and serves whoever retries first).
+
+In this process, writers queue (first come, first served) and each hands its turn to the next one
+directly. A session takes its turn at its transaction's first statement, in the thread that runs it
+(for a route, the worker thread running the route, never the one that opened its session): so the
+writer holding the turn never needs another worker thread, however many writers wait behind it.
+Across processes sharing a database file, the writer whose turn it is takes flock(LOCK_EX) on
+`<database>.writer.lock` for the whole transaction: at most one writer per process waits there, and
+the kernel wakes it the moment the lock is released. A reset takes the same lock (`exclusive`), so
+its read of the kept configuration and its copy of the template are one step for every writer in
+every process (issue 13). A store on PostgreSQL would keep the queue and take `pg_advisory_xact_lock`
+inside the transaction instead of the file.
+"""
 
 from __future__ import annotations
 
@@ -7,110 +19,131 @@ import fcntl
 import logging
 import os
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
+
+from sandbox.store.errors import unavailable
 
 log = logging.getLogger("sandbox.store")
 
 
-class WriteGate:
-    """Lets a reset run while no write session is open in any process sharing the database file.
+class WriteLock:
+    """Write sessions and resets, one at a time, in the order they asked.
 
-    Write sessions hold the gate shared, a reset holds it exclusive: the reset's read of the kept
-    configuration and its copy of the template are one step for every writer (a configuration write
-    lands before the read, and is kept, or after the copy). In this process, a waiting reset holds
-    back new write sessions (a stream of overlapping ones would starve it otherwise). Across
-    processes, two flock(2) files beside the database: the gate itself, and a turnstile every write
-    session passes through and a reset holds, for the same reason. Each session takes its own pair of
-    open files from a pool: flock belongs to an open file, not to a thread, and a session entered on
-    one thread and left on another (FastAPI does that with dependencies) releases what it took."""
+    A turn is not owned by a thread: FastAPI opens a route's session on one worker thread and closes
+    it on another, so whoever closes it passes the turn on. Only `exclusive` (a reset, entered and
+    left on one thread) lets that thread's own write sessions through while it holds the lock."""
 
-    def __init__(self, database: Path) -> None:
-        self._paths = (database.with_name(f"{database.name}.turnstile.lock"),)
-        self._paths += (database.with_name(f"{database.name}.gate.lock"),)
-        self._free: list[tuple[int, int]] = []
-        self._pool_lock = threading.Lock()
-        self._state = threading.Condition()
-        self._writers = 0  # write sessions of this process inside the gate
-        self._resets = 0  # resets of this process waiting for the gate or holding it
-        self._held = False
-        self._owner = threading.local()  # `exclusive` in the thread holding the gate exclusively
+    def __init__(self, file: Path | None) -> None:
+        self._file = file  # None: this process is the database's only user (an in-memory database)
+        self._descriptor: int | None = None
+        self._state = threading.Lock()
+        self._busy = False
+        self._queue: deque[threading.Lock] = deque()  # one locked Lock per waiting writer, oldest first
+        self._owner = threading.local()
+
+    @property
+    def waiting(self) -> int:
+        """Writers of this process waiting for their turn."""
+        return len(self._queue)
+
+    def turn(self) -> Turn:
+        """A write session's turn, not taken yet."""
+        return Turn(self)
 
     @contextmanager
-    def shared(self) -> Iterator[None]:
-        if getattr(self._owner, "exclusive", False):  # the reset's own writes
+    def held(self) -> Iterator[None]:
+        with self.turn() as turn:
+            turn.take()
             yield
-            return
-        with self._state:
-            self._state.wait_for(lambda: not self._resets)
-            self._writers += 1
-        try:
-            with self._files() as (turnstile, gate):
-                fcntl.flock(turnstile, fcntl.LOCK_EX)
-                try:
-                    fcntl.flock(gate, fcntl.LOCK_SH)
-                finally:
-                    fcntl.flock(turnstile, fcntl.LOCK_UN)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(gate, fcntl.LOCK_UN)
-        finally:
-            with self._state:
-                self._writers -= 1
-                if not self._writers and self._resets:
-                    self._state.notify_all()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        if getattr(self._owner, "exclusive", False):
+        """`held`, and this thread's write sessions run inside it."""
+        if self.reentered():
             yield
             return
-        with self._state:
-            self._resets += 1
-            self._state.wait_for(lambda: not self._writers and not self._held)
-            self._held = True
-        try:
-            with self._files() as (turnstile, gate):
-                fcntl.flock(turnstile, fcntl.LOCK_EX)
-                try:
-                    fcntl.flock(gate, fcntl.LOCK_EX)
-                    self._owner.exclusive = True
-                    try:
-                        yield
-                    finally:
-                        self._owner.exclusive = False
-                        fcntl.flock(gate, fcntl.LOCK_UN)
-                finally:
-                    fcntl.flock(turnstile, fcntl.LOCK_UN)
-        finally:
-            with self._state:
-                self._resets -= 1
-                self._held = False
-                self._state.notify_all()
-
-    @contextmanager
-    def _files(self) -> Iterator[tuple[int, int]]:
-        with self._pool_lock:
-            files = self._free.pop() if self._free else None
-        if files is None:
+        with self.held():
+            self._owner.exclusive = True
             try:
-                opened = [os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644) for path in self._paths]
-            except OSError as error:  # the database's directory is gone
-                from sandbox.store.db import unavailable
+                yield
+            finally:
+                self._owner.exclusive = False
 
+    def reentered(self) -> bool:
+        """This thread holds the lock exclusively: its write sessions are the reset's own."""
+        return getattr(self._owner, "exclusive", False)
+
+    def _take_turn(self) -> None:
+        with self._state:
+            if not self._busy:
+                self._busy = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._queue.append(turn)
+        turn.acquire()  # released by the writer before us, which leaves `_busy` set for us
+
+    def _pass_turn(self) -> None:
+        with self._state:
+            if self._queue:
+                self._queue.popleft().release()
+            else:
+                self._busy = False
+
+    def _lock_file(self) -> None:
+        """Only the writer whose turn it is gets here."""
+        if self._file is None:
+            return
+        if self._descriptor is None:
+            try:
+                self._descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as error:  # the database's directory is gone
                 log.warning("store unavailable: %s", error)
                 raise unavailable() from error
-            files = (opened[0], opened[1])
-        try:
-            yield files
-        finally:
-            with self._pool_lock:
-                self._free.append(files)
+        fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+
+    def _unlock_file(self) -> None:
+        if self._descriptor is not None:
+            fcntl.flock(self._descriptor, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        with self._pool_lock:
-            files, self._free = self._free, []
-        for descriptor in (d for pair in files for d in pair):
+        with self._state:
+            descriptor, self._descriptor = self._descriptor, None
+        if descriptor is not None:
             os.close(descriptor)
+
+
+class Turn:
+    """One write session's turn: `take` waits for it (again: no-op), and leaving the `with` block gives
+    it back, whichever thread that runs on."""
+
+    def __init__(self, lock: WriteLock) -> None:
+        self._lock = lock
+        self._queued = False  # ours in this process
+        self._locked = False  # and the file's
+
+    def take(self) -> None:
+        if self._locked or self._lock.reentered():
+            return
+        if not self._queued:
+            self._lock._take_turn()
+            self._queued = True
+        self._lock._lock_file()
+        self._locked = True
+
+    def __enter__(self) -> Turn:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._locked:
+            self._locked = False
+            self._lock._unlock_file()
+        if self._queued:
+            self._queued = False
+            self._lock._pass_turn()

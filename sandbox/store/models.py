@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, func, text, true, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Table,
+    UniqueConstraint,
+    func,
+    text,
+    true,
+    type_coerce,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -75,6 +86,23 @@ def summed(whole: int, fraction: int) -> Decimal:
 
 def decimal_column(*, nullable: bool = False, default: Decimal | None = None) -> Decimal:
     return Field(default=default, sa_column=Column(Amount(), nullable=nullable))
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for bulk inserts."""
+    return model.__table__  # type: ignore[attr-defined]  # SQLModel sets `__table__` but does not declare it
+
+
+def pk(row: _Stored) -> int:
+    """The id of a row the database has given one (added and flushed, or read). A table model declares
+    `id: int | None` only because a new row has none until its INSERT."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id
 
 
 class Partner(SQLModel, table=True):
@@ -144,7 +172,7 @@ class Product(SQLModel, table=True):
 
 
 class Order(SQLModel, table=True):
-    """A Buy, Sell or Delivery order. `flow` names its lifecycle (sandbox/lifecycle)."""
+    """A Buy, Sell or Delivery order. `flow` names its lifecycle (sandbox/domain/flows.py)."""
 
     __tablename__ = "orders"
     __table_args__ = (
@@ -347,7 +375,7 @@ class WebhookEvent(SQLModel, table=True):
     """Outbox: written in the same transaction as the change it announces; a sender delivers it.
 
     `next_attempt_at` and `delivered_at` are on the sandbox clock; `claimed_until` is a real-time lease
-    taken by the sender for the one attempt in flight (sandbox/webhooks/sender.py).
+    taken by the sender for the one attempt in flight (sandbox/domain/webhooks/sender.py).
     """
 
     __tablename__ = "webhook_event"
@@ -417,7 +445,7 @@ class FaultRule(SQLModel, table=True):
     times: int | None = None  # null: until removed
     fired: int = 0
     # false: kept (with its count) but never matches. The server default fills rules a reset or a schema
-    # rebuild writes back from a database that had no such column (sandbox/store/seed/template.py).
+    # rebuild writes back from a database that had no such column (sandbox/world/template.py).
     enabled: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = utc_column()
 

@@ -265,6 +265,7 @@ class MintedSandboxAsgi(MintedSandbox):
         super().__init__(ASGI_BASE_URL, control, credentials)
         self.app = app
 
+    # The ASGI handle's client is async: the app runs in the test's event loop, not behind a socket.
     def client(self, credentials: tuple[str, str] | None = None, **kwargs: Any) -> httpx.AsyncClient:  # type: ignore[override]
         import httpx
 
@@ -398,42 +399,38 @@ def _minted_sandbox_asgi_backend(tmp_path_factory: pytest.TempPathFactory) -> It
     from sandbox.config import IsolatedSettings
 
     folder = tmp_path_factory.mktemp("minted-sandbox-asgi")
-    settings = IsolatedSettings(database_url=f"sqlite:///{folder}/sandbox.db", allowed_hosts=(ASGI_HOST,))
+    # No socket: the links the app hands out name the address its in-process client uses.
+    settings = IsolatedSettings(
+        database_url=f"sqlite:///{folder}/sandbox.db",
+        allowed_hosts=(ASGI_HOST,),
+        public_base_url=ASGI_BASE_URL,
+    )
     app = create_app(settings)
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(app.router.lifespan_context(app)),
     ):
-        transport = _PortalTransport(portal, httpx.ASGITransport(app=app))
+        transport = httpx.MockTransport(_PortalSender(portal, httpx.ASGITransport(app=app)).send)
         with httpx.Client(transport=transport, base_url=ASGI_BASE_URL, timeout=120) as http:
             yield app, Control(http)
 
 
-class _PortalTransport:
-    """A sync httpx transport that runs the ASGI app in the portal's event loop (for control calls)."""
+class _PortalSender:
+    """Sends a request to the ASGI app in the portal's event loop, for a sync httpx client (control
+    calls). httpx's MockTransport makes a transport of `send` (this plugin imports httpx lazily)."""
 
     def __init__(self, portal: Any, asgi: httpx.ASGITransport) -> None:
         self._portal = portal
         self._asgi = asgi
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def send(self, request: httpx.Request) -> httpx.Response:
         return self._portal.call(self._send, request)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         import httpx
 
         response = await self._asgi.handle_async_request(request)
-        body = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
-        return httpx.Response(response.status_code, headers=response.headers, content=body)
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> _PortalTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
+        return httpx.Response(response.status_code, headers=response.headers, content=await response.aread())
 
 
 @pytest.fixture

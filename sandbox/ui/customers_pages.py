@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sandbox.core.errors import SandboxError
-from sandbox.partner.balances import service as balances
-from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.orders.render import fullname
+from sandbox.domain import balances
+from sandbox.domain.customers.lookup import find_customer
+from sandbox.domain.orders.render import fullname
 from sandbox.ui import views
 from sandbox.ui.common import describe, error_page, page_number, paging, render, sandbox_of
 

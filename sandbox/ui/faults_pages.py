@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from sandbox.control import faults
 from sandbox.control.traffic import describe as describe_effect
 from sandbox.core import dates
+from sandbox.domain import faults
 from sandbox.runtime import Sandbox
 from sandbox.ui.common import PREFIX, bad_field, render, sandbox_of, submit
 
@@ -89,7 +89,7 @@ async def add_rule(request: Request) -> Response:
         with sandbox.store.session(write=True) as session:
             row = faults.create(session, body, sandbox.clock.now(), sandbox.settings.partners)
             rule_id, effect = row.id, describe_effect(faults.effect_of(row))
-        request.app.state.fault_book.invalidate()  # committed: this process reloads its rules
+        sandbox.faults.invalidate()  # committed: this process reloads its rules
         return f"Fault rule {rule_id} added: {effect} on {body.match.method} {body.match.path}."
 
     return await submit(request, BACK, act)
@@ -112,7 +112,7 @@ async def delete_rule(fault_id: str, request: Request) -> Response:
         with sandbox.store.session(write=True) as session:
             row = faults.remove(session, _rule_id(fault_id))
             fired = row.fired
-        request.app.state.fault_book.invalidate()
+        sandbox.faults.invalidate()
         return f"Fault rule {fault_id} deleted (it fired {fired} times)."
 
     return await submit(request, BACK, act)
@@ -135,7 +135,7 @@ async def switch_rule(fault_id: str, request: Request) -> Response:
         with sandbox.store.session(write=True) as session:
             row = faults.set_enabled(session, rule_id, body.enabled)
             effect, target = describe_effect(faults.effect_of(row)), f"{row.method} {row.path}"
-        request.app.state.fault_book.invalidate()  # committed: the next partner request sees it
+        sandbox.faults.invalidate()  # committed: the next partner request sees it
         state = "enabled" if body.enabled else "disabled"
         return f"Fault rule {rule_id} {state}: {effect} on {target}."
 
@@ -153,7 +153,7 @@ async def delete_rules(request: Request) -> Response:
     def act(sandbox: Sandbox, form: dict[str, str]) -> str:
         with sandbox.store.session(write=True) as session:
             count = faults.remove_all(session)
-        request.app.state.fault_book.invalidate()
+        sandbox.faults.invalidate()
         return f"{count} fault rules deleted."
 
     return await submit(request, BACK, act)

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import QueryParams
 
+from sandbox.control.webhook_schemas import EventState, WebhookConfigRequest
 from sandbox.core.errors import SandboxError
+from sandbox.domain.webhooks import config, log
 from sandbox.runtime import Sandbox
 from sandbox.ui.common import (
     PREFIX,
@@ -23,8 +25,6 @@ from sandbox.ui.common import (
     submit,
     with_query,
 )
-from sandbox.webhooks import config, log
-from sandbox.webhooks.schemas import EventState, WebhookConfigRequest
 
 router = APIRouter(include_in_schema=False)  # mounted under PREFIX by sandbox/ui/router.py
 FEED_LIMIT = 100
@@ -79,9 +79,7 @@ def webhook_rows(request: Request) -> Response:
 @router.post("/webhooks/flush")
 async def flush(request: Request) -> Response:
     def act(sandbox: Sandbox, form: dict[str, str]) -> str:
-        worker = request.app.state.webhook_worker
-        worker.base_url = str(request.base_url).rstrip("/")
-        counts = worker.flush(everything=form.get("everything") == "1")
+        counts = sandbox.webhooks.flush(everything=form.get("everything") == "1")
         return "Flushed: " + ", ".join(f"{count} {name}" for name, count in counts.items()) + "."
 
     return await submit(request, f"{PREFIX}/webhooks", act)
@@ -111,7 +109,6 @@ async def set_endpoint(request: Request) -> Response:
                 return f"Webhook endpoint of {partner} removed; its events wait in the outbox."
             fields = {name: form[name] for name in ("partner", "url", "secret") if form.get(name)}
             body = WebhookConfigRequest.model_validate(fields)
-            request.app.state.webhook_worker.base_url = str(request.base_url).rstrip("/")
             saved = config.configure(session, body.partner, body.url, body.secret)
         return f"Webhooks of {saved['partner']} now go to {saved['url']}."
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 from sandbox.catalog import ORDER_TYPES, STATUSES
 from sandbox.control.schemas import AdvanceRequest
 from sandbox.core.errors import SandboxError
-from sandbox.lifecycle import engine
-from sandbox.partner.payments import service as payments
+from sandbox.domain import payments
+from sandbox.domain.lifecycle import engine
 from sandbox.runtime import Sandbox
 from sandbox.store.models import Payment
 from sandbox.ui import views
@@ -72,7 +72,7 @@ def order(ref: str, request: Request) -> Response:
         found = views.find_order(session, ref)
         if found is None:
             return error_page(request, 404, "Order not found", _unknown(ref))
-        detail = views.order_detail(session, found, str(request.base_url).rstrip("/"))
+        detail = views.order_detail(session, found, sandbox.settings.public_base_url)
     return render(request, "order.html", "orders", **detail)
 
 

@@ -13,12 +13,12 @@ from sandbox.catalog import ORDER_TYPES, STATUSES
 from sandbox.control.lifecycle_router import ModeRequest
 from sandbox.control.world_router import ClockMove, SeedRequest, clock_view, state_view
 from sandbox.core.clock import ISTANBUL
-from sandbox.lifecycle import progression
-from sandbox.lifecycle.flows import FLOWS
+from sandbox.domain.flows import FLOWS
+from sandbox.domain.lifecycle import progression
 from sandbox.runtime import Sandbox
-from sandbox.store.seed import scenarios
 from sandbox.ui import customers_pages, faults_pages, feeds_pages, orders_pages
 from sandbox.ui.common import HERE, PREFIX, bad_field, error_page, fragment, render, sandbox_of, submit
+from sandbox.world import scenarios
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATIC = HERE / "static"

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from sandbox.catalog import CURRENCIES, ORDER_TYPES, PRODUCTS, STATUS_IDS, STATUS_NAMES
 from sandbox.core import dates
 from sandbox.core.envelope import dumps
-from sandbox.lifecycle import engine, progression
-from sandbox.partner.orders.render import fullname, render_orders
+from sandbox.domain.lifecycle import engine, progression
+from sandbox.domain.orders.render import fullname, render_orders
+from sandbox.domain.webhooks import log
 from sandbox.store.models import (
     Customer,
     Order,
@@ -26,9 +27,9 @@ from sandbox.store.models import (
     Partner,
     Payment,
     Wallet,
+    pk,
 )
 from sandbox.ui.common import PER_PAGE, bad_field
-from sandbox.webhooks import log
 
 ASSET_ORDER = {asset: index for index, asset in enumerate([*CURRENCIES, *(p.sku for p in PRODUCTS)])}
 
@@ -47,7 +48,9 @@ def partner_named(session: Session, username: str) -> Partner:
 def find_order(session: Session, ref: str) -> Order | None:
     """Like the control API: an order by its guid or order_code (both unique across partners)."""
     needle = ref.strip().upper()
-    return session.exec(select(Order).where(or_(Order.guid == needle, Order.order_code == needle))).first()
+    return session.exec(
+        select(Order).where(or_(col(Order.guid) == needle, col(Order.order_code) == needle))
+    ).first()
 
 
 # -- orders ------------------------------------------------------------------------------------------
@@ -91,22 +94,22 @@ def order_rows(session: Session, filters: OrderFilters, page: int) -> tuple[list
         needle = filters.q.strip()
         query = query.where(
             or_(
-                Order.order_code == needle.upper(),
-                Order.guid == needle.upper(),
-                Order.external_id == needle,
+                col(Order.order_code) == needle.upper(),
+                col(Order.guid) == needle.upper(),
+                col(Order.external_id) == needle,
             )
         )
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     query = query.order_by(col(Order.order_at).desc(), col(Order.id).desc())
     rows = session.exec(query.offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    items = _items(session, [order.id for order, *_ in rows])
+    items = _items(session, [pk(order) for order, *_ in rows])
     return [
-        {"order": order, "partner": partner, "customer": customer, "item": items.get(order.id)}
+        {"order": order, "partner": partner, "customer": customer, "item": items.get(pk(order))}
         for order, partner, customer in rows
     ], total
 
 
-def _items(session: Session, order_ids: list[int | None]) -> dict[int, OrderItem]:
+def _items(session: Session, order_ids: list[int]) -> dict[int, OrderItem]:
     if not order_ids:
         return {}
     query = select(OrderItem).where(col(OrderItem.order_id).in_(order_ids)).order_by(col(OrderItem.id))
@@ -189,7 +192,7 @@ def order_counts(session: Session, partner_id: int, customer_id: int) -> dict[st
     query = (
         select(Order.status_id, func.count())
         .where(Order.partner_id == partner_id, Order.customer_id == customer_id)
-        .group_by(Order.status_id)
+        .group_by(col(Order.status_id))
     )
     counts = dict(session.exec(query).all())
     return {name: counts[number] for name, number in STATUS_IDS.items() if number in counts}

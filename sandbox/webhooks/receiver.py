@@ -64,7 +64,8 @@ class Deliveries:
         except ValueError:
             payload = None
         document = payload if isinstance(payload, dict) else {}
-        data = document.get("data") if isinstance(document.get("data"), dict) else {}
+        data = document.get("data")
+        data = data if isinstance(data, dict) else {}
         with self._lock:
             self._count += 1
             record = {
@@ -98,7 +99,7 @@ def make_server(
     keep: int = DEFAULT_KEEP,
     out: TextIO | None = None,
 ) -> ThreadingHTTPServer:
-    """A bound, not yet serving, receiver; `server.deliveries` holds what it got."""
+    """A bound, not yet serving, receiver."""
     if not 0 <= port <= 65535:
         raise ValueError("--port must be between 0 and 65535")
     if keep < 1:
@@ -144,13 +145,12 @@ def make_server(
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
-    server.deliveries = deliveries  # type: ignore[attr-defined]
     return server
 
 
 def serve(host: str, port: int, secret: str, *, tolerance: float = 300, keep: int = DEFAULT_KEEP) -> None:
     server = make_server(host, port, secret, tolerance=tolerance, keep=keep)
-    bound_host, bound_port = server.server_address[:2]
+    bound_host, bound_port = server.server_name, server.server_port
     check = "signature check on" if secret else "no --secret: signatures unchecked"
     print(
         f"minted-sandbox webhook-receiver: listening on http://{bound_host}:{bound_port}/ "

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from sandbox.core.envelope import ok
-from sandbox.partner.balances import service
+from sandbox.cached_reads import cacheable
+from sandbox.domain import balances
 from sandbox.partner.balances.schemas import (
     BalanceRow,
     CashUpdateRequest,
@@ -17,15 +17,17 @@ from sandbox.partner.balances.schemas import (
 )
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
-from sandbox.partner.schemas import Envelope
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope
 
 router = APIRouter(tags=["Balances"])
 
 
 @router.get("/partner/balance", **route("sandbox-decision", model=Envelope[list[BalanceRow]]))
+@cacheable(per_minute=True)
 def partner_balance(partner: PartnerDep, sandbox: SandboxDep, session: SessionDep) -> Response:
     """Partner Balance: the partner's own (B2B) wallets as balance rows."""
-    return ok(service.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, None))
+    return ok(balances.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, None))
 
 
 @router.get(
@@ -37,12 +39,13 @@ def partner_balance(partner: PartnerDep, sandbox: SandboxDep, session: SessionDe
         invented="what `stats` and `prices` hold (the page names them only)",
     ),
 )
+@cacheable(per_minute=True)
 def customer_balance(
     customer_external_id: str, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
 ) -> Response:
     """Customer Balance: one cash row per currency in use, then one row per metal."""
-    customer = service.customer_or_404(session, partner.partner_id, customer_external_id)
-    return ok(service.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, customer))
+    customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
+    return ok(balances.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, customer))
 
 
 @router.patch(
@@ -58,20 +61,21 @@ def update_customer_cash_balance(
 ) -> Response:
     """Update Customer Cash Balance: deposit (amount > 0) or withdraw (amount < 0); never below zero."""
     now = sandbox.clock.now()
-    customer = service.customer_or_404(session, partner.partner_id, customer_external_id)
-    service.update_cash(
+    customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
+    balances.update_cash(
         session, partner.partner_id, customer, body.amount, body.currency_code, body.description, now
     )
-    return ok(service.balance_rows(session, sandbox.feed, now, partner.partner_id, customer))
+    return ok(balances.balance_rows(session, sandbox.feed, now, partner.partner_id, customer))
 
 
 @router.post(
     "/partner/balance/stats", **route("sandbox-decision", 404, 413, 415, model=Envelope[StatsResponse])
 )
+@cacheable
 def stats(body: StatsRequest, partner: PartnerDep, session: SessionDep) -> Response:
     """Stats: grams and money bought, sold and delivered per sku and currency over a range of days."""
     return ok(
-        service.order_stats(
+        balances.order_stats(
             session, partner.partner_id, body.customer_external_id, body.startDate, body.endDate
         )
     )
@@ -81,9 +85,10 @@ def stats(body: StatsRequest, partner: PartnerDep, session: SessionDep) -> Respo
     "/partner/balance/customer/{customer_external_id}/stats",
     **route("sandbox-decision", 404, model=Envelope[list[WalletHistory]]),
 )
+@cacheable(per_minute=True)
 def customer_balance_7d_stats(
     customer_external_id: str, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
 ) -> Response:
     """Customer Balance 7d Stats: each opened wallet's end-of-day balance over the last seven days."""
-    customer = service.customer_or_404(session, partner.partner_id, customer_external_id)
-    return ok(service.daily_balances(session, partner.partner_id, customer, sandbox.clock.now()))
+    customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
+    return ok(balances.daily_balances(session, partner.partner_id, customer, sandbox.clock.now()))

@@ -11,8 +11,8 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from sandbox.core import dates
-from sandbox.partner.prices.schemas import Currency
-from sandbox.partner.schemas import AsciiNumber, WireModel
+from sandbox.wire.base import AsciiNumber, WireModel
+from sandbox.wire.prices import Currency
 
 MAX_CASH = 1_000_000_000
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from sandbox.core.envelope import ok
+from sandbox.cached_reads import cacheable
 from sandbox.partner.cards import service
 from sandbox.partner.cards.schemas import (
     CardDelete,
@@ -15,10 +15,11 @@ from sandbox.partner.cards.schemas import (
     StoredCardList,
     StoredCardRecord,
 )
-from sandbox.partner.customers.schemas import CustomerRef
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
-from sandbox.partner.schemas import Envelope
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope
+from sandbox.wire.customers import CustomerRef
 
 router = APIRouter(tags=["Card storage"])
 
@@ -41,6 +42,7 @@ def card_storage_add(
     "/partner/card/storage/list",
     **route("sandbox-decision", 404, 413, 415, model=Envelope[StoredCardList]),
 )
+@cacheable
 def card_storage_list(body: CustomerRef, partner: PartnerDep, session: SessionDep) -> Response:
     """Card Storage List: the customer's saved cards (masked), oldest first."""
     cards, customer = service.list_cards(session, partner.partner_id, body.customer_external_id)

@@ -12,8 +12,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from sandbox.partner.customers.schemas import ExternalId
-from sandbox.partner.schemas import WireModel
+from sandbox.wire.base import WireModel
+from sandbox.wire.customers import ExternalId
 
 CardHolder = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)]
 CardToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -1,4 +1,5 @@
-"""Card storage: save, list and delete a customer's cards; `find_card` for card-token payments.
+"""Card storage: save, list and delete a customer's cards (card-token payments find them with
+`sandbox.domain.payments.find_card`).
 
 sandbox decisions (docs/design/contract.md §2 row 24): a card belongs to one customer of one partner.
 Neither the
@@ -7,7 +8,7 @@ the masked number and a keyed fingerprint, HMAC-SHA256 over the digits with a ke
 sandbox seed, so the same card saved again by the same customer keeps its token (its holder and
 expiry are refreshed) instead of making a second row; the token itself is random, never derived from
 the number. Only the four documented associations are accepted: Visa, Mastercard, Troy, Amex.
-The card rules (Luhn, networks, masking, expiry, magic cards) are the card-payments package's, so a
+The card rules (Luhn, networks, masking, expiry, magic cards) are sandbox/domain/cards.py's, so a
 stored card and a card typed into a payment are judged alike.
 """
 
@@ -20,10 +21,11 @@ from sqlmodel import Session, col, select
 from sandbox.core import dates
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed
 from sandbox.core.ids import Rng
+from sandbox.domain import cards
+from sandbox.domain.customers.lookup import find_customer
+from sandbox.domain.payments import find_card
 from sandbox.partner.cards.schemas import CardSave
-from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.payments import cards
-from sandbox.store.models import Customer, StoredCard
+from sandbox.store.models import Customer, StoredCard, pk
 
 _TOKEN_LENGTH = 32
 
@@ -34,20 +36,6 @@ def customer_or_404(session: Session, partner_id: int, external_id: str) -> Cust
     if customer is None:
         raise SandboxError("customer_not_found")
     return customer
-
-
-def find_card(session: Session, partner_id: int, customer_id: int, token: str) -> StoredCard:
-    """The customer's stored card with this token, or 404 `card_token_not_found` (another customer's
-    or another partner's token is unknown too)."""
-    query = select(StoredCard).where(
-        StoredCard.token == token,
-        StoredCard.partner_id == partner_id,
-        StoredCard.customer_id == customer_id,
-    )
-    card = session.exec(query).first()
-    if card is None:
-        raise SandboxError("card_token_not_found")
-    return card
 
 
 def checked_card(body: CardSave, now: datetime) -> tuple[str, str]:
@@ -83,7 +71,7 @@ def save_card(
     if card is None:
         card = StoredCard(
             partner_id=partner_id,
-            customer_id=customer.id,
+            customer_id=pk(customer),
             token=rng.token(_TOKEN_LENGTH),
             fingerprint=mark,
             card_holder=body.card_holder,
@@ -111,7 +99,7 @@ def list_cards(session: Session, partner_id: int, external_id: str) -> tuple[lis
 
 def delete_card(session: Session, partner_id: int, external_id: str, token: str) -> str:
     customer = customer_or_404(session, partner_id, external_id)
-    card = find_card(session, partner_id, customer.id, token)
+    card = find_card(session, partner_id, pk(customer), token)
     session.delete(card)
     session.flush()
     return token

@@ -5,9 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from sandbox.core.envelope import ok
+from sandbox.cached_reads import cacheable
 from sandbox.partner.customers import service
-from sandbox.partner.customers.schemas import (
+from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.openapi import route
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope
+from sandbox.wire.customers import (
     CustomerCreate,
     CustomerDetail,
     CustomerRecord,
@@ -18,9 +22,6 @@ from sandbox.partner.customers.schemas import (
     KycRecord,
     KycUpsert,
 )
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
-from sandbox.partner.openapi import route
-from sandbox.partner.schemas import Envelope
 
 router = APIRouter(tags=["Customers"])
 
@@ -74,6 +75,7 @@ def customer_wallet_kyc_bulk_upsert(
     "/partner/customer/{external_customer_id}/kyc",
     **route("sandbox-decision", 404, model=Envelope[KycRecord]),
 )
+@cacheable
 def customer_wallet_kyc_get(external_customer_id: str, partner: PartnerDep, session: SessionDep) -> Response:
     """Customer Wallet Kyc - Get: the customer's KYC status, reason and last decision time."""
     return ok(service.render_kyc(service.get_customer(session, partner.partner_id, external_customer_id)))
@@ -89,6 +91,7 @@ def customer_wallet_kyc_get(external_customer_id: str, partner: PartnerDep, sess
         "there) and `account_type`, `tax_office`, `kyc_status` after `wallets`",
     ),
 )
+@cacheable
 def get_customer(external_customer_id: str, partner: PartnerDep, session: SessionDep) -> Response:
     """Get Customer: the profile, KYC status and opened wallets."""
     customer = service.get_customer(session, partner.partner_id, external_customer_id)

@@ -4,7 +4,8 @@ documented: Create Customer / Create Business Customer (only `external_id` requi
 keys as far as the page shows them), Update Customer (firstname, lastname, phone and identity_number
 required; a business has no lastname), Get Customer (ten profile keys and `wallets`), and a "Remove
 Customer Id" DELETE whose page body was never published.
-The identity checksum and a strict partner's required names are profile rules (rules.py).
+The identity checksum and a strict partner's required names are profile rules
+(sandbox/domain/customers/rules.py).
 sandbox decisions (docs/design/contract.md §2 rows 14–18): the rest of the response shapes; removal refused
 while
 an order is open or a wallet holds anything, then a soft delete that frees the external_id while past
@@ -27,13 +28,13 @@ from sandbox.catalog import STATUS_IDS
 from sandbox.core import dates, i18n
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed, field_errors
 from sandbox.core.profile import Profile
-from sandbox.lifecycle.flows import OPEN_STATUSES
-from sandbox.partner.balances.service import customer_wallets
-from sandbox.partner.customers import rules
-from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.customers.schemas import CustomerCreate, CustomerUpdate, KycUpsert
-from sandbox.partner.orders.render import fullname, render_customer
+from sandbox.domain.balances import customer_wallets
+from sandbox.domain.customers import rules
+from sandbox.domain.customers.lookup import find_customer
+from sandbox.domain.flows import OPEN_STATUSES
+from sandbox.domain.orders.render import fullname, render_customer
 from sandbox.store.models import Customer, Order, Wallet
+from sandbox.wire.customers import CustomerCreate, CustomerUpdate, KycUpsert
 
 PROFILE_FIELDS = (
     "firstname", "middlename", "lastname", "email", "phone", "gender", "identity_number", "birthdate",
@@ -201,14 +202,18 @@ def kyc_decision(identity_number: str) -> str:
 
 def render_kyc(customer: Customer) -> dict[str, Any]:
     """The customer's KYC record. A pending customer that never submitted KYC has no reason yet."""
-    submitted = customer.kyc_updated_at is not None
-    reason = KYC_REASONS.get(customer.kyc_status) if submitted or customer.kyc_status != "pending" else None
+    submitted = customer.kyc_updated_at
+    reason = (
+        KYC_REASONS.get(customer.kyc_status)
+        if submitted is not None or customer.kyc_status != "pending"
+        else None
+    )
     return {
         "customer_external_id": customer.external_id,
         "status": customer.kyc_status,
         "identity_number": customer.identity_number,
         "reason": reason,
-        "updated_at": dates.sql_style(customer.kyc_updated_at) if submitted else None,
+        "updated_at": dates.sql_style(submitted) if submitted is not None else None,
     }
 
 

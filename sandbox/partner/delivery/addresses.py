@@ -33,10 +33,10 @@ from pydantic_core import PydanticCustomError
 from sandbox.core.errors import ValidationFailed, field_errors
 from sandbox.core.identity import is_valid_identity_number
 from sandbox.core.profile import Profile
-from sandbox.partner.customers.schemas import Email, Phone
-from sandbox.partner.schemas import BlankIsNone, WireModel
 from sandbox.store import geo
 from sandbox.store.models import OrderAddress
+from sandbox.wire.base import BlankIsNone, WireModel
+from sandbox.wire.customers import Email, Phone
 
 
 def turkish_lower(text: str) -> str:
@@ -79,22 +79,18 @@ def _text(low: int, high: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=low, max_length=high)
 
 
-def _optional(low: int, high: int) -> object:
-    """An optional text field; an empty or blank string counts as absent."""
-    return Annotated[Annotated[str, _text(low, high)] | None, BlankIsNone]
-
-
-AddressId = _optional(1, 64)
+# Optional text fields: an empty or blank string counts as absent.
+AddressId = Annotated[Annotated[str, _text(1, 64)] | None, BlankIsNone]
 Fullname = Annotated[str, _text(3, 80)]
-CompanyName = _optional(2, 120)
+CompanyName = Annotated[Annotated[str, _text(2, 120)] | None, BlankIsNone]
 City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_province)]
 County = Annotated[str, _text(2, 40)]
 Neighbourhood = Annotated[str, _text(2, 60)]
 AddressLine = Annotated[str, _text(10, 250)]
 Zipcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(_zipcode)]
-Street = _optional(2, 120)
-TaxOffice = _optional(2, 60)
-TaxNumber = _optional(1, 20)
+Street = Annotated[Annotated[str, _text(2, 120)] | None, BlankIsNone]
+TaxOffice = Annotated[Annotated[str, _text(2, 60)] | None, BlankIsNone]
+TaxNumber = Annotated[Annotated[str, _text(1, 20)] | None, BlankIsNone]
 
 
 def _county(county: str, city: str | None) -> str:
@@ -198,7 +194,7 @@ class StrictDeliveryAddress(WireModel):
 
 
 Text = Annotated[str, _text(1, 250)]
-OptionalText = _optional(1, 250)
+OptionalText = Annotated[Annotated[str, _text(1, 250)] | None, BlankIsNone]
 
 
 class DeliveryShippingAddress(WireModel):

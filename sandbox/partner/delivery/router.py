@@ -3,11 +3,11 @@ card (sandbox decision on the card fields)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from sandbox.core.envelope import ok
-from sandbox.partner.customers.schemas import CustomerRef
+from sandbox.cached_reads import cacheable
+from sandbox.domain.orders.render import render_orders
 from sandbox.partner.delivery import service
 from sandbox.partner.delivery.schemas import (
     CreatedDelivery,
@@ -18,8 +18,9 @@ from sandbox.partner.delivery.schemas import (
 )
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
-from sandbox.partner.orders.render import render_orders
-from sandbox.partner.schemas import Envelope
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope
+from sandbox.wire.customers import CustomerRef
 
 router = APIRouter(tags=["Delivery"])
 
@@ -28,6 +29,7 @@ router = APIRouter(tags=["Delivery"])
     "/partner/delivery/wallets",
     **route("sandbox-decision", 404, 413, 415, model=Envelope[list[DeliveryWallet]]),
 )
+@cacheable
 def delivery_wallets(body: CustomerRef, partner: PartnerDep, session: SessionDep) -> Response:
     """List Wallets: the customer's gold, silver and platinum, and the whole grams each can deliver."""
     customer = service.customer_or_404(session, partner.partner_id, body.customer_external_id)
@@ -38,6 +40,7 @@ def delivery_wallets(body: CustomerRef, partner: PartnerDep, session: SessionDep
     "/partner/delivery/calculate",
     **route("sandbox-decision", 404, 413, 415, model=Envelope[DeliveryCalculateResponse]),
 )
+@cacheable
 def delivery_calculate(
     body: DeliveryCalculateRequest, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
 ) -> Response:
@@ -65,10 +68,9 @@ def delivery_create(
     partner: PartnerDep,
     sandbox: SandboxDep,
     session: WriteSessionDep,
-    request: Request,
 ) -> Response:
     """Create: deliver whole grams of gold, silver or platinum; the fee is paid with cash or by card."""
     now = sandbox.clock.now()
     order = service.create(session, sandbox.rng, sandbox.feed, partner.profile, partner.partner_id, body, now)
-    rendered = render_orders(session, [order], str(request.base_url).rstrip("/"))[0]
+    rendered = render_orders(session, [order], sandbox.settings.public_base_url)[0]
     return ok(service.render_created(rendered, order, partner.client_id, sandbox.feed.fx))

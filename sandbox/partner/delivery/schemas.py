@@ -15,14 +15,14 @@ from pydantic import (
     field_validator,
 )
 
-from sandbox.partner.customers.schemas import Email, ExternalId, Name, Phone
-from sandbox.partner.delivery import fees
+from sandbox.domain import fees
 from sandbox.partner.delivery.addresses import DeliveryAddress
-from sandbox.partner.orders.schemas import Delivery, OrderAddress, OrderCustomer, Payment
-from sandbox.partner.payments.schemas import CardPayment
-from sandbox.partner.prices.schemas import Currency
-from sandbox.partner.schemas import AsciiNumber, WireModel
-from sandbox.partner.trading.schemas import ExternalOrderId
+from sandbox.wire.base import AsciiNumber, WireModel
+from sandbox.wire.customers import Email, ExternalId, Name, Phone
+from sandbox.wire.orders import Delivery, OrderAddress, OrderCustomer, Payment
+from sandbox.wire.payments import CardPayment
+from sandbox.wire.prices import Currency
+from sandbox.wire.trading import ExternalOrderId
 
 DeliverySku = Annotated[
     str,

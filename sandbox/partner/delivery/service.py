@@ -1,7 +1,7 @@
 """Physical delivery: a customer's metal minted into bars and shipped, the fee paid from cash or by card.
 
 A cash delivery holds the grams and the fee while it is open (flow `delivery-cash`: Created →
-Preparing → Packed → Shipped → Completed) and takes both when it ships (sandbox/lifecycle/engine.py);
+Preparing → Packed → Shipped → Completed) and takes both when it ships (sandbox/domain/lifecycle/engine.py);
 a card delivery holds only the grams, its fee is the card payment. The request is one write
 transaction: a refused delivery (duplicate external_id, unknown customer, KYC rejected, not enough
 metal, a bad card) leaves no order, no address, no hold and no idempotency record. Profile rules
@@ -27,18 +27,16 @@ from sandbox.core.errors import SandboxError
 from sandbox.core.ids import Rng
 from sandbox.core.money import money
 from sandbox.core.profile import Profile
-from sandbox.lifecycle import progression
-from sandbox.lifecycle.flows import FLOWS
-from sandbox.partner.balances import ledger
-from sandbox.partner.customers import rules
-from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.delivery import fees
+from sandbox.domain import fees, ledger, payments
+from sandbox.domain.customers import rules
+from sandbox.domain.customers.lookup import find_customer
+from sandbox.domain.flows import FLOWS
+from sandbox.domain.lifecycle import progression
+from sandbox.domain.orders.factory import Line, new_order, open_request
+from sandbox.domain.prices.feed import PriceFeed
 from sandbox.partner.delivery.addresses import address_rows, checked
 from sandbox.partner.delivery.schemas import DeliveryCalculateRequest, DeliveryCreateRequest
-from sandbox.partner.orders.factory import Line, new_order, open_request
-from sandbox.partner.payments import service as payments
-from sandbox.partner.prices.feed import PriceFeed
-from sandbox.store.models import Customer, Order
+from sandbox.store.models import Customer, Order, pk
 
 
 def customer_or_404(session: Session, partner_id: int, external_id: str) -> Customer:
@@ -98,30 +96,29 @@ def create(
     Cash: flow `delivery-cash`, Created. Card: flow `delivery-card`, Pending with a `new` payment of the
     fee whose redirect_url is the 3-D Secure page (card rules and the payment: sandbox/partner/payments).
     """
-    payments.check_request(body.payment_type, body.payment, 1)
-    by_card = payments.is_card(body.payment_type)
-    card = payments.entered_card(body.payment, now) if by_card and body.payment.card_token is None else None
+    block = payments.check_request(body.payment_type, body.payment, 1)
+    card = payments.entered_card(block, now) if block is not None and block.card_token is None else None
     request = open_request(session, partner_id, body.external_id, "delivery", now)
     customer = customer_or_404(session, partner_id, body.customer.external_id)
     rules.require_kyc(profile, customer)
     address = checked(body.address, profile)
-    if by_card:
-        card = card or payments.stored_card(session, partner_id, customer, body.payment, now)
+    if block is not None:
+        card = card or payments.stored_card(session, partner_id, customer, block, now)
     fee = fees.quote(body.sku, body.amount, body.currency_code, feed.fx)
     ledger.require_available(session, partner_id, customer.id, body.sku, fee.amount)
-    if not by_card:
+    if block is None:
         ledger.cover_customer_cash(
-            session, profile, partner_id, customer.id, body.currency_code, fee.total, now
+            session, profile, partner_id, pk(customer), body.currency_code, fee.total, now
         )
     spot = feed.quote(body.sku, now, body.currency_code).spot
     line = Line(PRODUCTS_BY_SKU[body.sku], fee.amount, spot, fee.per_gram)
-    flow = FLOWS["delivery-card" if by_card else "delivery-cash"]
+    flow = FLOWS["delivery-card" if block is not None else "delivery-cash"]
     order = new_order(session, rng, partner_id, customer.id, request, flow, fee.currency, line, now)
     # documented: `description` is for digital orders only; a new delivery is not synced to the courier.
     order.description = None
     order.sync_status = False
     session.add(order)
-    session.add_all(address_rows(order.id, address))
+    session.add_all(address_rows(pk(order), address))
     session.flush()
     if card is not None:
         payments.open_payment(session, rng, order, card, now)

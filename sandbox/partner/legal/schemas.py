@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sandbox.partner.schemas import WireModel
+from sandbox.wire.base import WireModel
 
 # The documents a partner shows its customers: KVKK aydınlatma metni (privacy notice), the user
 # agreement, the ön bilgilendirme formu (pre-information form) and the mesafeli satış sözleşmesi

@@ -2,51 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from sandbox.cached_reads import cacheable, no_store
 from sandbox.catalog import SKUS, STATUSES
 from sandbox.core import dates
-from sandbox.core.envelope import ok
 from sandbox.core.errors import ValidationFailed
 from sandbox.core.pagination import paginate
+from sandbox.domain.orders.render import render_orders
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep
 from sandbox.partner.openapi import route
-from sandbox.partner.orders import hot, service
-from sandbox.partner.orders.render import render_orders
-from sandbox.partner.orders.schemas import GetOrderRequest, Order, OrderPage, OrderStatus
-from sandbox.partner.schemas import Envelope
+from sandbox.partner.orders import service
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope
+from sandbox.wire.orders import GetOrderRequest, Order, OrderPage, OrderStatus
 
 router = APIRouter(tags=["Orders"])
 
-# Get Order takes its one path parameter from `request.path_params` (a declared parameter costs a
-# FastAPI validation pass per request), so the parameter is documented here, as FastAPI would.
-ORDER_ID_PARAMETER = {
-    "name": "external_order_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "title": "External Order Id"},
-}
 
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
-@router.get(
-    "/partner/order/{external_order_id}",
-    **route("documented", 404, model=Envelope[Order], path_parameters=[ORDER_ID_PARAMETER]),
-)
-async def get_order(request: Request) -> Response:
+@router.get("/partner/order/{external_order_id}", **route("documented", 404, model=Envelope[Order]))
+@cacheable
+def get_order(
+    external_order_id: str, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
+) -> Response:
     """Get Order: by your external_id, the guid or the order_code."""
-    # Served by `hot.HotRoutes` before the router; this route documents it (its partner headers come
-    # from `route()`, its path parameter from ORDER_ID_PARAMETER: no FastAPI parameter to solve).
-    return await hot.get_order_response(request, request.path_params["external_order_id"])
+    order = service.get_order(session, partner.partner_id, external_order_id)
+    return ok(render_orders(session, [order], sandbox.settings.public_base_url)[0])
 
 
 @router.post("/partner/order", **route("documented", 404, 413, 415, model=Envelope[Order]))
+@cacheable
 def get_order_alternative(
     body: GetOrderRequest, partner: PartnerDep, sandbox: SandboxDep, request: Request
 ) -> Response:
@@ -63,18 +52,22 @@ def get_order_alternative(
         )
         if body.push_hook:
             service.request_push(session, order, sandbox.clock.now())
-        data = render_orders(session, [order], base_url(request))[0]
+            no_store(request)  # the same request pushes again
+        data = render_orders(session, [order], sandbox.settings.public_base_url)[0]
     return ok(data)
 
 
 @router.get("/partner/orders", **route("sandbox-decision", model=Envelope[OrderPage]))
+@cacheable
 def get_orders(
     partner: PartnerDep,
+    sandbox: SandboxDep,
     session: SessionDep,
     request: Request,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     total: Annotated[int, Query(ge=5, le=30, description="Page size, 5–30")] = 10,
     customer_external_id: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    # Literal of a tuple: pydantic expands it; mypy wants the values spelled out.
     sku: Annotated[Literal[SKUS] | None, Query()] = None,  # type: ignore[valid-type]
     type: Annotated[Literal["Buy", "Sell", "Delivery"] | None, Query()] = None,
     status: Annotated[str | None, Query(max_length=20, description="Status name or id")] = None,
@@ -91,8 +84,13 @@ def get_orders(
         customer_external_id=customer_external_id, sku=sku, type=type, status=status,
         start_date=start, end_date=end, sort_by=sortBy, sort_type=sortType,
     )  # fmt: skip
-    orders, count = service.list_orders(session, partner.partner_id, filters, page, total)
-    url = base_url(request)
+    matching = service.matching(partner.partner_id, filters)
+    # Pages of one filter share their count: kept until the store changes.
+    count = sandbox.store.cached(
+        ("orders-count", partner.partner_id, filters), lambda: service.count(session, matching)
+    )
+    orders = service.page_of(session, matching, filters, page, total)
+    url = sandbox.settings.public_base_url
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
     return ok(
         paginate(
@@ -107,12 +105,13 @@ def get_orders(
 
 
 @router.get("/partner/orders/statuses", **route("sandbox-decision", model=Envelope[list[OrderStatus]]))
+@cacheable
 def get_order_statuses(partner: PartnerDep) -> Response:
     """Order Statusses: every status id and name."""
     return ok([{"id": number, "name": name} for number, name in enumerate(STATUSES, start=1)])
 
 
-def _day(name: str, value: str | None):
+def _day(name: str, value: str | None) -> date | None:
     if value is None:
         return None
     try:

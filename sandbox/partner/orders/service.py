@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from sandbox.catalog import STATUS_IDS, STATUSES
 from sandbox.core import dates
 from sandbox.core.errors import NotFound, ValidationFailed
-from sandbox.store.models import Customer, Order, OrderItem, WebhookEvent
+from sandbox.store.models import Customer, Order, OrderItem, WebhookEvent, pk
 
 SORT_COLUMNS = {
     "type": col(Order.type),
@@ -26,29 +27,29 @@ def get_order(session: Session, partner_id: int, identifier: str) -> Order:
 
     An order of another partner is reported as not found (404, not 403), so ids never leak.
     """
+    # The partner in every branch: each one is then an index look-up (SQLite's multi-index OR), where
+    # `partner_id AND (a OR b OR c)` walks every order of the partner (100,000-order worlds).
     candidates = session.exec(
         select(Order).where(
-            Order.partner_id == partner_id,
             or_(
-                Order.external_id == identifier,
-                Order.guid == identifier.upper(),
-                Order.order_code == identifier.upper(),
+                and_(col(Order.partner_id) == partner_id, col(Order.external_id) == identifier),
+                and_(col(Order.partner_id) == partner_id, col(Order.guid) == identifier.upper()),
+                and_(col(Order.partner_id) == partner_id, col(Order.order_code) == identifier.upper()),
             ),
         )
     ).all()
     if not candidates:
         raise NotFound("order_not_found")
     # An external_id that happens to equal another order's code wins: it is the partner's own key.
-    candidates.sort(key=lambda order: (order.external_id != identifier, order.id))
-    return candidates[0]
+    return min(candidates, key=lambda order: (order.external_id != identifier, pk(order)))
 
 
 def find_order(
     session: Session, partner_id: int, *, guid: str | None, order_code: str | None, external_id: str | None
 ) -> Order:
     """Get Order (Alternative): every identifier given must point to the same order."""
-    given = {"guid": guid, "order_code": order_code, "external_id": external_id}
-    given = {name: value for name, value in given.items() if value is not None and value != ""}
+    sent = {"guid": guid, "order_code": order_code, "external_id": external_id}
+    given = {name: value for name, value in sent.items() if value}
     if not given:
         raise ValidationFailed("order_identifier_required")
     found: dict[str, Order | None] = {}
@@ -103,9 +104,8 @@ def status_id(value: str) -> int:
     raise ValidationFailed(errors={"status": [("invalid_status", {})]})
 
 
-def list_orders(
-    session: Session, partner_id: int, filters: OrderFilters, page: int, per_page: int
-) -> tuple[list[Order], int]:
+def matching(partner_id: int, filters: OrderFilters) -> SelectOfScalar[Order]:
+    """The partner's orders that pass `filters` (unsorted)."""
     query = select(Order).where(Order.partner_id == partner_id)
     if filters.customer_external_id is not None or filters.sort_by == "customer_external_id":
         # Only then: the join would otherwise keep the count and deep pages off the orders indexes.
@@ -126,9 +126,21 @@ def list_orders(
         query = query.where(col(Order.order_at) >= dates.day_start(filters.start_date))
     if filters.end_date is not None:
         query = query.where(col(Order.order_at) < dates.day_end(filters.end_date))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    return query
+
+
+def count(session: Session, query: SelectOfScalar[Order]) -> int:
+    """How many orders `query` matches: from the orders indexes alone for the common filters."""
+    return session.exec(select(func.count()).select_from(query.subquery())).one()
+
+
+def page_of(
+    session: Session, query: SelectOfScalar[Order], filters: OrderFilters, page: int, per_page: int
+) -> list[Order]:
+    """One page of `matching` orders, sorted. A deep page walks `ix_orders_partner_order_at` (or
+    `ix_orders_partner_type_order_at`) past the skipped orders without reading their rows: SQLite
+    keeps the id in every index and seeks a row only for the page it returns."""
     column = SORT_COLUMNS[filters.sort_by]
     direction = (lambda c: c.asc()) if filters.sort_type == "asc" else (lambda c: c.desc())
     query = query.order_by(direction(column), direction(col(Order.id)))
-    orders = session.exec(query.offset((page - 1) * per_page).limit(per_page)).all()
-    return list(orders), total
+    return list(session.exec(query.offset((page - 1) * per_page).limit(per_page)))

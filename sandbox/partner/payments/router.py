@@ -10,28 +10,32 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sandbox.cached_reads import cacheable
 from sandbox.core import i18n
-from sandbox.core.envelope import ok
+from sandbox.domain import payments
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
-from sandbox.partner.payments import service, threeds
-from sandbox.partner.payments.schemas import BinQuery, BinResponse, PaymentType
-from sandbox.partner.schemas import Envelope
+from sandbox.partner.payments import threeds
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope
+from sandbox.wire.payments import BinQuery, BinResponse, PaymentType
 
 router = APIRouter(tags=["Card payments"])
 pages = APIRouter(include_in_schema=False)
 
 
 @router.get("/partner/payment/types", **route("sandbox-decision", model=Envelope[list[PaymentType]]))
+@cacheable
 def payment_types(partner: PartnerDep) -> Response:
     """Payment Get All Types: cash and credit card, named in the request's language."""
-    return ok(service.payment_types(partner.locale))
+    return ok(payments.payment_types(partner.locale))
 
 
 @router.post("/partner/payment/bin", **route("sandbox-decision", 413, 415, model=Envelope[BinResponse]))
+@cacheable
 def bin_query(body: BinQuery, partner: PartnerDep) -> Response:
     """Bin Query: the card's network and bank, and the commission of each installment count."""
-    return ok(service.bin_query(body.bin, body.total))
+    return ok(payments.bin_query(body.bin, body.total))
 
 
 # -- 3-D Secure pages ---------------------------------------------------------------------------------
@@ -61,7 +65,7 @@ async def form_action(request: Request) -> str:
 @pages.get("/pay/{token}")
 def payment_page(token: str, session: SessionDep, request: Request) -> Response:
     """The 3-D Secure page; a payment already answered goes straight to its callback."""
-    found = service.find_payment(session, token)
+    found = payments.find_payment(session, token)
     if found is None:
         return _html(threeds.not_found_page(_locale(request)), 404)
     payment, order = found
@@ -79,20 +83,20 @@ def answer_page(
     request: Request,
 ) -> Response:
     """The cardholder's answer (form field `action`: approve | decline), processed once; then its callback."""
-    found = service.find_payment(session, token)
+    found = payments.find_payment(session, token)
     if found is None:
         return _html(threeds.not_found_page(_locale(request)), 404)
     payment, order = found
     if payment.state == "new" and action not in ("approve", "decline"):
         return _html(threeds.bad_action_page(payment.token, _locale(request)), 422)
-    service.answer(session, sandbox.rng, payment, order, action == "approve", sandbox.clock.now())
+    payments.answer(session, sandbox.rng, payment, order, action == "approve", sandbox.clock.now())
     return _callback(payment.token, payment.state)
 
 
 @pages.get("/pay/{token}/callback/{result}")
 def callback_page(token: str, result: str, session: SessionDep, request: Request) -> Response:
     """The result page the 3-D Secure page returns to: the order and its payment as they are now."""
-    found = service.find_payment(session, token)
+    found = payments.find_payment(session, token)
     if found is None or result not in ("success", "fail"):
         return _html(threeds.not_found_page(_locale(request)), 404)
     return _html(threeds.result_page(*found, _locale(request)))

@@ -7,31 +7,34 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from sandbox.cached_reads import cacheable
 from sandbox.catalog import CURRENCIES
-from sandbox.core.envelope import ok
+from sandbox.domain.prices import fixes
 from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
 from sandbox.partner.openapi import route
-from sandbox.partner.prices import service
-from sandbox.partner.prices.schemas import (
+from sandbox.responses import ok
+from sandbox.wire.base import Envelope
+from sandbox.wire.prices import (
     CalculateRequest,
     CalculateResponse,
     PriceFixRequest,
     PriceFixResponse,
     ProductPrices,
 )
-from sandbox.partner.schemas import Envelope
 
 router = APIRouter(tags=["Prices"])
 
 
 @router.get("/partner/prices", **route("sandbox-decision", model=Envelope[ProductPrices]))
+@cacheable(per_minute=True)
 def get_prices(
     partner: PartnerDep,
     sandbox: SandboxDep,
+    # Literal of a tuple: pydantic expands it; mypy wants the values spelled out.
     currency: Annotated[Literal[CURRENCIES], Query()] = "TRY",  # type: ignore[valid-type]
 ) -> Response:
     """Product Prices: spot, buy and sell price per SKU (the `prices[]` rows of a price fix)."""
-    return ok(service.product_prices(sandbox.feed, sandbox.clock.now(), currency))
+    return ok(fixes.product_prices(sandbox.feed, sandbox.clock.now(), currency))
 
 
 @router.post("/partner/pricefix", **route("documented", 413, 415, model=Envelope[PriceFixResponse]))
@@ -40,7 +43,7 @@ def price_fix(
 ) -> Response:
     """Price Fix (Get Prices): freeze the market for `price_fix_ttl` seconds behind a token."""
     now = sandbox.clock.now()
-    fix = service.create_price_fix(
+    fix = fixes.create_price_fix(
         session,
         sandbox.feed,
         sandbox.rng,
@@ -51,7 +54,7 @@ def price_fix(
         customer_external_id=body.customer_external_id,
         total=body.total,
     )
-    return ok(service.render_price_fix(fix, now))
+    return ok(fixes.render_price_fix(fix, now))
 
 
 @router.post(
@@ -62,5 +65,5 @@ def calculate(
     body: CalculateRequest, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
 ) -> Response:
     """Calculate Price: grams → total or total → grams at a price token's buy price (creates nothing)."""
-    fix = service.load_token(session, partner.partner_id, body.price_token, sandbox.clock.now())
-    return ok(service.calculate(fix, body.sku, body.amount, body.total))
+    fix = fixes.load_token(session, partner.partner_id, body.price_token, sandbox.clock.now())
+    return ok(fixes.calculate(fix, body.sku, body.amount, body.total))

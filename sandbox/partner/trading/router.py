@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from sandbox.core import dates
-from sandbox.core.envelope import ok
+from sandbox.domain.orders.render import render_orders
 from sandbox.partner.deps import PartnerContext, PartnerDep, SandboxDep, WriteSessionDep
 from sandbox.partner.openapi import route
-from sandbox.partner.orders.render import render_orders
-from sandbox.partner.schemas import Envelope
 from sandbox.partner.trading import service
-from sandbox.partner.trading.schemas import BuyRequest, OrderResponse, SellRequest
+from sandbox.responses import ok
 from sandbox.runtime import Sandbox
 from sandbox.store.models import Order
+from sandbox.wire.base import Envelope
+from sandbox.wire.trading import BuyRequest, OrderResponse, SellRequest
 
 router = APIRouter(tags=["Trading"])
 
 
-def order_response(session, orders: list[Order], request: Request) -> Response:
-    """documented Order Response: arrays of codes and guids, sums, and every order created."""
-    base = str(request.base_url).rstrip("/")
+def order_response(session: Session, orders: list[Order], base: str) -> Response:
+    """documented Order Response: arrays of codes and guids, sums, and every order created; `base`: the
+    public base URL of the links they carry."""
+    rendered = render_orders(session, orders, base)
     data = {
         "order_code": [order.order_code for order in orders],
         "guid": [order.guid for order in orders],
@@ -32,11 +33,10 @@ def order_response(session, orders: list[Order], request: Request) -> Response:
         # documented (api-4434391): `YYYY-mm-dd HH:MM:SS` here, while each order is an Order as Get
         # Order renders it (`dd-mm-YYYY HH:MM`).
         "order_at": dates.sql_style(orders[0].order_at),
-        "orders": render_orders(session, orders, base),
+        "orders": rendered,
         # documented (schema-611263): the payment of a card buy (one order: one item); null for cash.
-        "payment": None,
+        "payment": rendered[0]["payment"],
     }
-    data["payment"] = data["orders"][0]["payment"]
     return ok(data)
 
 
@@ -56,21 +56,17 @@ def trade(partner: PartnerContext, sandbox: Sandbox, session: Session) -> servic
     "/partner/order/digital/buy",
     **route("documented", 403, 404, 409, 413, 415, model=Envelope[OrderResponse]),
 )
-def buy(
-    body: BuyRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep, request: Request
-) -> Response:
+def buy(body: BuyRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
     """Buy: gold, silver or platinum from amount or total, for the partner or a customer, cash or card."""
     orders = service.buy(trade(partner, sandbox, session), body)
-    return order_response(session, orders, request)
+    return order_response(session, orders, sandbox.settings.public_base_url)
 
 
 @router.post(
     "/partner/order/digital/sell",
     **route("documented", 403, 404, 409, 413, 415, model=Envelope[OrderResponse]),
 )
-def sell(
-    body: SellRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep, request: Request
-) -> Response:
+def sell(body: SellRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
     """Sell: metal back to cash at the price token's sell price, for the partner or a customer."""
     orders = service.sell(trade(partner, sandbox, session), body)
-    return order_response(session, orders, request)
+    return order_response(session, orders, sandbox.settings.public_base_url)

@@ -26,19 +26,18 @@ from sandbox.core.errors import SandboxError, ValidationFailed, field_errors
 from sandbox.core.ids import Rng
 from sandbox.core.money import CENT
 from sandbox.core.profile import Profile
-from sandbox.lifecycle import progression
-from sandbox.lifecycle.flows import FLOWS
-from sandbox.partner.balances import ledger
-from sandbox.partner.customers import rules
-from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.customers.schemas import NewOrderCustomer, OrderCustomerRequest
-from sandbox.partner.orders.factory import Line, new_order, open_request
-from sandbox.partner.payments import service as payments
-from sandbox.partner.payments.schemas import CardPayment
-from sandbox.partner.prices.feed import PriceFeed
-from sandbox.partner.prices.service import claim_token, create_price_fix, fixed_prices, grams_for
-from sandbox.partner.trading.schemas import BuyItem, BuyRequest, ProductRef, SellItem, SellRequest
-from sandbox.store.models import Customer, Order, PriceFix
+from sandbox.domain import ledger, payments
+from sandbox.domain.customers import rules
+from sandbox.domain.customers.lookup import find_customer
+from sandbox.domain.flows import FLOWS
+from sandbox.domain.lifecycle import progression
+from sandbox.domain.orders.factory import Line, new_order, open_request
+from sandbox.domain.prices.feed import PriceFeed
+from sandbox.domain.prices.fixes import claim_token, create_price_fix, fixed_prices, grams_for
+from sandbox.store.models import Customer, Order, PriceFix, pk
+from sandbox.wire.customers import NewOrderCustomer, OrderCustomerRequest
+from sandbox.wire.payments import CardPayment
+from sandbox.wire.trading import BuyItem, BuyRequest, ProductRef, SellItem, SellRequest
 
 PRODUCTS_BY_ID = {product.product_id: product for product in PRODUCTS_BY_SKU.values()}
 
@@ -58,9 +57,9 @@ class Trade:
 
 def buy(trade: Trade, body: BuyRequest) -> list[Order]:
     session, rng, partner_id, now = trade.session, trade.rng, trade.partner_id, trade.now
-    payments.check_request(body.payment_type, body.payment, len(body.items))
-    if payments.is_card(body.payment_type):
-        return [_buy_by_card(trade, body, body.payment)]
+    block = payments.check_request(body.payment_type, body.payment, len(body.items))
+    if block is not None:
+        return [_buy_by_card(trade, body, block)]
     request = open_request(session, partner_id, body.external_id, "buy", now)
     customer = _buyer(trade, body.customer)
     fix = _claim(trade, body.price_token, body.currency_code, customer)
@@ -71,7 +70,7 @@ def buy(trade: Trade, body: BuyRequest) -> list[Order]:
     if customer is None:
         ledger.require_available(session, partner_id, None, fix.currency, total)
     else:
-        ledger.cover_customer_cash(session, trade.profile, partner_id, customer.id, fix.currency, total, now)
+        ledger.cover_customer_cash(session, trade.profile, partner_id, pk(customer), fix.currency, total, now)
     orders = [new_order(session, rng, partner_id, owner, request, FLOWS["buy-cash"], fix.currency, line, now)
               for line in lines]  # fmt: skip
     for order in orders:
@@ -221,7 +220,8 @@ def _buy_line(fix: PriceFix, item: BuyItem, index: int) -> Line:
     price = fixed_prices(fix)[product.sku]
     if item.amount is not None:
         return _priced(Line(product, item.amount, price.spot, price.buy), fix, f"items.{index}.amount")
-    line = Line(product, _topup_grams(item, price.buy, index), price.spot, price.buy)
+    assert item.topup is not None  # BuyItem's validator: exactly one of amount and topup
+    line = Line(product, _topup_grams(item.topup.price, price.buy, index), price.spot, price.buy)
     return _priced(line, fix, f"items.{index}.topup.price")
 
 
@@ -250,9 +250,9 @@ def _require_room(
         ledger.require_room(session, partner_id, owner, asset, amount)
 
 
-def _topup_grams(item: BuyItem, price: Decimal, index: int) -> Decimal:
+def _topup_grams(spend: Decimal, price: Decimal, index: int) -> Decimal:
     """From Total Price: the grams `topup.price` buys, rounded down (the order total never exceeds it)."""
-    amount = grams_for(item.topup.price, price)
+    amount = grams_for(spend, price)
     if amount <= 0:
         raise ValidationFailed(errors={f"items.{index}.topup.price": [("amount_too_small", {})]})
     return amount

@@ -1,0 +1,120 @@
+"""How orders move on by themselves: each flow's progression mode.
+
+- `immediate`: an order walks its happy path to Completed in the request that created it (or, for a
+  card order, in the request that confirmed its payment);
+- `manual`: it waits for `POST /_sandbox/orders/{ref}/advance`;
+- `timed`: one step along the happy path every `step_seconds` of the sandbox clock.
+
+Nothing moves by itself out of `Pending` (that waits for the card holder's 3-D Secure answer), into
+`Cancelled`, or into a refund. Defaults: cash buys, sells and card buys are immediate (they settle
+like the partner's do), deliveries manual (a courier is involved).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from sandbox.catalog import STATUS_IDS
+from sandbox.core.errors import SandboxError
+from sandbox.core.ids import Rng
+from sandbox.domain.flows import FLOWS, Flow
+from sandbox.domain.lifecycle import engine
+from sandbox.store.models import LifecycleMode, Order
+
+MODES = ("immediate", "manual", "timed")
+DEFAULT_MODES = {
+    "buy-cash": "immediate",
+    "buy-card": "immediate",
+    "sell": "immediate",
+    "delivery-cash": "manual",
+    "delivery-card": "manual",
+}
+# Statuses an order never leaves by itself, and statuses it never enters by itself.
+WAITS = frozenset({"Pending"})
+NEVER_AUTOMATIC = frozenset({"Cancelled", "Refunding", "Refunded"})
+
+
+@dataclass(frozen=True)
+class Mode:
+    flow: str
+    mode: str
+    step_seconds: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"flow": self.flow, "mode": self.mode, "step_seconds": self.step_seconds}
+
+
+def modes(session: Session) -> dict[str, Mode]:
+    stored = {row.flow: row for row in session.exec(select(LifecycleMode))}
+    return {flow: _mode(flow, stored.get(flow)) for flow in DEFAULT_MODES}
+
+
+def mode_of(session: Session, flow: str) -> Mode:
+    with session.no_autoflush:  # the order just made can wait for the next flush; modes never pend here
+        return _mode(flow, session.get(LifecycleMode, flow))
+
+
+def _mode(flow: str, row: LifecycleMode | None) -> Mode:
+    return Mode(flow, row.mode, row.step_seconds) if row else Mode(flow, DEFAULT_MODES[flow])
+
+
+def set_mode(session: Session, flow: str, mode: str, step_seconds: int | None, now: datetime) -> Mode:
+    if flow not in FLOWS:
+        raise SandboxError(
+            "validation_failed", errors={"flow": [("literal_error", {"expected": ", ".join(FLOWS)})]}
+        )
+    if mode == "timed" and not step_seconds:
+        raise SandboxError("validation_failed", errors={"step_seconds": [("missing", {})]})
+    row = session.get(LifecycleMode, flow) or LifecycleMode(flow=flow, mode=mode, updated_at=now)
+    row.mode, row.step_seconds, row.updated_at = mode, step_seconds if mode == "timed" else None, now
+    session.add(row)
+    return Mode(flow, row.mode, row.step_seconds)
+
+
+def next_automatic(flow: Flow, status: str) -> str | None:
+    """The happy-path step an order may take by itself from `status`, if any."""
+    if status in WAITS:
+        return None
+    step = flow.next_step(status)
+    return step if step and step not in NEVER_AUTOMATIC else None
+
+
+def settle(session: Session, order: Order, now: datetime, rng: Rng) -> None:
+    """After an order is created (or its payment confirmed): walk on if its flow is immediate."""
+    if mode_of(session, order.flow).mode != "immediate":
+        return
+    flow = engine.flow_of(order)
+    path: list[str] = []
+    step = next_automatic(flow, engine.status_of(order))
+    while step is not None:
+        path.append(step)
+        step = next_automatic(flow, step)
+    engine.walk(session, order, path, now, rng)
+
+
+def progress_due(session: Session, now: datetime, rng: Rng) -> int:
+    """Timed flows: take every step that has come due on the sandbox clock. Returns the steps taken.
+
+    Each step is dated when it fell due (last change + step_seconds), so a clock advanced by an hour
+    produces the same history as an hour of waiting.
+    """
+    taken = 0
+    for mode in modes(session).values():
+        if mode.mode != "timed" or not mode.step_seconds:
+            continue
+        flow = FLOWS[mode.flow]
+        step = timedelta(seconds=mode.step_seconds)
+        movable = [STATUS_IDS[s] for s in flow.transitions if next_automatic(flow, s)]
+        query = select(Order).where(
+            Order.flow == mode.flow, col(Order.status_id).in_(movable), col(Order.updated_at) <= now - step
+        )
+        for order in session.exec(query.order_by(col(Order.updated_at), col(Order.id))).all():
+            while (
+                target := next_automatic(flow, engine.status_of(order))
+            ) and order.updated_at + step <= now:
+                engine.advance(session, order, order.updated_at + step, rng, to=target)
+                taken += 1
+    return taken

@@ -1,0 +1,270 @@
+"""The sandbox backend: one object that owns the store, clocks, ids, price feed, fault book and the
+background threads (webhook sender, timed-progression ticker).
+
+The HTTP app, the CLI and the pytest fixture all drive the same `Sandbox`, so there is one way to
+build the world, one reset, and one place state lives (the moto "backend" idea).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from sandbox.config import Settings
+from sandbox.core.clock import CLOCK_MAX, Clock
+from sandbox.core.errors import SandboxError, ValidationFailed
+from sandbox.core.ids import Ids
+from sandbox.domain.faults import FaultBook
+from sandbox.domain.journal import Journal
+from sandbox.domain.lifecycle.progression import modes, progress_due
+from sandbox.domain.prices.feed import PriceFeed
+from sandbox.domain.webhooks.config import apply_defaults
+from sandbox.runtime.ticker import Ticker
+from sandbox.runtime.worker import WebhookWorker
+from sandbox.store.db import Store
+from sandbox.store.models import Partner, pk
+from sandbox.world import WorldSpec, census, scenarios, template, world_is_current
+
+# How long a worker trusts its copy of a partner's profile (as the fault rules' refresh).
+PARTNER_REFRESH_SECONDS = 1.0
+
+
+class Sandbox:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, nonce_clock: Clock | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or Clock()
+        # Digest nonces age on real time even when the business clock is frozen (docs/design/digest.md §4.1).
+        self.nonce_clock = nonce_clock or Clock()
+        # The world the store holds. Settings are frozen, so a reseed changes this, never them.
+        self.world = self._spec(settings.scenario)
+        self._follow_seed()
+        self.store = Store(settings.database_url)
+        self.journal = Journal(settings.journal_size)
+        # This process's cached fault rules, drawing from the seeded "faults" stream.
+        self.faults = FaultBook(self.store, self.ids.stream("faults"))
+        self.webhooks = WebhookWorker(self, self.tick)
+        self.ticker = Ticker(self.tick)
+        # The pristine seeded world a reset copies back (set by ensure_world / rebuild_world).
+        self.template: sqlite3.Connection | None = None
+        # username → (partner id, profile, when it was read): read again after PARTNER_REFRESH_SECONDS,
+        # so a profile another worker changed takes effect here within that (this one's: at once).
+        self._partners: dict[str, tuple[int, str, float]] = {}
+        self._world_lock = threading.Lock()  # one reset or reseed at a time
+
+    @property
+    def world_spec(self) -> WorldSpec:
+        return self.world
+
+    @property
+    def seed(self) -> int:
+        """The seed of the world the store holds (a reseed may have changed it from `settings.seed`)."""
+        return self.world.seed
+
+    def ensure_world(self, progress: Callable[[int], None] | None = None) -> bool:
+        """Build the seeded world unless the database already holds exactly this one. True if built.
+
+        Either way the reset template is ready afterwards: the saved one when it matches, else rebuilt."""
+        if not world_is_current(self.store, self.world):
+            self.rebuild_world(progress)
+            return True
+        if self.template is None:
+            path = template.template_path(self.store)
+            saved = template.open_saved(path, self.world)
+            if saved is None:
+                saved = template.save(template.build(self.world, self.settings.fixtures_dir, progress), path)
+            self.template = saved
+        return False
+
+    def rebuild_world(self, progress: Callable[[int], None] | None = None) -> None:
+        """Build the world (Faker) into a new template and copy it over the database; config is kept."""
+        with self._world_lock:
+            self._install(self.world, progress)
+
+    def reset(self, everything: bool = False) -> dict[str, Any]:
+        """Copy the template over the database (no Faker). The user's configuration (webhooks, fault
+        rules, lifecycle modes) and the clock stay, unless `everything`; ids restart from the seed."""
+        if self.template is None:
+            self.ensure_world()
+        with self._world_lock:
+            assert self.template is not None, "ensure_world installs the template"
+            started = time.perf_counter()
+            template.restore(self.store, self.template, keep=not everything)
+            self._restart_runtime()
+            if everything:
+                self.clock.unfreeze()
+            milliseconds = round((time.perf_counter() - started) * 1000, 1)
+        self.tick()
+        with self.store.session() as session:
+            return {"reset": True, "milliseconds": milliseconds, "orders": census.order_count(session)}
+
+    def reseed(
+        self,
+        *,
+        seed: int | None = None,
+        scenario: str = scenarios.DEFAULT,
+        orders: int | None = None,
+        customers: int | None = None,
+    ) -> dict[str, Any]:
+        """Build another world (seed, scenario, sizes) and make it the new template; config is kept.
+
+        An omitted seed keeps the current one; omitted sizes are the scenario's."""
+        try:
+            spec = self._spec(
+                scenario, seed=self.world.seed if seed is None else seed, orders=orders, customers=customers
+            )
+        except scenarios.UnknownScenario as error:
+            raise SandboxError("scenario_unknown", params={"scenarios": ", ".join(error.known)}) from None
+        except scenarios.WorldTooSmall:
+            raise SandboxError(
+                "validation_failed", errors={"customers": [("greater_than_equal", {"ge": 1})]}
+            ) from None
+        with self._world_lock:
+            started = time.perf_counter()
+            self._install(spec, None)
+            milliseconds = round((time.perf_counter() - started) * 1000, 1)
+        self.tick()
+        with self.store.session() as session:
+            held = census.per_partner(session)
+            count = census.order_count(session)
+        return {
+            "seed": spec.seed,
+            "scenario": spec.scenario,
+            "orders": count,
+            "customers": sum(partner["customers"] for partner in held),
+            "milliseconds": milliseconds,
+        }
+
+    def move_clock(
+        self, *, mode: str | None = None, at: datetime | None = None, advance: float | None = None
+    ) -> None:
+        """Freeze (at `at`, or now), go back to real time, and/or move forward; then timed work catches
+        up. The Digest nonce clock never moves: nonces age on real time. Moving past CLOCK_MAX is refused
+        before anything changes."""
+        if advance:
+            base = at or (self.clock.real_now() if mode == "real" else self.clock.now())
+            if base + timedelta(seconds=advance) > CLOCK_MAX:
+                left = max(int((CLOCK_MAX - base).total_seconds()), 0)
+                raise ValidationFailed(errors={"advance": [("less_than_equal", {"le": left})]})
+        if at is not None:
+            self.clock.freeze(at)
+        elif mode == "frozen":
+            self.clock.freeze()
+        elif mode == "real":
+            self.clock.unfreeze()
+        if advance:
+            if advance < 0:
+                raise ValueError("the clock only moves forward")
+            self.clock.advance(advance)
+        self.tick()
+
+    def state(self) -> dict[str, Any]:
+        """Counts per partner, order type and status, for dashboards and assertions."""
+        with self.store.session() as session:
+            return {
+                "seed": self.world.seed,
+                "scenario": self.world.scenario,
+                "partners": census.per_partner(session),
+                "webhooks_pending": census.webhooks_pending(session),
+            }
+
+    def _install(self, spec: WorldSpec, progress: Callable[[int], None] | None) -> None:
+        """Build `spec` into a scratch template, save it, and restore it over the live database: the
+        live database switches worlds in one step, never half-built."""
+        built = template.build(spec, self.settings.fixtures_dir, progress)
+        saved = template.save(built, template.template_path(self.store))
+        try:
+            template.restore(self.store, saved)
+        except BaseException:
+            # The store failed (store_unavailable): it still holds the world it held, and resets go
+            # back to that one, not to a world it never got.
+            if saved is not self.template:
+                template.close(saved)
+            raise
+        previous, self.template = self.template, saved
+        if previous is not self.template:
+            template.close(previous)
+        self.world = spec
+        self._follow_seed()
+        self._restart_runtime()
+
+    def _spec(self, scenario: str, **overrides: int | None) -> WorldSpec:
+        s = self.settings
+        base = scenarios.Sizes(
+            seed=s.seed,
+            partners=dict(s.partners),
+            orders=s.orders,
+            customers=s.customers,
+            buy_spread=s.buy_spread,
+            sell_spread=s.sell_spread,
+        )
+        return scenarios.spec_for(scenarios.find(s.fixtures_dir, scenario), base, **overrides)
+
+    def _follow_seed(self) -> None:
+        """Everything seed-derived follows the world's seed: ids and the price feed."""
+        self.ids = Ids(self.world.seed)
+        # Ids the running sandbox makes (tokens, guids, order codes): seeded, so the same requests
+        # against the same seed get the same ids.
+        self.rng = self.ids.stream("runtime")
+        self.feed = PriceFeed(self.world.seed, self.world.buy_spread, self.world.sell_spread)
+
+    def _restart_runtime(self) -> None:
+        """After the store changed under us: ids restart, caches and the request journal empty."""
+        self.rng = self.ids.stream("runtime")
+        self.faults.restart(self.ids.stream("faults"))
+        self._partners.clear()
+        self.journal.clear()
+        apply_defaults(
+            self.store, self.settings
+        )  # SANDBOX_WEBHOOK_URL comes back after `reset?everything=true`
+
+    def known_partner(self, username: str) -> tuple[int, str] | None:
+        """The partner's id and profile if looked up recently (no database access), else None."""
+        known = self._partners.get(username)
+        if known is None or time.monotonic() - known[2] >= PARTNER_REFRESH_SECONDS:
+            return None
+        return known[0], known[1]
+
+    def partner(self, username: str) -> tuple[int, str]:
+        """The partner's id and its profile (its own, else the server's default), read from the store."""
+        with self.store.session() as session:
+            partner = session.exec(select(Partner).where(Partner.username == username)).one()
+        self._partners[username] = (pk(partner), partner.profile or self.settings.profile, time.monotonic())
+        return pk(partner), partner.profile or self.settings.profile
+
+    def partner_id(self, username: str) -> int:
+        known = self.known_partner(username)
+        return known[0] if known else self.partner(username)[0]
+
+    def forget_partners(self) -> None:
+        """A partner's profile changed: look partners up again."""
+        self._partners.clear()
+
+    def tick(self) -> int:
+        """Let time-driven work catch up with the clock (timed order progression); called after the
+        clock moves and by the background ticker. Returns the status steps taken."""
+        with self.store.session() as session:
+            if all(mode.mode != "timed" for mode in modes(session).values()):
+                return 0  # the common case: no write lock taken
+        with self.store.session(write=True) as session:
+            return progress_due(session, self.clock.now(), self.rng)
+
+    def start(self) -> None:
+        """Start the background threads of a serving sandbox: the webhook sender, the ticker."""
+        self.webhooks.start()
+        self.ticker.start()
+
+    def close(self) -> None:
+        """Stop the background threads (if started), then let go of the template and the store."""
+        self.ticker.stop()
+        self.webhooks.stop()
+        template.close(self.template)
+        self.template = None
+        self.store.dispose()

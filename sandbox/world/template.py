@@ -1,0 +1,216 @@
+"""The template a reset restores, and the user configuration a reset keeps.
+
+The seeded world is built once (Faker) into a template database; a reset copies the template over
+the live database with SQLite's backup API, page by page, in one step. A file database keeps its
+template next to it (`sandbox.db` → `sandbox.template.db`), so a restarted server resets to the
+pristine seeded world, not to whatever the database held when it started, and holds no second copy
+of the world in memory; an in-memory database keeps its template in memory. A reset that keeps the
+configuration copies it into `sandbox.staging.db` first (`staging`).
+
+What a user configured survives a reset (`PRESERVED`): whole tables (fault rules, lifecycle modes)
+and some columns of others (each partner's webhook URL and secret, and its profile). A table that
+does not exist (yet) is skipped, and only columns present both before and after are written back.
+No write session runs between reading it and writing it back (`restore`), so none is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from sandbox.store.db import Store
+from sandbox.world import build_world
+from sandbox.world.context import WorldSpec
+
+# Staging files this process has copied from its template. One left by an earlier run is copied again
+# before its first use: written without syncing, a power loss may have left it torn.
+_COPIED: set[Path] = set()
+
+# table → the columns kept (None = every row of the table, as it is)
+PRESERVED: dict[str, list[str] | None] = {
+    "fault_rule": None,
+    "lifecycle_mode": None,
+    "partner": ["webhook_url", "webhook_secret", "profile"],
+}
+
+
+def template_path(store: Store, kind: str = "template") -> Path | None:
+    """Where a file database keeps its template, or its `staging` copy (None: an in-memory store keeps
+    it in memory)."""
+    url = make_url(store.url)
+    if store.in_memory or url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    database = Path(url.database).expanduser().resolve()
+    return database.with_name(f"{database.stem}.{kind}{database.suffix}")
+
+
+def build(
+    spec: WorldSpec, fixtures_dir: Path, progress: Callable[[int], None] | None = None
+) -> sqlite3.Connection:
+    """Build the world `spec` describes (Faker) into a scratch in-memory database and return its copy."""
+    scratch = Store("sqlite://")
+    try:
+        build_world(scratch, spec, fixtures_dir, progress)
+        return scratch.snapshot()
+    finally:
+        scratch.dispose()
+
+
+def open_saved(path: Path | None, spec: WorldSpec) -> sqlite3.Connection | None:
+    """The saved template at `path`, read-only, if it holds exactly the world `spec` describes."""
+    if path is None or not path.is_file():
+        return None
+    template = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    if _signature(template) != spec.signature():
+        template.close()
+        return None
+    return template
+
+
+def save(template: sqlite3.Connection, path: Path | None) -> sqlite3.Connection:
+    """Write `template` to `path` (atomically) and return the read-only saved copy; in memory: itself."""
+    if path is None:
+        return template
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    target = sqlite3.connect(partial)
+    try:
+        template.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, path)
+    template.close()
+    return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+
+
+def restore(store: Store, template: sqlite3.Connection, *, keep: bool = True) -> None:
+    """Overwrite the live database with `template`; with `keep`, what the user configured survives.
+
+    One step for every writer, in every process sharing the database (`Store.exclusive`): a
+    configuration write acknowledged meanwhile committed before the configuration was read (and is
+    kept), or waits until the copy is in. And one step for every reader: the configuration is written
+    into a copy of the template (`staging`), which goes over the database in one piece."""
+    with store.exclusive():
+        if not keep:
+            store.restore(template)
+            return
+        with store.raw_connection() as connection:
+            kept = read_preserved(connection)
+        with staging(store, template) as staged:
+            write_preserved(staged, kept)
+            store.restore(staged)
+
+
+@contextmanager
+def staging(store: Store, template: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The template with room for the configuration: a scratch copy in memory for an in-memory store;
+    for a file database a file beside its template, kept from one reset to the next and copied again
+    only when the template holds another world (a large world costs one copy per reseed and server
+    start, not per reset). Only a reset uses it, and only under `Store.exclusive`: one at a time in
+    every process. Whatever configuration it holds, the next `write_preserved` overwrites."""
+    path = template_path(store, "staging")
+    if path is None:
+        staged = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            template.backup(staged)
+            yield staged
+        finally:
+            staged.close()
+        return
+    staged = sqlite3.connect(path, isolation_level=None)
+    try:
+        staged.execute("PRAGMA synchronous=OFF")  # the template can always rebuild it: see _COPIED
+        if path not in _COPIED or _signature(staged) != _signature(template):
+            template.backup(staged)
+            _COPIED.add(path)
+        yield staged
+    finally:
+        staged.close()
+
+
+def _signature(database: sqlite3.Connection) -> dict[str, str] | None:
+    """The spec of the world `database` holds (`WorldSpec.signature`), None if it holds none."""
+    try:
+        return dict(database.execute("SELECT key, value FROM world_meta").fetchall())
+    except sqlite3.Error:
+        return None
+
+
+@dataclass(frozen=True)
+class Kept:
+    table: str
+    key: list[str]  # primary key columns ([] when the whole table is kept)
+    rows: list[dict[str, Any]]
+
+
+def read_preserved(
+    connection: sqlite3.Connection, preserved: dict[str, list[str] | None] = PRESERVED
+) -> list[Kept]:
+    """Raw rows (no type conversion: they go back byte for byte) of what a reset keeps."""
+    kept: list[Kept] = []
+    for table, wanted in preserved.items():
+        columns, key = _columns(connection, table)
+        if not columns:
+            continue
+        chosen = columns if wanted is None else [*key, *(c for c in wanted if c in columns)]
+        cursor = connection.execute(f"SELECT {_names(chosen)} FROM {_quote(table)}")
+        rows = [dict(zip(chosen, row, strict=True)) for row in cursor]
+        kept.append(Kept(table, [] if wanted is None else key, rows))
+    return kept
+
+
+def write_preserved(connection: sqlite3.Connection, kept: list[Kept]) -> None:
+    """Write `kept` into the database `connection` (autocommit) holds, in one transaction."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for item in kept:
+            columns, _ = _columns(connection, item.table)
+            if not columns:
+                continue
+            table = _quote(item.table)
+            if not item.key:
+                connection.execute(f"DELETE FROM {table}")
+            rows = [{k: v for k, v in row.items() if k in columns} for row in item.rows]
+            if not rows or not rows[0]:
+                continue
+            names = list(rows[0])
+            if item.key:
+                assignments = ", ".join(f"{_quote(c)} = :{c}" for c in names if c not in item.key)
+                match = " AND ".join(f"{_quote(c)} = :{c}" for c in item.key)
+                if assignments:
+                    connection.executemany(f"UPDATE {table} SET {assignments} WHERE {match}", rows)
+            else:
+                values = ", ".join(f":{c}" for c in names)
+                connection.executemany(f"INSERT INTO {table} ({_names(names)}) VALUES ({values})", rows)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _columns(connection: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]:
+    """The table's columns and its primary key columns (both empty when there is no such table)."""
+    info = connection.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
+    key = [row[1] for row in sorted(info, key=lambda row: row[5]) if row[5]]
+    return [row[1] for row in info], key
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(_quote(name) for name in names)
+
+
+def close(template: sqlite3.Connection | None) -> None:
+    if template is not None:
+        with contextlib.suppress(sqlite3.Error):
+            template.close()
