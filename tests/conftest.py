@@ -2,63 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import time
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
-from sandbox.config import Settings
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
-
-T = TypeVar("T")
+from tests.support.constants import ACME, DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 # pytester drives the plugin's consumer suites (tests/plugin); it must be enabled at the top level.
-pytest_plugins = ["pytester"]
-
-DEMO = ("demo", "demo-secret")
-ACME = ("acme", "acme-secret")
-PARTNER_HEADERS = {"x-client-id": "web"}
-GOLDEN_GUID = "896AE1AC-E26F-4291-80B2-BF80DE0A920A"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run` in a thread of its own: once tests/ui has started Playwright's sync API, an event
-    loop stays running on the main thread and `asyncio.run` refuses to start there."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
-
-
-def make_settings(tmp_dir, **overrides) -> Settings:
-    values = {"database_url": f"sqlite:///{tmp_dir}/sandbox.db", "seed": 42, "orders": 400}
-    values.update(overrides)
-    return Settings(**values)
+pytest_plugins = ["pytester", "tests.support.fixtures"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

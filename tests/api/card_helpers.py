@@ -12,7 +12,7 @@ from sqlmodel import select
 from sandbox.store.models import Payment
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ok_data
-from tests.api.trading_helpers import BUY, fix_price, new_id, order_data
+from tests.support.trading import BUY, fix_price, new_id, order_data
 
 TEST_CARD = "4048095010857528"  # documented test card: 404809******7528, Visa
 MASTERCARD = "5400610000004581"  # BIN 540061, Garanti BBVA: installments 1–12

@@ -9,10 +9,10 @@ import httpx
 from sqlalchemy import text
 
 from sandbox.partner.cards.schemas import StoredCardList, StoredCardRecord
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
 from tests.api.helpers import ok_data
-from tests.api.trading_helpers import add_customer, customer_row, new_id
+from tests.support.trading import add_customer, customer_row, new_id
 
 SAVE = "/partner/card/storage/save"
 LIST = "/partner/card/storage/list"

@@ -10,8 +10,9 @@ import pytest
 
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import all_orders, page_texts, partner_profile
-from tests.api.trading_helpers import FROZEN_AT, partner_client
-from tests.conftest import ACME, DEMO, PARTNER_HEADERS
+from tests.support.clients import partner_client
+from tests.support.constants import ACME, DEMO, PARTNER_HEADERS
+from tests.support.trading import FROZEN_AT
 
 
 @pytest.fixture

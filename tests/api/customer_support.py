@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from sandbox.catalog import STATUS_IDS
 from sandbox.core.clock import Clock
-from sandbox.lifecycle.flows import OPEN_STATUSES
+from sandbox.domain.flows import OPEN_STATUSES
 from sandbox.store.models import Customer, Order, Partner, Wallet
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ok_data

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from sandbox.partner.delivery.schemas import CreatedDelivery
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
 from tests.api.helpers import ok_data
-from tests.api.trading_helpers import add_customer, fund, new_id
+from tests.support.trading import add_customer, fund, new_id
 
 CREATE = "/partner/delivery/create"
 PROFILE = "/_sandbox/profile"

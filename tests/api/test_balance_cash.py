@@ -12,8 +12,8 @@ import pytest
 from sandbox.catalog import SKUS
 from sandbox.core.clock import Clock
 from sandbox.store.models import Customer
-from sandbox.store.seed import WORLD_END
 from sandbox.testing.server import SandboxServer
+from sandbox.world import WORLD_END
 from tests.api.balance_support import (
     acme_only_customer,
     dec,
@@ -24,7 +24,8 @@ from tests.api.balance_support import (
     wallets_of,
 )
 from tests.api.helpers import error_body, field_errors, notices, ok_data, partner_profile
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 # -- Update Customer Cash Balance (sandbox decision): a dedicated server -----------------------------
 

@@ -16,10 +16,11 @@ from sandbox.catalog import STATUS_IDS
 from sandbox.core.clock import ISTANBUL, Clock
 from sandbox.core.dates import day_end
 from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet
-from sandbox.store.seed import WORLD_END
 from sandbox.testing.server import SandboxServer
+from sandbox.world import WORLD_END
 from tests.api.helpers import error_body, field_errors, ok_data
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 WORLD_DAYS = (date(2020, 1, 1), date(2026, 11, 1))  # the golden order is from 2023
 TODAY = WORLD_END.astimezone(ISTANBUL).date()  # the dedicated server's frozen clock

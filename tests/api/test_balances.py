@@ -5,7 +5,6 @@ Reads run on the shared seeded world; every test that moves money runs on a dedi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +26,9 @@ from tests.api.balance_support import (
     wallets_of,
 )
 from tests.api.helpers import error_body, ok_data
-from tests.api.trading_helpers import add_customer, dedicated_server, fund, new_id, partner_client
-from tests.conftest import DEMO, PARTNER_HEADERS
+from tests.support.clients import partner_client
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.trading import add_customer, fund, new_id
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +112,10 @@ def test_customer_balance_open_created_sell_is_soft_blocked(
     assert dec(row["real_balance"]) == dec(row["balance"]) - held
 
 
-@pytest.fixture(scope="module")
-def own_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    """A world of this module's own, for the test that writes (the session `server` stays read-only)."""
-    with dedicated_server(tmp_path_factory, "balances") as running:
-        yield running
+@pytest.fixture
+def own_world(trading: SandboxServer) -> SandboxServer:
+    """The session server on a fresh world, its clock frozen (tests/support/fixtures.py)."""
+    return trading
 
 
 def test_customer_balance_open_confirmed_sell_is_blocked(own_world: SandboxServer) -> None:

@@ -8,17 +8,15 @@ fix's own rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
-import pytest
 
-from sandbox.partner.orders.schemas import Order
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
+from sandbox.wire.orders import Order
 from tests.api.helpers import ok_data
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     BUY,
     FROZEN_AT,
     FROZEN_ORDER_AT,
@@ -27,7 +25,6 @@ from tests.api.trading_helpers import (
     buy,
     cents,
     dec,
-    dedicated_server,
     fix_price,
     fund,
     ledger_lines,
@@ -46,12 +43,6 @@ GUID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9
 ORDER_CODE = re.compile(r"^[A-Z0-9]{8}$")
 ITEM_KEYS = ["product_id", "sku", "product_name", "spot_price", "price", "tax_rate", "tax", "amount", "total"]
 CREATED, PROCESSING, COMPLETED = 1, 3, 5
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "buy") as running:
-        yield running
 
 
 # -- B2B, from amount --------------------------------------------------------------------------------

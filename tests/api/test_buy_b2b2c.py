@@ -7,18 +7,16 @@ it as usual, with an X-Sandbox-Notice); a strict partner is refused with 422 ins
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
-from sandbox.partner.orders.schemas import OrderPage
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
+from sandbox.wire.orders import OrderPage
 from tests.api.helpers import error_body, notices, ok_data, partner_profile
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     BUY,
     balance,
     buy,
@@ -26,7 +24,6 @@ from tests.api.trading_helpers import (
     customer_block,
     customer_row,
     dec,
-    dedicated_server,
     fix_price,
     funded_customer,
     new_id,
@@ -37,12 +34,6 @@ from tests.api.trading_helpers import (
 )
 
 ITEMS = [{"sku": "GAU", "amount": 0.5}, {"sku": "GAG", "amount": 10}, {"sku": "GPT", "amount": 0.25}]
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "buy-b2b2c") as running:
-        yield running
 
 
 # -- B2B2C -------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ the strict refusals of the last two are in test_buy_failures.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -16,11 +15,10 @@ import pytest
 
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import field_errors, notices, partner_profile
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     BUY,
     balance,
     dec,
-    dedicated_server,
     fix_price,
     fund,
     funded_customer,
@@ -38,12 +36,12 @@ from tests.api.trading_helpers import (
 GAU = [{"sku": "GAU", "amount": 0.1}]
 
 
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "buy-tokens") as running:
-        fund(running, amount=Decimal(1_000_000))
-        fund(running, partner="acme", amount=Decimal(1_000_000))
-        yield running
+@pytest.fixture
+def trading(trading: SandboxServer) -> SandboxServer:
+    """With the cash this module's tests spend."""
+    fund(trading, amount=Decimal(1_000_000))
+    fund(trading, partner="acme", amount=Decimal(1_000_000))
+    return trading
 
 
 def order_body(

@@ -6,7 +6,6 @@ cardholder answers; every refused request writes nothing. The card helpers are i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -27,14 +26,13 @@ from tests.api.card_helpers import (
     violations,
 )
 from tests.api.helpers import ok_data
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     BUY,
     add_customer,
     balance,
     customer_block,
     customer_row,
     dec,
-    dedicated_server,
     new_id,
     order_data,
     refusal,
@@ -43,12 +41,6 @@ from tests.api.trading_helpers import (
 )
 
 # -- fixtures -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "card-buy") as running:
-        yield running
 
 
 # -- happy paths ----------------------------------------------------------------------------------------

@@ -11,21 +11,22 @@ import httpx
 import pytest
 
 from sandbox.core.errors import SandboxError
-from sandbox.partner.cards import service
+from sandbox.domain.payments import find_card
 from sandbox.partner.cards.schemas import CardDeleted
-from sandbox.partner.schemas import Envelope
 from sandbox.store.models import StoredCard
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
 from tests.api.card_storage_support import EN, LIST, STORAGE, VISA, customer, delete, listed, rows_of, save
 from tests.api.helpers import error_body, field_errors, ok_data
-from tests.api.trading_helpers import FROZEN_AT, customer_row, dedicated_server, partner_client
-from tests.conftest import ACME, DEMO
+from tests.support.clients import partner_client
+from tests.support.constants import ACME, DEMO
+from tests.support.trading import FROZEN_AT, customer_row
 
 
-@pytest.fixture(scope="module")
-def cards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "card-storage") as running:
-        yield running
+@pytest.fixture
+def cards(trading: SandboxServer) -> SandboxServer:
+    """The session server on a fresh world, its clock frozen (tests/support/fixtures.py)."""
+    return trading
 
 
 @pytest.fixture(autouse=True)
@@ -52,10 +53,10 @@ def owner(cards: SandboxServer) -> str:
 
 
 def find(server: SandboxServer, external_id: str, token: str) -> StoredCard:
-    """`service.find_card` as the card-payments package calls it, for a demo customer."""
+    """`find_card` as the card-payments package calls it, for a demo customer."""
     owner = customer_row(server, external_id)
     with server.sandbox.store.session() as session:
-        return service.find_card(session, owner.partner_id, owner.id, token)
+        return find_card(session, owner.partner_id, owner.id, token)
 
 
 # -- List ----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from sandbox.partner.payments import cards as payment_cards
+from sandbox.domain import cards as payment_cards
 from sandbox.testing.server import SandboxServer
 from tests.api.card_storage_support import (
     EN,
@@ -27,8 +27,9 @@ from tests.api.card_storage_support import (
     save,
 )
 from tests.api.helpers import error_body, field_errors, notices, ok_data, partner_profile
-from tests.api.trading_helpers import FROZEN_AT, FROZEN_ORDER_AT, dedicated_server, partner_client
-from tests.conftest import ACME, DEMO
+from tests.support.clients import partner_client
+from tests.support.constants import ACME, DEMO
+from tests.support.trading import FROZEN_AT, FROZEN_ORDER_AT
 
 VISA_SPACED = "4048 0950 1085 7528"
 RECORD_KEYS = [
@@ -42,10 +43,10 @@ BAD_NUMBERS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def cards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "card-storage-save") as running:
-        yield running
+@pytest.fixture
+def cards(trading: SandboxServer) -> SandboxServer:
+    """The session server on a fresh world, its clock frozen (tests/support/fixtures.py)."""
+    return trading
 
 
 @pytest.fixture(autouse=True)

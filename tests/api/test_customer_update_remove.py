@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from sandbox.core.clock import Clock
-from sandbox.partner.customers.lookup import find_customer
-from sandbox.partner.customers.schemas import CustomerRecord, CustomerRemoved
-from sandbox.partner.schemas import Envelope
+from sandbox.domain.customers.lookup import find_customer
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
+from sandbox.wire.customers import CustomerRecord, CustomerRemoved
 from tests.api.customer_support import (
     COMPANY_TAX_NUMBER,
     FROZEN_SQL,

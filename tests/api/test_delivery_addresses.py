@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from tests.api.delivery_support import (
     COMPANY_TAX_NUMBER,
@@ -28,20 +29,21 @@ from tests.api.delivery_support import (
     delivery_data,
     shipping_address,
 )
-from tests.api.helpers import field_errors, notices, set_profile
-from tests.api.trading_helpers import FROZEN_AT, dedicated_server, partner_client, snapshot
-from tests.conftest import ACME, DEMO
+from tests.api.helpers import field_errors, notices
+from tests.support.clients import partner_client
+from tests.support.constants import ACME, DEMO
+from tests.support.trading import FROZEN_AT, snapshot
 
 # -- fixtures: demo is strict, acme lenient (the server's default) ----------------------------------------
 
 PARTNERS = {"strict": ("demo", DEMO), "lenient": ("acme", ACME)}
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "delivery-addresses") as running:
-        set_profile(running, "strict", "demo")
-        yield running
+@pytest.fixture
+def world(trading: SandboxServer, server_control: Control) -> SandboxServer:
+    """The session server on a fresh world, its clock frozen (tests/support/fixtures.py)."""
+    server_control.profile("demo", "strict")
+    return trading
 
 
 @pytest.fixture(autouse=True)

@@ -27,16 +27,16 @@ from tests.api.delivery_support import (
     shipping_address,
 )
 from tests.api.helpers import notices, set_profile
-from tests.api.trading_helpers import (
+from tests.support.clients import partner_client
+from tests.support.constants import ACME, DEMO
+from tests.support.trading import (
     FROZEN_AT,
     available,
     balance,
     cents,
     dec,
-    dedicated_server,
     ledger_lines,
     order_rows,
-    partner_client,
     refusal,
     request_rows,
     snapshot,
@@ -44,17 +44,16 @@ from tests.api.trading_helpers import (
     wallet_entries,
     wallets_match_ledger,
 )
-from tests.conftest import ACME, DEMO
 
 FROZEN_ISO = "2025-03-10T12:30:15+03:00"
 
 # -- fixtures ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "delivery-create") as running:
-        yield running
+@pytest.fixture
+def world(trading: SandboxServer) -> SandboxServer:
+    """The session server on a fresh world, its clock frozen (tests/support/fixtures.py)."""
+    return trading
 
 
 @pytest.fixture(autouse=True)

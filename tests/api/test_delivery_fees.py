@@ -1,4 +1,4 @@
-"""The delivery fee table (sandbox/partner/delivery/fees.py) and its sku/amount rules, through Calculate
+"""The delivery fee table (sandbox/domain/fees.py) and its sku/amount rules, through Calculate
 (POST /partner/delivery/calculate), through Create's request checks, and in the seeded world. Nothing
 here writes, so these tests use the shared read-only server (lenient, the default), and a small strict
 one for the unknown-field refusal; expected fees are written out from the published table, not computed
@@ -15,15 +15,17 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from sandbox.partner.delivery.fees import FEE_TABLE
+from sandbox.domain.fees import FEE_TABLE
 from sandbox.partner.delivery.schemas import DeliveryCalculateResponse
-from sandbox.partner.schemas import Envelope
 from sandbox.store.models import Customer, Order, OrderItem, Partner, Payment
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
 from tests.api.delivery_support import CREATE, create_body
 from tests.api.helpers import field_errors, notices, ok_data
-from tests.api.trading_helpers import partner_client, refusal, snapshot
-from tests.conftest import DEMO, make_settings
+from tests.support.clients import partner_client
+from tests.support.constants import DEMO
+from tests.support.servers import make_settings
+from tests.support.trading import refusal, snapshot
 
 CALCULATE = "/partner/delivery/calculate"
 ENGLISH = {"Accept-Language": "en"}

@@ -24,15 +24,9 @@ from tests.api.delivery_support import (
     delivery_data,
 )
 from tests.api.helpers import error_body, field_errors, notices, ok_data, set_profile
-from tests.api.trading_helpers import (
-    FROZEN_AT,
-    dedicated_server,
-    ledger_lines,
-    partner_client,
-    refusal,
-    snapshot,
-)
-from tests.conftest import ACME, DEMO
+from tests.support.clients import partner_client
+from tests.support.constants import ACME, DEMO
+from tests.support.trading import FROZEN_AT, ledger_lines, refusal, snapshot
 
 WALLETS = "/partner/delivery/wallets"
 CREATED, CANCELLED, COMPLETED, PREPARING, PACKED, SHIPPED = 1, 4, 5, 6, 7, 8
@@ -41,10 +35,10 @@ TEST_CARD = {"card_holder": "AYSE YILMAZ", "card_number": "4048095010857528", "c
 NON_3D_CARD = TEST_CARD | {"card_number": "5555555555554444"}
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "delivery-lifecycle") as running:
-        yield running
+@pytest.fixture
+def world(trading: SandboxServer) -> SandboxServer:
+    """The session server on a fresh world, its clock frozen (tests/support/fixtures.py)."""
+    return trading
 
 
 @pytest.fixture(autouse=True)

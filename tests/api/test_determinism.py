@@ -1,6 +1,6 @@
 """The same seed gives the same world over HTTP, byte for byte; another seed gives another world.
 
-Each server renders its own base URL into paginator links, so every request sends the same `Host`.
+Paginator links start with the server's public base URL: every server here is given the same one.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
-HOST = "sandbox.test"  # answered because each server lists it in SANDBOX_ALLOWED_HOSTS
-HEADERS = {**PARTNER_HEADERS, "Host": HOST}
+PUBLIC = "http://sandbox.test"  # SANDBOX_PUBLIC_BASE_URL of every server here
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,9 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Sandb
     """Three fresh servers: seed 42 twice (separate database files) and seed 7."""
     root = tmp_path_factory.mktemp("determinism")
     settings = {
-        "a": make_settings(root / "a", allowed_hosts=(HOST,)),
-        "b": make_settings(root / "b", allowed_hosts=(HOST,)),
-        "seed7": make_settings(root / "seed7", seed=7, allowed_hosts=(HOST,)),
+        "a": make_settings(root / "a", public_base_url=PUBLIC),
+        "b": make_settings(root / "b", public_base_url=PUBLIC),
+        "seed7": make_settings(root / "seed7", seed=7, public_base_url=PUBLIC),
     }
     servers = {name: SandboxServer(value).start() for name, value in settings.items()}
     try:
@@ -35,7 +35,7 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Sandb
 
 
 def fetch(server: SandboxServer, path: str, **params: object) -> httpx.Response:
-    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=HEADERS) as http:
+    with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS) as http:
         response = http.get(path, params=params)
     assert response.status_code == 200, response.text
     return response
@@ -78,7 +78,9 @@ def test_orders_page_other_seed_returns_different_bytes(worlds: dict[str, Sandbo
 def test_get_order_other_seed_does_not_know_the_order(worlds: dict[str, SandboxServer]) -> None:
     order = fetch(worlds["a"], "/partner/orders", total=30).json()["data"]["data"][0]
 
-    with httpx.Client(base_url=worlds["seed7"].url, auth=httpx.DigestAuth(*DEMO), headers=HEADERS) as http:
+    with httpx.Client(
+        base_url=worlds["seed7"].url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS
+    ) as http:
         response = http.get(f"/partner/order/{order['guid']}")
 
     assert response.status_code == 404

@@ -11,7 +11,7 @@ import pytest
 from sandbox.catalog import PRODUCTS
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ENVELOPE_KEYS, error_body, field_errors, notices, ok_data
-from tests.conftest import GOLDEN_GUID
+from tests.support.constants import GOLDEN_GUID
 
 JSON = {"content-type": "application/json"}
 LIMIT = 1_048_576

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from sandbox.partner.orders.schemas import Order, OrderPage
-from sandbox.partner.schemas import Envelope
 from sandbox.store.models import Order as OrderRow
 from sandbox.store.models import WebhookEvent
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
+from sandbox.wire.orders import Order, OrderPage
 from tests.api.helpers import error_body, field_errors, notices, ok_data
-from tests.conftest import GOLDEN_GUID
+from tests.support.constants import GOLDEN_GUID
 
 IDENTIFIERS = ("guid", "order_code", "external_id")
 UNKNOWN = {

@@ -7,10 +7,10 @@ import json
 import httpx
 import pytest
 
-from sandbox.partner.orders.schemas import Order
-from sandbox.partner.schemas import Envelope
+from sandbox.wire.base import Envelope
+from sandbox.wire.orders import Order
 from tests.api.helpers import error_body, golden_fixture
-from tests.conftest import GOLDEN_GUID
+from tests.support.constants import GOLDEN_GUID
 
 FIXTURE = golden_fixture()
 GOLDEN = FIXTURE["response"]["data"]

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from sandbox.core.clock import Clock
-from sandbox.partner.customers.schemas import KycBulkResponse
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
+from sandbox.wire.customers import KycBulkResponse
 from tests.api.customer_support import (
     DOCS_PERSON_ID,
     FROZEN_SQL,

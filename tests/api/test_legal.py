@@ -15,11 +15,12 @@ import pytest
 
 from sandbox.core.clock import Clock
 from sandbox.partner.legal.schemas import LegalDocument
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
 from tests.api.helpers import FIXTURES, error_body, field_errors, notices, ok_data
-from tests.api.trading_helpers import partner_client
-from tests.conftest import DEMO, make_settings
+from tests.support.clients import partner_client
+from tests.support.constants import DEMO
+from tests.support.servers import make_settings
 
 LEGAL = "/partner/legal"
 TYPES = ("kvkk", "user-agreement", "pre-information", "distance-sales")

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from sandbox.catalog import SKUS, STATUSES
-from sandbox.lifecycle.flows import reachable_by_type
-from sandbox.store.seed.documented import DOCUMENTED_ORDERS
+from sandbox.domain.flows import reachable_by_type
 from sandbox.testing.server import SandboxServer
+from sandbox.world.documented import DOCUMENTED_ORDERS
 from tests.api.helpers import all_orders, error_body, field_errors, ok_data, order_time
 
 Orders = list[dict[str, Any]]

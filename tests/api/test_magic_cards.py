@@ -15,15 +15,14 @@ import httpx
 import pytest
 
 from sandbox.catalog import STATUS_IDS
-from sandbox.partner.payments import cards
+from sandbox.domain import cards
 from sandbox.testing.server import SandboxServer
 from tests.api.card_helpers import TEST_CARD, answer, card, card_buy, get_order, save_card, violations
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     add_customer,
     balance,
     customer_block,
     dec,
-    dedicated_server,
     ledger_lines,
     new_id,
     status_history,
@@ -40,12 +39,6 @@ BY_CARDHOLDER = ("3D-02", "İşlem kullanıcı tarafından reddedildi / Declined
 NON_3D = "5555555555554444"
 PAID = [STATUS_IDS["Pending"], STATUS_IDS["Payment Confirmed"], STATUS_IDS["Completed"]]
 CANCELLED = [STATUS_IDS["Pending"], STATUS_IDS["Cancelled"]]
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "magic-cards") as running:
-        yield running
 
 
 def test_magic_cards_all_pass_luhn_and_name_a_documented_network() -> None:

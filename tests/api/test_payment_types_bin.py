@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.partner.payments.schemas import BinResponse, PaymentType
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
+from sandbox.wire.payments import BinResponse, PaymentType
 from tests.api.helpers import field_errors, notices, ok_data, partner_profile
-from tests.api.trading_helpers import cents, dec
+from tests.support.trading import cents, dec
 
 TYPES = "/partner/payment/types"
 BIN = "/partner/payment/bin"

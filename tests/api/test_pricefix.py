@@ -4,25 +4,23 @@ its expiry, the documented key order, currencies, the From Total Price grams, an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.partner.prices import service
-from sandbox.partner.prices.feed import PriceFeed
+from sandbox.domain.prices import fixes
+from sandbox.domain.prices.feed import PriceFeed
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import field_errors, notices, partner_profile
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     FROZEN_AT,
     PRICEFIX,
     SKUS,
     TENTH_MILLIGRAM,
     cents,
     dec,
-    dedicated_server,
     fix_price,
     grams_bought,
     new_id,
@@ -44,12 +42,6 @@ PRODUCT_IDS = [
     ("GPD", 3000091, 1000018),
 ]
 TOKEN = re.compile(r"^[A-Za-z0-9]{32}$")
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "pricefix") as running:
-        yield running
 
 
 def prices_of(fix: dict[str, Any]) -> list[tuple[str, float, float, float]]:
@@ -143,7 +135,7 @@ def test_price_fix_expire_ttl_counts_down_as_clock_advances(
     fix = fix_price(demo)
     trading.sandbox.clock.advance(100)
 
-    again = service.render_price_fix(token_row(trading, fix["token"]), trading.sandbox.clock.now())
+    again = fixes.render_price_fix(token_row(trading, fix["token"]), trading.sandbox.clock.now())
 
     assert again["expire_ttl"] == 140
     assert again["expires_at"] == fix["expires_at"]
@@ -154,7 +146,7 @@ def test_price_fix_expire_ttl_after_expiry_is_zero(demo: httpx.Client, trading: 
     trading.sandbox.clock.advance(300)
 
     assert (
-        service.render_price_fix(token_row(trading, fix["token"]), trading.sandbox.clock.now())["expire_ttl"]
+        fixes.render_price_fix(token_row(trading, fix["token"]), trading.sandbox.clock.now())["expire_ttl"]
         == 0
     )
 

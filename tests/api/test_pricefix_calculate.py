@@ -3,7 +3,6 @@ a live token's buy price, refused for expired or foreign tokens, and never writi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -12,14 +11,13 @@ import pytest
 
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import field_errors
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     BUY,
     CALCULATE,
     SKUS,
     calculate_data,
     cents,
     dec,
-    dedicated_server,
     fix_price,
     fund,
     grams_bought,
@@ -30,12 +28,6 @@ from tests.api.trading_helpers import (
     snapshot,
     token_row,
 )
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "calculate") as running:
-        yield running
 
 
 def calculate(http: httpx.Client, token: str, sku: str = "GAU", **body: Any) -> httpx.Response:

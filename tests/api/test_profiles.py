@@ -16,27 +16,20 @@ from sandbox.core.profile import RULES
 from sandbox.testing.server import SandboxServer
 from tests.api.delivery_support import CREATE, create_body, deliverable_customer
 from tests.api.helpers import error_body, notices, ok_data, partner_profile, set_profile
-from tests.api.trading_helpers import (
+from tests.support.servers import make_settings
+from tests.support.trading import (
     BUY,
     SELL,
     add_customer,
     balance,
     customer_block,
-    dedicated_server,
     fix_price,
     fund,
     funded_customer,
     new_id,
 )
-from tests.conftest import make_settings
 
 PROFILE = "/_sandbox/profile"
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "profiles") as running:
-        yield running
 
 
 @pytest.fixture

@@ -5,18 +5,16 @@ their strict refusals are in test_sell_failures.py, with every other refusal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
-from sandbox.partner.orders.schemas import Order
-from sandbox.partner.schemas import Envelope
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope
+from sandbox.wire.orders import Order
 from tests.api.helpers import notices, ok_data
-from tests.api.trading_helpers import (
+from tests.support.trading import (
     FROZEN_AT,
     FROZEN_ORDER_AT,
     FROZEN_ORDER_DATE,
@@ -24,7 +22,6 @@ from tests.api.trading_helpers import (
     balance,
     cents,
     dec,
-    dedicated_server,
     fix_price,
     fund,
     funded_customer,
@@ -42,12 +39,6 @@ from tests.api.trading_helpers import (
 )
 
 CREATED, PROCESSING, COMPLETED, TRANSFERRING = 1, 3, 5, 9
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "sell") as running:
-        yield running
 
 
 def sell(

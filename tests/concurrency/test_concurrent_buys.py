@@ -17,11 +17,12 @@ import pytest
 from sqlmodel import col, select
 
 from sandbox.core.clock import Clock
-from sandbox.partner.balances import ledger
+from sandbox.domain import ledger
 from sandbox.store.models import Customer, LedgerEntry, Order, Wallet
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import partner_profile
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 FROZEN = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 BUYERS = 50

@@ -20,8 +20,8 @@ import pytest
 from sandbox.config import Settings
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO
 from tests.contract.docs import Docs
+from tests.support.constants import DEMO
 
 REMOTE_CREDENTIALS = ("MINTED_USERNAME", "MINTED_PASSWORD")
 

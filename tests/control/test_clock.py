@@ -11,7 +11,8 @@ import pytest
 
 from sandbox.core.clock import ISTANBUL, Clock
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 FROZEN_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 GOLDEN_CUSTOMER = "92440753"

@@ -16,7 +16,7 @@ from sqlmodel import col, func, select
 from sandbox.store.models import Customer, LedgerEntry, Partner, Wallet
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ok_data
-from tests.conftest import make_settings
+from tests.support.servers import make_settings
 
 PATH = "/_sandbox/invariants"
 

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.control.journal import BODY_LIMIT, REDACTED
+from sandbox.domain.journal import BODY_LIMIT, REDACTED
 from sandbox.testing.server import SandboxServer
-from tests.conftest import ACME, DEMO, PARTNER_HEADERS
 from tests.control.traffic_support import FROZEN_AT_TEXT, ORDERS, add_rule, partner, small_server
+from tests.support.constants import ACME, DEMO, PARTNER_HEADERS
 
 CUSTOMERS = "/partner/customer"
 

@@ -12,12 +12,13 @@ from sqlmodel import select
 
 from sandbox.catalog import STATUS_NAMES
 from sandbox.core.clock import Clock
-from sandbox.lifecycle.flows import FLOWS
-from sandbox.partner.balances import ledger
+from sandbox.domain import ledger
+from sandbox.domain.flows import FLOWS
 from sandbox.store.models import Customer, Order, OrderStatusHistory
-from sandbox.store.seed import WORLD_END
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from sandbox.world import WORLD_END
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 CUSTOMER = "life-001"
 

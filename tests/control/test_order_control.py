@@ -11,11 +11,11 @@ from sqlmodel import select
 
 from sandbox.catalog import STATUS_IDS
 from sandbox.core.clock import Clock
-from sandbox.partner.balances import ledger
+from sandbox.domain import ledger
 from sandbox.store.models import Order, OrderItem, OrderStatusHistory, WebhookEvent
-from sandbox.store.seed import WORLD_END
 from sandbox.testing.server import SandboxServer
-from tests.conftest import make_settings
+from sandbox.world import WORLD_END
+from tests.support.servers import make_settings
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,12 @@ from sqlmodel import select
 from sandbox.catalog import STATUS_NAMES
 from sandbox.config import Settings
 from sandbox.core.clock import Clock
-from sandbox.lifecycle.flows import FLOWS
+from sandbox.domain.flows import FLOWS
 from sandbox.store.models import Customer, LedgerEntry, Order, Partner, Wallet
-from sandbox.store.seed import WorldSpec, documented
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, GOLDEN_GUID, PARTNER_HEADERS, make_settings
+from sandbox.world import WorldSpec, documented
+from tests.support.constants import DEMO, GOLDEN_GUID, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 FROZEN_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 GOLDEN_CUSTOMER = "92440753"  # the golden order's customer: seeded, KYC approved

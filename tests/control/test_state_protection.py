@@ -10,15 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from sandbox import cli
 from sandbox.catalog import STATUS_NAMES
 from sandbox.control.protection import is_loopback
 from sandbox.core.clock import Clock
 from sandbox.store.models import WebhookEvent
-from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from sandbox.world.documented import DOCUMENTED_ORDERS
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 TOKEN = "control-token-for-tests"
 FROZEN_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -83,7 +85,7 @@ def test_state_reports_seed_scenario_and_clock(counted: SandboxServer) -> None:
 
     assert (data["seed"], data["scenario"]) == (42, "default")
     assert (data["clock"]["mode"], data["clock"]["now"]) == ("frozen", "2026-11-02T12:30:00+03:00")
-    # make_settings' 400 orders, and the orders the docs name (sandbox/store/seed/documented.py)
+    # make_settings' 400 orders, and the orders the docs name (sandbox/world/documented.py)
     assert (
         sum(sum(s.values()) for p in data["partners"] for s in p["orders"].values())
         == 400 + DOCUMENTED_ORDERS
@@ -218,8 +220,6 @@ def test_serve_warns_when_exposed_without_a_token(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import uvicorn
-
     monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: setattr(server, "started", True))
     with caplog.at_level(logging.WARNING, logger="sandbox"):
         assert cli.main(["serve", "--db", "sqlite://", "--port", "0", *flags]) == 0

@@ -10,7 +10,8 @@ import pytest
 
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
-from tests.conftest import PARTNER_HEADERS, make_settings
+from tests.support.constants import PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 ORDERS = "/partner/orders"
 BUY = "/partner/order/digital/buy"

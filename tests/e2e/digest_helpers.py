@@ -21,7 +21,8 @@ from sandbox.auth.digest import expected_response
 from sandbox.core import i18n
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 REALM = "minted-sandbox"
 STATUSES = "/partner/orders/statuses"

@@ -19,8 +19,9 @@ from requests.auth import HTTPDigestAuth
 
 from sandbox.cli import bind
 from sandbox.config import Settings
-from sandbox.store.seed.documented import DOCUMENTED_ORDERS
-from tests.conftest import free_port, run_async
+from sandbox.world.documented import DOCUMENTED_ORDERS
+from tests.support.servers import free_port
+from tests.support.waiting import run_async
 
 CLI = [sys.executable, "-m", "sandbox"]
 

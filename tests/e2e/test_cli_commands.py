@@ -13,9 +13,9 @@ import pytest
 
 from sandbox.catalog import STATUS_IDS
 from sandbox.config import Settings, WorldSettings
-from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
-from tests.conftest import free_port
+from sandbox.world.documented import DOCUMENTED_ORDERS
+from tests.support.servers import free_port
 
 CLI = [sys.executable, "-m", "sandbox"]
 DEFAULT_ORDERS = 400 + DOCUMENTED_ORDERS  # the default world, and the orders the docs name

@@ -43,6 +43,14 @@ def test_an_invalid_settings_variable_is_named_as_the_variable() -> None:
     )
 
 
+def test_a_public_base_url_that_is_not_an_http_url_is_refused_naming_the_variable() -> None:
+    result = run("serve", env={**os.environ, "SANDBOX_PUBLIC_BASE_URL": "ftp://sandbox.example.com"})
+    assert refusal(result) == (
+        "minted-sandbox: error: SANDBOX_PUBLIC_BASE_URL: 'ftp://sandbox.example.com': an http:// or "
+        "https:// URL, such as https://sandbox.example.com"
+    )
+
+
 def test_an_invalid_settings_flag_is_named_as_the_flag() -> None:
     assert refusal(run("serve", "--port", "abc")) == (
         "minted-sandbox: error: --port: Input should be a valid integer, unable to parse string as an integer"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import GOLDEN_GUID
 from tests.e2e.digest_helpers import ORDER, STATUSES, RawResponse, dedicated_server, send
+from tests.support.constants import GOLDEN_GUID
 
 FRONTEND = "http://localhost:3000"
 PREFLIGHT_POST = [

@@ -16,7 +16,6 @@ import pytest
 
 from sandbox.auth.digest import ha1, hash_hex
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO
 from tests.e2e.digest_helpers import (
     BARE,
     CNONCE,
@@ -32,6 +31,7 @@ from tests.e2e.digest_helpers import (
     header,
     send,
 )
+from tests.support.constants import DEMO
 
 Headers = list[tuple[str, str]]
 

@@ -19,7 +19,6 @@ import requests
 from requests.auth import HTTPDigestAuth
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, GOLDEN_GUID, PARTNER_HEADERS
 from tests.e2e.digest_helpers import (
     ORDER,
     STATUSES,
@@ -34,28 +33,13 @@ from tests.e2e.digest_helpers import (
     parse_params,
     send,
 )
+from tests.support.constants import DEMO, GOLDEN_GUID, PARTNER_HEADERS
 
 
 def _sent(response: requests.Response) -> dict[str, str]:
     value = response.request.headers["Authorization"]
     assert value.startswith("Digest ")
     return parse_params(value.removeprefix("Digest "))
-
-
-@pytest.fixture(scope="module")
-def sha256_first_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(
-        tmp_path_factory.mktemp("sha-md5"), digest_algorithms=("SHA-256", "MD5")
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def md5_first_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(
-        tmp_path_factory.mktemp("md5-sha"), digest_algorithms=("MD5", "SHA-256")
-    ) as running:
-        yield running
 
 
 @pytest.fixture

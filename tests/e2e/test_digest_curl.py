@@ -10,22 +10,20 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
 from sandbox.core import i18n
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, GOLDEN_GUID
 from tests.e2e.digest_helpers import (
     CHALLENGE_LINE,
     ORDER,
     STATUSES,
-    dedicated_server,
     parse_challenge,
     parse_params,
 )
+from tests.support.constants import DEMO, GOLDEN_GUID
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="the curl binary is not installed")
 
@@ -99,12 +97,6 @@ def curl(url: str, *args: str, user: tuple[str, str] = DEMO) -> CurlRun:
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
     return CurlRun(done.returncode, done.stdout, _exchanges(done.stderr))
-
-
-@pytest.fixture(scope="module")
-def sha256_first_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory.mktemp("sha256"), digest_algorithms=("SHA-256", "MD5")) as running:
-        yield running
 
 
 # --- row 1: GET ------------------------------------------------------------------------------------

@@ -13,15 +13,10 @@ from playwright.sync_api import Browser, Page
 
 from sandbox.testing.server import SandboxServer
 from tests.api.card_helpers import card_buy, get_order, violations
-from tests.api.trading_helpers import FROZEN_AT, balance, dedicated_server, partner_client
 from tests.browser import chromium
-from tests.conftest import DEMO
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "threeds-chromium") as running:
-        yield running
+from tests.support.clients import partner_client
+from tests.support.constants import DEMO
+from tests.support.trading import FROZEN_AT, balance
 
 
 @pytest.fixture(autouse=True)

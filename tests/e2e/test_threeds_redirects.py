@@ -16,15 +16,9 @@ import pytest
 from sandbox.catalog import STATUS_IDS
 from sandbox.testing.server import SandboxServer
 from tests.api.card_helpers import answer, card, card_buy, get_order, violations
-from tests.api.trading_helpers import (
-    FROZEN_AT,
-    balance,
-    dedicated_server,
-    ledger_lines,
-    partner_client,
-    status_history,
-)
-from tests.conftest import DEMO
+from tests.support.clients import partner_client
+from tests.support.constants import DEMO
+from tests.support.trading import FROZEN_AT, balance, ledger_lines, status_history
 
 VOID = {"meta", "link", "img", "input", "br", "hr"}
 
@@ -65,12 +59,6 @@ def parse(response: httpx.Response) -> Page:
     page = Page()
     page.feed(response.text)
     return page
-
-
-@pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "threeds") as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)

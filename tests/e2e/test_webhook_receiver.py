@@ -16,7 +16,9 @@ import pytest
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from sandbox.webhooks import sign
-from tests.conftest import DEMO, GOLDEN_GUID, PARTNER_HEADERS, free_port, make_settings, wait_for
+from tests.support.constants import DEMO, GOLDEN_GUID, PARTNER_HEADERS
+from tests.support.servers import free_port, make_settings
+from tests.support.waiting import wait_for
 
 CLI = [sys.executable, "-m", "sandbox"]
 SECRET = "whsec_receiver_test_0123456789"

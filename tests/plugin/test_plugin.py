@@ -17,7 +17,7 @@ import pytest
 from sandbox.config import Settings
 from sandbox.testing.plugin import Control, MintedSandboxError
 from sandbox.testing.server import SandboxServer
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 CONSUMER = (Path(__file__).parent / "consumer_suite.py").read_text()
 CONSUMER_TESTS = 22

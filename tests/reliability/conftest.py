@@ -9,34 +9,14 @@ a second.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
-
-# A frozen business clock: prices (hence balance rows' valuations) stay put for the whole run.
-FROZEN_AT = "2026-11-02T12:30:00+03:00"
-CONTROL_TOKEN = "tok"
-
-
-def small_world(tmp_dir: Any, **overrides: Any) -> SandboxServer:
-    values: dict[str, Any] = {"orders": 40, "customers": 5}
-    values.update(overrides)
-    return SandboxServer(make_settings(tmp_dir, **values), nonce_clock=Clock())
-
-
-@contextmanager
-def partner_client(server: SandboxServer) -> Iterator[httpx.Client]:
-    """The demo partner on `server`, with real Digest (one session: nonces reused, nc counts up)."""
-    with httpx.Client(
-        base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
-    ) as http:
-        yield http
+from tests.support.clients import partner_client
+from tests.support.constants import CONTROL_TOKEN, SMALL_WORLD_FROZEN_AT
+from tests.support.servers import small_world
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +32,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     partners are strict: the table's bodies are invalid by rules a lenient partner may let through (an
     unknown field is ignored under lenient; tests/reliability/test_lenient_inputs.py covers that)."""
     with small_world(tmp_path_factory.mktemp("hostile-world"), profile="strict") as running:
-        httpx.post(f"{running.url}/_sandbox/clock", json={"at": FROZEN_AT}).raise_for_status()
+        httpx.post(f"{running.url}/_sandbox/clock", json={"at": SMALL_WORLD_FROZEN_AT}).raise_for_status()
         yield running
 
 

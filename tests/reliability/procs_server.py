@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import free_port, wait_for
+from tests.support.servers import free_port
+from tests.support.waiting import wait_for
 
 DIGEST_SECRET = "reliability-shared-digest-secret-0123456789abcdef"
 DEMO = ("demo", "demo-secret")

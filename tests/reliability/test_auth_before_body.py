@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
-from tests.reliability.conftest import small_world
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import small_world
 
 CUSTOMERS = "/partner/customer"
 PART = b'{"external_id": "HALF-'  # the part of the body that is sent

@@ -28,8 +28,8 @@ from tests.e2e.digest_helpers import (
     header,
     send,
 )
-from tests.reliability.conftest import CONTROL_TOKEN
 from tests.reliability.fuzz_support import app_instance, registered_routes
+from tests.support.constants import CONTROL_TOKEN
 
 ROUTES = registered_routes(app_instance())
 PARTNER = [(m, p) for p, methods in ROUTES if p.startswith("/partner/") for m in sorted(methods or ())]

@@ -20,10 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.control.journal import BODY_LIMIT
+from sandbox.domain.journal import BODY_LIMIT
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, wait_for
-from tests.reliability.conftest import FROZEN_AT, small_world
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.constants import SMALL_WORLD_FROZEN_AT as FROZEN_AT
+from tests.support.servers import small_world
+from tests.support.waiting import wait_for
 from tests.webhooks.receiver import Receiver
 
 BUY = "/partner/order/digital/buy"

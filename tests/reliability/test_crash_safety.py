@@ -24,7 +24,7 @@ from tests.webhooks.receiver import Receiver
 CUSTOMERS = [f"crash-customer-{n}" for n in range(4)]
 WRITERS = 6
 ACKNOWLEDGED_BEFORE_KILL = 60
-# The lease of an attempt in flight is 2 × timeout + 10 s (sandbox/webhooks/sender.py).
+# The lease of an attempt in flight is 2 × timeout + 10 s (sandbox/domain/webhooks/sender.py).
 WEBHOOK_TIMEOUT = 0.5
 LEASE_SECONDS = 2 * WEBHOOK_TIMEOUT + 10
 DEMO_EVENTS = (

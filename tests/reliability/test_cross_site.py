@@ -17,17 +17,17 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
-from tests.reliability.conftest import small_world
+from tests.reliability.cross_site_support import MARKER, witness_rule
 from tests.reliability.fuzz_support import assert_error_envelope, operations
 from tests.reliability.procs_server import ServerProcess
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import small_world
 
 FRONTEND = "http://localhost:3000"  # listed in SANDBOX_CORS_ORIGINS
 EVIL = "http://evil.example"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TEXT = {"Content-Type": "text/plain;charset=UTF-8"}  # what a no-cors fetch with a string body sends
 JSON = {"Content-Type": "application/json"}
-MARKER = {"match": {"path": "/partner/zz-marker"}, "effect": {"type": "error", "status": 503}}
 FOREIGN = "A sandbox control call from another site's page is refused ({origin}); call it from the "
 FOREIGN += "sandbox's own pages, a script, or an origin listed in SANDBOX_CORS_ORIGINS."
 NOT_JSON = "Sandbox control calls send JSON: Content-Type: application/json (a call without a body may "
@@ -41,18 +41,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     folder = tmp_path_factory.mktemp("cross-site")
     with small_world(folder, scenario="empty", cors_origins=(FRONTEND,)) as running:
         yield running
-
-
-def witness_rule(url: str) -> Iterator[int]:
-    """A fault rule that `reset?everything=true` would drop (its id); afterwards the `empty` scenario
-    a hostile reseed would have replaced is back, and the rule gone."""
-    httpx.delete(f"{url}/_sandbox/faults").raise_for_status()
-    rule = httpx.post(f"{url}/_sandbox/faults", json=MARKER)
-    rule.raise_for_status()
-    yield rule.json()["data"]["id"]
-    if httpx.get(f"{url}/_sandbox/state").json()["data"]["scenario"] != "empty":
-        httpx.post(f"{url}/_sandbox/seed", json={"scenario": "empty"}, timeout=60).raise_for_status()
-    httpx.delete(f"{url}/_sandbox/faults").raise_for_status()
 
 
 @pytest.fixture

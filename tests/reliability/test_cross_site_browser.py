@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, BrowserContext, Route
 
 from sandbox.testing.server import SandboxServer
 from tests.browser import chromium
-from tests.reliability.conftest import small_world
-from tests.reliability.test_cross_site import witness_rule
+from tests.reliability.cross_site_support import witness_rule
+from tests.support.servers import small_world
 
 ATTACK_FLAGS = (
     "--host-resolver-rules=MAP rebind.test 127.0.0.1",

@@ -166,7 +166,7 @@ def test_clock_refuses_an_advance_past_its_range(fuzz_server: SandboxServer) -> 
 def test_redeliver_beyond_64_bits_is_a_404(fuzz_server: SandboxServer) -> None:
     """Found by test_schema_fuzz: POST /_sandbox/webhooks/deliveries/{2**64}/redeliver is a 500
     (SQLite OverflowError binding the id); an id no row can have is 404 webhook_delivery_not_found,
-    as /_sandbox/faults/{id} already answers (sandbox/control/faults.py `_row`)."""
+    as /_sandbox/faults/{id} already answers (sandbox/domain/faults.py `_row`)."""
     for event_id in (2**63, 2**64, 10**30):
         response = httpx.post(f"{fuzz_server.url}/_sandbox/webhooks/deliveries/{event_id}/redeliver")
         assert response.status_code == 404, response.text

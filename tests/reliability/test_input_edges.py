@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.reliability.conftest import partner_client, small_world
+from tests.support.clients import partner_client
+from tests.support.servers import small_world
 
 NOT_ASCII = {"arabic-indic": "١٢", "devanagari": "१२", "fullwidth": "１２", "math-bold": "𝟏𝟐"}
 NUMBER_MESSAGE = ["Sayı olmalıdır."]

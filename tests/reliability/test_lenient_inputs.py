@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
-from tests.reliability.conftest import small_world
 from tests.reliability.fuzz_support import assert_error_envelope, has_body, operations
 from tests.reliability.hostile_cases import NUMBERS, RTL_EMOJI, UNKNOWN_FIELD
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import small_world
 
 VALUES = {
     **{f"number {name}": token for name, token in NUMBERS.items()},

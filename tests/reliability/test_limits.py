@@ -18,10 +18,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from sandbox.partner.balances import ledger
+from sandbox.domain import ledger
 from sandbox.store.models import Customer, Order, OrderItem
 from sandbox.testing.server import SandboxServer
-from tests.reliability.conftest import partner_client, small_world
+from tests.support.clients import partner_client
+from tests.support.servers import small_world
 
 TOP_UP = Decimal(1_000_000_000)  # the largest single top-up (1e9)
 LIMIT = Decimal(10) ** 12  # a wallet's most

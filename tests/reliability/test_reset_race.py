@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import make_settings
 from tests.reliability.procs_server import ServerProcess
+from tests.support.servers import make_settings
 
 WRITES_PER_THREAD = 60
 FAULT_THREADS = 2

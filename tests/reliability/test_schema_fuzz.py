@@ -51,8 +51,8 @@ from schemathesis.checks import (
 
 from sandbox.auth.digest import MAX_PARAM_VALUE as MAX_DIGEST_VALUE
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
 from tests.reliability.fuzz_support import app_spec, assert_error_envelope, operations
+from tests.support.constants import DEMO, PARTNER_HEADERS
 
 EXAMPLES = 12  # per operation and generation mode
 # Each seed rebuilds a world (about a second even when clamped).

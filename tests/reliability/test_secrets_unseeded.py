@@ -21,8 +21,9 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
 from tests.reliability.procs_server import make_customer, pricefix
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 GENERATED = re.compile(r"whsec_[A-Za-z0-9]{32}")
 DIGEST_FIELD = re.compile(r'(\w+)="?([^",]*)"?')

@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reliability.conftest import CONTROL_TOKEN
 from tests.reliability.procs_server import ServerProcess, make_customer, pricefix, wait_for
+from tests.support.constants import CONTROL_TOKEN
 
 FLAGS = ("--orders", "40", "--customers", "5")
 BUYERS = 4
@@ -73,7 +73,7 @@ NEW_CUSTOMER = {
     "external_id": "after-failure", "firstname": "Deniz", "lastname": "Kaya", "email": "d@example.com",
     "phone": "+905321112233", "gender": "F", "identity_number": "46714948610", "birthdate": "1990-05-01",
 }  # fmt: skip
-# Every kind of call that needs the store: partner reads (Get Order's fast path, a list, a balance)
+# Every kind of call that needs the store: partner reads (Get Order, a list, a balance; cached or not)
 # and writes, control reads and writes, the dashboard. (method, path, JSON body, as a partner?)
 STORE_CALLS: list[tuple[str, str, Any, bool]] = [
     ("GET", "/partner/orders?total=5", None, True),

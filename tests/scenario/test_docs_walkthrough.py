@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import make_settings
+from tests.support.servers import make_settings
 
 PAGE = (Path(__file__).resolve().parents[2] / "docs" / "manual" / "trading.md").read_text(encoding="utf-8")
 

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import partner_profile
-from tests.api.trading_helpers import CENT, cents, grams_bought
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
+from tests.support.trading import CENT, cents, grams_bought
 
 SKUS = ("GAU", "GAG", "GPT")
 counter = itertools.count()

@@ -15,7 +15,8 @@ from playwright.sync_api import Page
 
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 UI = "/_sandbox/ui"
 BUY = "/partner/order/digital/buy"

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
+from sandbox.world.documented import DOCUMENTED_ORDERS
 from tests.ui.support import (
     UI,
     buy,

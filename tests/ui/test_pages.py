@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from sandbox.store.seed.documented import DOCUMENTED_ORDERS
 from sandbox.testing.server import SandboxServer
+from sandbox.world.documented import DOCUMENTED_ORDERS
 from tests.ui.support import UI, control, dashboard_server, data, partner, shot, texts
 
 GOLDEN = "ALS8HEVP"

@@ -13,12 +13,12 @@ import pytest
 from sandbox.config import Settings
 from sandbox.core.i18n import MESSAGES
 from sandbox.core.profile import RULES
+from sandbox.domain.cards import MAGIC_CARDS
+from sandbox.domain.fees import FEE_TABLE
 from sandbox.partner.customers.service import KYC_DECISIONS
-from sandbox.partner.delivery.fees import FEE_TABLE
-from sandbox.partner.payments.cards import MAGIC_CARDS
 from tests.contract.fidelity import DIFFERENCES, VALUE_NOTES
 from tests.contract.pages import page, pages
-from tests.unit.test_readme import table_rows
+from tests.support.markdown import table_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sandbox.catalog import FX_BASE, PRODUCTS, SKUS
 from sandbox.core.money import money
-from sandbox.partner.prices.feed import PriceFeed
+from sandbox.domain.prices.feed import PriceFeed
 
 SPREAD_BUY, SPREAD_SELL = Decimal("0.0423"), Decimal("0.0150")
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -10,21 +10,10 @@ import pytest
 
 from sandbox.app import create_app
 from sandbox.config import Settings
+from tests.support.markdown import table_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def table_rows(text: str, first_header: str) -> list[list[str]]:
-    """The cells of the Markdown table whose header row starts with `first_header`."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip("|"))])
-    return rows
 
 
 def test_readme_starts_with_the_two_setup_commands() -> None:

@@ -17,10 +17,11 @@ from sqlmodel import SQLModel, select
 
 from sandbox.catalog import STATUS_IDS
 from sandbox.core.ids import Rng
-from sandbox.lifecycle.flows import FLOWS
+from sandbox.domain import ledger
+from sandbox.domain.flows import FLOWS
 from sandbox.store.db import Store
 from sandbox.store.models import Customer, LedgerEntry, Order, OrderItem, Wallet
-from sandbox.store.seed import (
+from sandbox.world import (
     WorldSpec,
     build_world,
     documented,
@@ -295,8 +296,6 @@ def test_any_seed_no_wallet_goes_negative_in_ledger_order(seed: int) -> None:
 @given(st.integers(min_value=0, max_value=2**31))
 def test_any_seed_open_orders_are_covered_by_their_wallets(seed: int) -> None:
     """What open orders hold is in the wallet: no seeded balance row shows a negative real_balance."""
-    from sandbox.partner.balances import ledger
-
     store = build(seed, orders=60, customers=5)
     with store.session() as session:
         owners = {(wallet.partner_id, wallet.customer_id) for wallet in session.exec(select(Wallet))}

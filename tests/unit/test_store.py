@@ -12,9 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 from sqlmodel import select
 
+from sandbox.store.cache import AnswerCache
 from sandbox.store.db import Store
 from sandbox.store.models import LedgerEntry, Partner, Wallet
-from tests.conftest import run_async
+from tests.support.waiting import run_async
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -96,62 +97,68 @@ def test_in_memory_store_shares_one_database_across_sessions() -> None:
         assert session.exec(select(Partner.username)).all() == ["demo"]
 
 
-def test_read_cache_is_emptied_by_any_other_connections_commit_and_by_restore(
-    store: Store, tmp_path: Path
-) -> None:
+def test_generation_moves_with_every_commit_and_restore_and_only_then(store: Store, tmp_path: Path) -> None:
     template = store.snapshot()
-
-    def cache() -> dict:
-        with store.read_connection() as connection:
-            found = store.read_cache(connection)
-            assert found is not None
-            return found
-
-    cache()["key"] = b"rendered"
-    assert cache() == {"key": b"rendered"}  # nothing committed since: kept
+    seen = [store.generation()]
+    with store.session() as session:  # a read
+        session.exec(select(Partner)).all()
+    assert store.generation() == seen[-1]
     with store.session(write=True) as session:  # a write in this process
         session.add(Wallet(id=2, partner_id=1, asset="GAU", created_at=NOW))
-    assert cache() == {}
-    cache()["key"] = b"rendered"
+    seen.append(store.generation())
     other = Store(f"sqlite:///{tmp_path}/store.db")  # another process's commit
     with other.session(write=True) as session:
         session.add(Wallet(id=3, partner_id=1, asset="XAG", created_at=NOW))
     other.dispose()
-    assert cache() == {}
-    cache()["key"] = b"rendered"
+    seen.append(store.generation())
     store.restore(template)  # a reset
-    assert cache() == {}
+    seen.append(store.generation())
+
+    assert len(set(seen)) == 4
 
 
-def test_read_cache_on_the_event_loop_sees_a_commit_from_the_next_loop_iteration(
+def test_generation_on_the_event_loop_sees_a_commit_from_the_next_loop_iteration(
     store: Store, tmp_path: Path
 ) -> None:
     """On the loop, data_version is read once per iteration: whatever runs after a commit was queued
     after it, so it runs once the loop has moved on, and sees the commit."""
 
-    def cache() -> dict:
-        with store.read_connection() as connection:
-            found = store.read_cache(connection, asyncio.get_running_loop())
-            assert found is not None
-            return found
-
-    async def scenario() -> list[dict]:
-        seen = []
-        cache()["key"] = b"rendered"
+    async def scenario() -> list[bool]:
+        before = store.generation()
         other = Store(f"sqlite:///{tmp_path}/store.db")  # another process commits meanwhile
         with other.session(write=True) as session:
             session.add(Wallet(id=3, partner_id=1, asset="XAG", created_at=NOW))
         other.dispose()
-        seen.append(dict(cache()))  # the same iteration: the version read at its start
+        same_iteration = store.generation() == before
         await asyncio.sleep(0)  # what a request arriving after the commit runs in
-        seen.append(dict(cache()))
-        return seen
+        return [same_iteration, store.generation() == before]
 
-    assert run_async(scenario()) == [{"key": b"rendered"}, {}]
+    assert run_async(scenario()) == [True, False]
 
 
-def test_in_memory_store_has_no_read_cache() -> None:
+def test_in_memory_store_generation_moves_with_its_own_commits() -> None:
     store = Store("sqlite://")
     store.create_schema()
-    with store.read_connection() as connection:
-        assert store.read_cache(connection) is None
+    before = store.generation()
+    with store.session() as session:
+        session.add(Partner(id=1, username="demo", password="pw", name="Demo", created_at=NOW))
+
+    assert store.generation() != before
+
+
+def test_answer_cache_keeps_one_generation_within_its_budget_least_recently_used_out() -> None:
+    cache = AnswerCache(budget_bytes=300)
+    assert cache.get(1, "a") is None  # a miss: the cache now holds generation 1
+    for key in ("a", "b", "c"):
+        cache.put(1, key, key.upper(), 100)
+    assert cache.get(1, "a") == "A"  # now the most recently used
+    cache.put(1, "d", "D", 100)
+
+    assert [cache.get(1, key) for key in "abcd"] == ["A", None, "C", "D"]
+    assert cache.size == 300
+    cache.put(1, "huge", "H", 301)  # bigger than the whole budget: not kept
+    assert cache.get(1, "huge") is None
+    assert cache.get(2, "a") is None  # a newer generation: everything older is gone
+    cache.put(1, "a", "A", 100)  # computed under the old generation: not kept
+    assert cache.get(2, "a") is None
+    assert (len(cache), cache.size) == (0, 0)

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from sandbox.partner.schemas import Envelope
+from sandbox.control.webhook_schemas import WebhookConfig
 from sandbox.testing.server import SandboxServer
-from sandbox.webhooks.schemas import WebhookConfig
-from tests.webhooks.conftest import SECRET, StartServer, configure, control, flush, partner, seeded_order
+from sandbox.wire.base import Envelope
+from tests.support.webhooks import SECRET, StartServer, configure, control, flush, partner, seeded_order
 from tests.webhooks.receiver import Receiver
 
 GENERATED = re.compile(r"^whsec_[A-Za-z0-9]{32}$")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from sandbox.control.webhook_schemas import WebhookPayload
 from sandbox.core import dates
 from sandbox.store.models import WebhookEvent
 from sandbox.testing.server import SandboxServer
 from sandbox.webhooks import HEADER, verify_signature
-from sandbox.webhooks.schemas import WebhookPayload
-from tests.webhooks.conftest import (
-    FROZEN_AT,
+from tests.support.trading import FROZEN_AT
+from tests.support.webhooks import (
     SECRET,
     buy,
     configure,

@@ -7,10 +7,10 @@ from datetime import timedelta
 import httpx
 
 from sandbox.core.clock import Clock
+from sandbox.domain.webhooks import sender
 from sandbox.testing.server import SandboxServer
-from sandbox.webhooks import sender
-from tests.webhooks.conftest import (
-    FROZEN_AT,
+from tests.support.trading import FROZEN_AT
+from tests.support.webhooks import (
     StartServer,
     attempt_rows,
     configure,
@@ -98,7 +98,7 @@ def test_crash_after_the_receiver_got_it_resends_once_with_the_same_delivery_id(
         sender.post(http, claim, 5)  # the receiver has it; the outcome is never recorded
 
     after_lease = Clock(frozen_at=claim.lease + timedelta(seconds=1))
-    counts = sender.deliver_due(server.sandbox, base_url=server.url, lease_clock=after_lease)
+    counts = sender.deliver_due(server.sandbox, lease_clock=after_lease)
 
     assert [c.delivery for c in receiver.calls()] == [str(event_id), str(event_id)]
     assert counts == {"delivered": 1, "failed": 0, "retrying": 0, "pending": 0}
@@ -119,7 +119,7 @@ def test_late_answer_of_a_superseded_attempt_does_not_change_the_event(
         server.sandbox, after=0, everything=False, base_url=server.url, lease_clock=Clock()
     )
     after_lease = Clock(frozen_at=stale.lease + timedelta(seconds=1))
-    sender.deliver_due(server.sandbox, base_url=server.url, lease_clock=after_lease)
+    sender.deliver_due(server.sandbox, lease_clock=after_lease)
 
     outcome = sender.Outcome(status_code=500, error=None, duration_ms=7, response_body="late")
     result = sender.record(server.sandbox, stale, outcome)

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from sandbox.core import dates
+from sandbox.domain.webhooks import sender
 from sandbox.testing.server import SandboxServer
-from sandbox.webhooks import sender
-from tests.webhooks.conftest import (
-    FROZEN_AT,
+from tests.support.trading import FROZEN_AT
+from tests.support.webhooks import (
     StartServer,
     attempt_rows,
     configure,

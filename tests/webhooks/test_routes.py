@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 
-from sandbox.partner.schemas import Envelope
+from sandbox.control.webhook_schemas import FlushResult, WebhookEventView
 from sandbox.testing.server import SandboxServer
-from sandbox.webhooks.schemas import FlushResult, WebhookEventView
-from tests.conftest import ACME
-from tests.webhooks.conftest import (
-    FROZEN_AT,
+from sandbox.wire.base import Envelope
+from tests.support.constants import ACME
+from tests.support.trading import FROZEN_AT
+from tests.support.webhooks import (
     buy,
     configure,
     control,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sandbox.partner.balances import ledger
+from sandbox.domain import ledger
 from sandbox.store.models import Customer
 from sandbox.testing.server import SandboxServer
 from sandbox.webhooks import HEADER, verify_signature
-from tests.webhooks.conftest import SECRET, configure, control, flush, partner
+from tests.support.webhooks import SECRET, configure, control, flush, partner
 from tests.webhooks.receiver import Receiver
 
 STEP = 60

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import event
 
 from sandbox.core.clock import Clock
+from sandbox.domain.webhooks import sender
+from sandbox.runtime.worker import WebhookWorker
 from sandbox.store.models import WebhookEvent
 from sandbox.testing.server import SandboxServer
-from sandbox.webhooks import sender
-from sandbox.webhooks.worker import WebhookWorker
-from tests.webhooks.conftest import configure, events, partner, seeded_order, without_worker
+from tests.support.webhooks import configure, events, partner, seeded_order, without_worker
 from tests.webhooks.receiver import Receiver
 
 
@@ -57,7 +57,7 @@ def test_worker_keeps_running_after_a_failing_sweep(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sender, "deliver_due", flaky)
-    worker = WebhookWorker(server.sandbox)
+    worker = WebhookWorker(server.sandbox, server.sandbox.tick)
     configure(server, receiver.url)
     push(server)
 
@@ -73,7 +73,7 @@ def test_worker_keeps_running_after_a_failing_sweep(
 def test_stop_joins_the_thread_and_leaves_pending_events_in_the_outbox(
     server: SandboxServer, receiver: Receiver
 ) -> None:
-    worker = server.app.state.webhook_worker
+    worker = server.sandbox.webhooks
     assert worker.running
 
     worker.stop()
@@ -87,7 +87,7 @@ def test_stop_joins_the_thread_and_leaves_pending_events_in_the_outbox(
 
 
 def test_flush_delivers_synchronously(server: SandboxServer, receiver: Receiver) -> None:
-    worker = without_worker(server).app.state.webhook_worker
+    worker = without_worker(server).sandbox.webhooks
     configure(server, receiver.url)
     push(server)
 

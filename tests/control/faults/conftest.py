@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO
 from tests.control.traffic_support import partner, small_server
+from tests.support.constants import DEMO
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS, run_async
 from tests.control.traffic_support import ORDERS, add_rule, applied
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.waiting import run_async
 
 REQUESTS = 32
 
@@ -33,7 +34,7 @@ def _burst(server: SandboxServer, before: Callable[[], None]) -> list[httpx.Resp
 def test_requests_finding_the_rules_stale_share_one_read(
     server: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    book = server.app.state.fault_book
+    book = server.sandbox.faults
     read = book.load
     reads: list[float] = []
 
@@ -57,7 +58,7 @@ def test_requests_finding_the_rules_stale_share_one_read(
 def test_a_request_after_a_rule_change_does_not_wait_for_the_read_before_it(
     server: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    book = server.app.state.fault_book
+    book = server.sandbox.faults
     read = book.load
     started = threading.Event()
 

@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.conftest import ACME, PARTNER_HEADERS
 from tests.control.traffic_support import (
     BUY,
     ORDERS,
@@ -21,6 +20,7 @@ from tests.control.traffic_support import (
     partner,
     rules,
 )
+from tests.support.constants import ACME, PARTNER_HEADERS
 
 FAULT = "X-Sandbox-Fault"
 UNAVAILABLE = {"type": "error", "status": 503}

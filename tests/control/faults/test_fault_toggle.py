@@ -19,7 +19,6 @@ from sandbox.core.clock import Clock
 from sandbox.core.ids import Ids
 from sandbox.store.models import SCHEMA_VERSION, FaultRule, WorldMeta
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO
 from tests.control.traffic_support import (
     FROZEN_AT,
     ORDERS,
@@ -29,6 +28,7 @@ from tests.control.traffic_support import (
     rules,
     small_server,
 )
+from tests.support.constants import DEMO
 
 OFF = {"enabled": False}
 
@@ -131,7 +131,7 @@ def test_rule_disabled_after_the_list_was_loaded_is_not_claimed(server: SandboxS
     """The middleware's cached list may still hold the rule: claiming it checks `enabled` in the same
     UPDATE that counts the firing, so it neither fires nor uses its times."""
     add_rule(server, effect={"type": "error", "status": 503}, times=3)
-    book = server.app.state.fault_book
+    book = server.sandbox.faults
     loaded = book.load()
     with server.sandbox.store.session(write=True) as session:
         session.exec(update(FaultRule).values(enabled=False))

@@ -22,10 +22,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from sandbox.core.ids import Ids
-from sandbox.partner.balances import ledger
+from sandbox.domain import ledger
 from sandbox.store.models import FaultRule, Order
 from sandbox.testing.server import SandboxServer
-from tests.conftest import DEMO, PARTNER_HEADERS
 from tests.control.traffic_support import (
     BUY,
     FROZEN_AT,
@@ -37,6 +36,7 @@ from tests.control.traffic_support import (
     rules,
     small_server,
 )
+from tests.support.constants import DEMO, PARTNER_HEADERS
 
 
 def order_count(server: SandboxServer) -> int:

@@ -1,9 +1,9 @@
-"""Shared by the price-fix, buy and sell tests: a dedicated server on a frozen business clock, the
-partner's profile (lenient or strict), direct ledger funding, database read-backs, wire-model checks and
-the partner's rounding rules.
+"""Shared by the price-fix, buy, sell, card and delivery tests: the frozen business clock they run on,
+the partner's rounding rules, direct ledger funding, database read-backs and wire-model checks.
 
-Every module that writes builds its own server (the session `server` stays read-only), and every test
-starts at `FROZEN_AT`, so prices, expiry and `order_at` are the same whatever order tests run in.
+They run on the session server through the `trading` fixture (tests/support/fixtures.py): a fresh
+seed-42 world per test, its clock frozen at `FROZEN_AT`, so prices, expiry and `order_at` are the same
+whatever order tests run in.
 """
 
 from __future__ import annotations
@@ -24,10 +24,7 @@ from sqlmodel import col, select
 
 from sandbox.core.clock import Clock
 from sandbox.core.ids import Rng
-from sandbox.partner.balances import ledger
-from sandbox.partner.prices.schemas import CalculateResponse, PriceFixResponse
-from sandbox.partner.schemas import Envelope, ErrorEnvelope
-from sandbox.partner.trading.schemas import OrderResponse
+from sandbox.domain import ledger
 from sandbox.store.models import (
     Customer,
     LedgerEntry,
@@ -39,10 +36,14 @@ from sandbox.store.models import (
     Wallet,
     WebhookEvent,
 )
-from sandbox.store.seed import identity_number
 from sandbox.testing.server import SandboxServer
+from sandbox.wire.base import Envelope, ErrorEnvelope
+from sandbox.wire.prices import CalculateResponse, PriceFixResponse
+from sandbox.wire.trading import OrderResponse
+from sandbox.world import identity_number
 from tests.api.helpers import error_body, ok_data
-from tests.conftest import DEMO, PARTNER_HEADERS, make_settings
+from tests.support.constants import DEMO, PARTNER_HEADERS
+from tests.support.servers import make_settings
 
 PRICEFIX = "/partner/pricefix"
 CALCULATE = "/partner/pricefix/calculate"
@@ -72,14 +73,6 @@ def dedicated_server(
     settings = make_settings(tmp_path_factory.mktemp(name), **settings)
     with SandboxServer(settings, clock=Clock(frozen_at=FROZEN_AT), nonce_clock=Clock()) as running:
         yield running
-
-
-@contextmanager
-def partner_client(server: SandboxServer, credentials: tuple[str, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=server.url, auth=httpx.DigestAuth(*credentials), headers=PARTNER_HEADERS, timeout=30
-    ) as http:
-        yield http
 
 
 def new_id(prefix: str) -> str:
