@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox.auth.middleware import peek_body
 from sandbox.core.profile import Profile
 from sandbox.runtime import Sandbox
 
@@ -114,7 +115,7 @@ class CachedReads:
         if generation is None:
             await self.app(scope, receive, send)
             return
-        body, receive = await _read_body(scope, receive)
+        body, receive = await peek_body(scope, receive)
         key, key_size = self._key(scope, body, caching, known)
         answers = store.answers
         answer: Answer | None = answers.get(generation, key)
@@ -220,21 +221,3 @@ def _route_table(routes: list[Any]) -> dict[str, list[tuple[re.Pattern[str], str
             entries.pop()
         table[method] = entries
     return table
-
-
-async def _read_body(scope: Scope, receive: Receive) -> tuple[bytes, Receive]:
-    """The request body (the Digest gate has buffered it) and a `receive` that gives it again."""
-    if scope["method"] == "GET":
-        return b"", receive
-    messages: list[Message] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            break
-    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-
-    async def replay() -> Message:
-        return messages.pop(0) if messages else await receive()
-
-    return body, replay

@@ -179,3 +179,22 @@ def is_json(content_type: str | None) -> bool:
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
+
+
+async def peek_body(scope: Scope, receive: Receive) -> tuple[bytes, Receive]:
+    """The request body (the gate has buffered it) and a `receive` that gives it again to the next
+    reader; empty for methods without one."""
+    if scope["method"] not in BODY_METHODS:
+        return b"", receive
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return body, replay

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox.auth.middleware import peek_body
 from sandbox.core import i18n
 from sandbox.core.envelope import JSON_MEDIA_TYPE
 from sandbox.core.errors import SandboxError
@@ -29,7 +30,6 @@ from sandbox.responses import fail
 from sandbox.runtime import Sandbox
 
 log = logging.getLogger("sandbox.faults")
-BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # What a malformed answer sends: a success envelope cut off mid-string (not parseable JSON).
 MALFORMED_BODY = b'{"data":{"guid":"'
 # A dropped answer promises this many body bytes and sends none, so every client sees a short read.
@@ -180,29 +180,12 @@ class FaultMiddleware:
         candidates = [rule for rule in rules if rule.matches(scope["method"], scope["path"], partner)]
         if any(rule.external_id is not None for rule in candidates):
             # Only now is the body read (the gate has buffered it): no rule, no parsing.
-            body, receive = await _peek_body(scope, receive)
+            body, receive = await peek_body(scope, receive)
             external_id = faults.external_id_of(body)
             candidates = [r for r in candidates if r.external_id in (None, external_id)]
         if not candidates:
             return [], receive
         return await run_in_threadpool(self.book.fire, candidates), receive
-
-
-async def _peek_body(scope: Scope, receive: Receive) -> tuple[bytes, Receive]:
-    if scope["method"] not in BODY_METHODS:
-        return b"", receive
-    messages: list[Message] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            break
-    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-
-    async def replay() -> Message:
-        return messages.pop(0) if messages else await receive()
-
-    return body, replay
 
 
 def _with_header(send: Send, name: bytes, value: bytes) -> Send:
