@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import notices, partner_profile
 from tests.support.trading import (
@@ -28,7 +27,6 @@ from tests.support.trading import (
     cents,
     dec,
     fix_price,
-    fund,
     funded_customer,
     new_id,
     race,
@@ -39,12 +37,8 @@ from tests.support.trading import (
 
 
 @pytest.fixture
-def trading(trading: SandboxServer, server_control: Control) -> SandboxServer:
-    """demo and acme on the strict profile, as a `SANDBOX_PROFILE=strict` server."""
-    server_control.profile("demo", "strict")
-    server_control.profile("acme", "strict")
-    fund(trading, amount=Decimal(1_000_000))
-    return trading
+def trading(strict_trading: SandboxServer) -> SandboxServer:
+    return strict_trading
 
 
 GAU = [{"sku": "GAU", "amount": 0.1}]

@@ -10,13 +10,11 @@ gets instead is in test_sell.py.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from tests.support.trading import (
     BUY,
@@ -24,7 +22,6 @@ from tests.support.trading import (
     balance,
     dec,
     fix_price,
-    fund,
     funded_customer,
     new_id,
     order_data,
@@ -36,13 +33,8 @@ ONE_GRAM = [{"sku": "GAU", "amount": 1}]
 
 
 @pytest.fixture
-def trading(trading: SandboxServer, server_control: Control) -> SandboxServer:
-    """demo and acme on the strict profile, as a `SANDBOX_PROFILE=strict` server."""
-    server_control.profile("demo", "strict")
-    server_control.profile("acme", "strict")
-    fund(trading, asset="GAU", amount=Decimal(1_000))
-    fund(trading, amount=Decimal(1_000_000))
-    return trading
+def trading(strict_trading: SandboxServer) -> SandboxServer:
+    return strict_trading
 
 
 def order_body(token: str, items: list[dict[str, Any]] = ONE_GRAM, **body: Any) -> dict[str, Any]:

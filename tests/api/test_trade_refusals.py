@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from tests.support.trading import (
     BUY,
@@ -44,14 +43,8 @@ ONE_GRAM = [{"sku": "GAU", "amount": 1}]
 
 
 @pytest.fixture
-def trading(trading: SandboxServer, server_control: Control) -> SandboxServer:
-    """demo and acme on the strict profile, as a `SANDBOX_PROFILE=strict` server; demo holds the cash
-    and the gold its refused orders would take."""
-    server_control.profile("demo", "strict")
-    server_control.profile("acme", "strict")
-    fund(trading, asset="GAU", amount=Decimal(1_000))
-    fund(trading, amount=Decimal(1_000_000))
-    return trading
+def trading(strict_trading: SandboxServer) -> SandboxServer:
+    return strict_trading
 
 
 @dataclass

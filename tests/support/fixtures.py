@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import httpx._transports.default as httpx_transports
@@ -12,7 +13,7 @@ import pytest
 from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from tests.support.servers import ServerPool, fresh_world
-from tests.support.trading import FROZEN_AT
+from tests.support.trading import FROZEN_AT, fund
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,3 +57,14 @@ def trading(server: SandboxServer, server_control: Control) -> Iterator[SandboxS
     prices, expiry and `order_at` are the same whatever order tests run in; reset again afterwards."""
     with fresh_world(server_control, FROZEN_AT):
         yield server
+
+
+@pytest.fixture
+def strict_trading(trading: SandboxServer, server_control: Control) -> SandboxServer:
+    """`trading` with demo and acme on the strict profile, as a `SANDBOX_PROFILE=strict` server; demo
+    holds the cash and the gold its refused orders would take."""
+    server_control.profile("demo", "strict")
+    server_control.profile("acme", "strict")
+    fund(trading, asset="GAU", amount=Decimal(1_000))
+    fund(trading, amount=Decimal(1_000_000))
+    return trading
