@@ -23,7 +23,7 @@ from sandbox.core.ids import Rng
 from sandbox.domain import ledger
 from sandbox.domain.flows import FLOWS, Flow
 from sandbox.domain.lifecycle import transitions
-from sandbox.store.models import Order, OrderItem, Payment
+from sandbox.store.models import Order, OrderItem, Payment, pk
 
 CARGO_URL = "https://kargo.example.com/takip/{number}"
 # (flow, status) → what entering it does; published at GET /_sandbox/lifecycles (same as _effect below).
@@ -54,6 +54,13 @@ def status_of(order: Order) -> str:
 
 def flow_of(order: Order) -> Flow:
     return FLOWS[order.flow]
+
+
+def items_made(session: Session) -> dict[int, OrderItem]:
+    """Order id → the item of an order this session made (sandbox/domain/orders/factory.py): effects and
+    the response use it before it is flushed, and an item never changes once made."""
+    items: dict[int, OrderItem] = session.info.setdefault("items_made", {})
+    return items
 
 
 def start(session: Session, order: Order, now: datetime) -> None:
@@ -102,7 +109,8 @@ class _Parts:
 
     @cached_property
     def item(self) -> OrderItem:
-        return self._session.exec(_ITEM, params={"order_id": self._order.id}).one()
+        made_here = items_made(self._session).get(pk(self._order))
+        return made_here or self._session.exec(_ITEM, params={"order_id": self._order.id}).one()
 
     @cached_property
     def payment(self) -> Payment | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -21,14 +21,19 @@ from sandbox.core.ids import Rng
 from sandbox.core.money import money
 from sandbox.domain.flows import Flow
 from sandbox.domain.lifecycle import engine
-from sandbox.store.models import Order, OrderItem, OrderRequest, pk
+from sandbox.store.models import Order, OrderItem, OrderRequest, insert_row, inserted_id, pk, table_of
 
 # Statements built once (building and keying a statement costs more than running it).
-_REQUEST_TAKEN = select(OrderRequest.id).where(
-    OrderRequest.partner_id == bindparam("partner_id"), OrderRequest.external_id == bindparam("external_id")
-)
 _GUID_TAKEN = select(col(Order.guid)).where(col(Order.guid) == bindparam("value"))
 _CODE_TAKEN = select(col(Order.order_code)).where(col(Order.order_code) == bindparam("value"))
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """An order request just recorded: what its orders carry."""
+
+    id: int
+    external_id: str
 
 
 @dataclass(frozen=True)
@@ -45,18 +50,15 @@ class Line:
 
 def open_request(
     session: Session, partner_id: int, external_id: str, kind: str, now: datetime
-) -> OrderRequest:
-    """documented idempotency key: the partner's external_id makes one order request, ever."""
-    params = {"partner_id": partner_id, "external_id": external_id}
-    if session.exec(_REQUEST_TAKEN, params=params).first() is not None:
-        raise SandboxError("duplicate_external_id")
-    request = OrderRequest(partner_id=partner_id, external_id=external_id, kind=kind, created_at=now)
-    session.add(request)
+) -> OpenRequest:
+    """documented idempotency key: the partner's external_id makes one order request, ever (the unique
+    index on partner and external_id refuses the second; the request's transaction then rolls back)."""
+    row = {"partner_id": partner_id, "external_id": external_id, "kind": kind, "created_at": now}
     try:
-        session.flush()
-    except IntegrityError:  # a concurrent request won the race on the unique index
+        result = session.connection().execute(insert(table_of(OrderRequest)), row)
+    except IntegrityError:
         raise SandboxError("duplicate_external_id") from None
-    return request
+    return OpenRequest(inserted_id(result), external_id)
 
 
 def new_order(
@@ -64,7 +66,7 @@ def new_order(
     rng: Rng,
     partner_id: int,
     customer_id: int | None,
-    request: OrderRequest,
+    request: OpenRequest,
     flow: Flow,
     currency: str,
     line: Line,
@@ -92,26 +94,27 @@ def new_order(
         updated_at=now,
     )
     engine.start(session, order, now)
-    session.add(
-        OrderItem(
-            order_id=pk(order),
-            product_id=line.product.product_id,
-            sku=line.product.sku,
-            product_name=line.product.name,
-            spot_price=line.spot,
-            price=line.price,
-            tax_rate=Decimal(0),
-            tax=Decimal(0),
-            amount=line.amount,
-            total=line.total,
-        )
+    item = OrderItem(
+        order_id=pk(order),
+        product_id=line.product.product_id,
+        sku=line.product.sku,
+        product_name=line.product.name,
+        spot_price=line.spot,
+        price=line.price,
+        tax_rate=Decimal(0),
+        tax=Decimal(0),
+        amount=line.amount,
+        total=line.total,
     )
+    insert_row(session.connection(), item)
+    engine.items_made(session)[pk(order)] = item
     return order
 
 
 def unique(session: Session, taken: SelectOfScalar[str], make: Callable[[], str]) -> str:
-    """`make()` until `taken` (a statement with a `value` parameter) finds no row with the value."""
+    """`make()` until `taken` (a statement with a `value` parameter) finds no row with the value (asked
+    on the connection: nothing pending in the session can hold a value made here)."""
     value = make()
-    while session.exec(taken, params={"value": value}).first() is not None:
+    while session.connection().execute(taken, {"value": value}).first() is not None:
         value = make()
     return value

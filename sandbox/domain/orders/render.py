@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from sandbox.catalog import STATUS_NAMES
 from sandbox.core import dates
+from sandbox.domain.lifecycle import engine
 from sandbox.store.models import Customer, Order, OrderAddress, OrderItem, Payment, pk
 
 # Built once (building and keying a statement costs more than running it); `ids`: a list of ids.
@@ -36,10 +37,15 @@ def render_orders(
     per endpoint: `dd-mm-YYYY HH:MM` on Get Order, `YYYY-mm-dd HH:MM:SS` in buy responses)."""
     if not orders:
         return []
-    order_ids = [order.id for order in orders]
     items: dict[int, list[OrderItem]] = defaultdict(list)
-    for item in session.exec(_ITEMS, params={"ids": order_ids}):
-        items[item.order_id].append(item)
+    made = engine.items_made(session)
+    for order in orders:
+        if pk(order) in made:  # an order this request made: its one item is at hand
+            items[pk(order)].append(made[pk(order)])
+    order_ids = [pk(order) for order in orders if pk(order) not in items]
+    if order_ids:
+        for item in session.exec(_ITEMS, params={"ids": order_ids}):
+            items[item.order_id].append(item)
     card_ids = [order.id for order in orders if order.payment_type == "credit-card"]  # the rest pay none
     payments = (
         {payment.order_id: payment for payment in session.exec(_PAYMENTS, params={"ids": card_ids})}

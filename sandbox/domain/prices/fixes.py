@@ -18,7 +18,7 @@ from sandbox.core.ids import Rng
 from sandbox.core.money import MILLIGRAM_TENTH, money
 from sandbox.core.profile import Profile
 from sandbox.domain.prices.feed import PriceFeed
-from sandbox.store.models import PriceFix
+from sandbox.store.models import PriceFix, insert_row
 
 # Built once (building and keying a statement costs more than running it).
 _BY_TOKEN = select(PriceFix).where(PriceFix.token == bindparam("token"))
@@ -67,7 +67,7 @@ def create_price_fix(
         for q in [feed.quote(p.sku, now, currency)]
     }
     token = rng.token(32)
-    while session.exec(_TOKEN_TAKEN, params={"token": token}).first() is not None:
+    while session.connection().execute(_TOKEN_TAKEN, {"token": token}).first() is not None:
         token = rng.token(32)
     fix = PriceFix(
         partner_id=partner_id,
@@ -80,7 +80,7 @@ def create_price_fix(
         created_at=now,
         expires_at=now + timedelta(seconds=ttl),
     )
-    session.add(fix)
+    insert_row(session.connection(), fix)
     return fix
 
 

@@ -140,7 +140,6 @@ def _claim(trade: Trade, token: str | None, currency: str | None, customer: Cust
             session, trade.feed, trade.rng, partner_id=trade.partner_id, now=now, ttl=trade.price_fix_ttl,
             currency=currency or "TRY", customer_external_id=customer_id, total=None,
         )  # fmt: skip
-        session.flush()
         token = fix.token
     fix = claim_token(
         session, trade.partner_id, token, now, customer_external_id=customer_id, profile=trade.profile
