@@ -176,12 +176,13 @@ class Store:
         commits, a `restore` included) plus a count of this process's own commits (`invalidate_reads`;
         an in-memory store's one connection never sees its own commits in data_version). A store on
         another database (PostgreSQL) would read a counter row bumped inside every write transaction.
-        Raises `store_unavailable` when the database file is gone, as a read would."""
-        self.check()
-        if self.engine.dialect.name != "sqlite":
-            return None
-        if self.path is None:
-            return self._commits
+        Raises `store_unavailable` when the database file is gone, as a read would (looked at with
+        data_version, so at most once per loop iteration too)."""
+        if self.path is None:  # in memory, or not SQLite
+            self.check()
+            return self._commits if self.engine.dialect.name == "sqlite" else None
+        if self.lost is not None:
+            raise unavailable()
         return (self._data_version(), self._commits)
 
     def cached(self, key: Hashable, produce: Callable[[], T], size: int = 64) -> T:
@@ -214,6 +215,7 @@ class Store:
             loop = None
         if loop is not None and self._version_loop is loop:
             return self._version
+        self.check()
         with self._failures(False), self._version_lock:
             if self._version_connection is None:
                 raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply
