@@ -118,6 +118,36 @@ def test_serve_with_two_workers_accepts_nonces_across_workers(serve) -> None:
     assert statuses == {200}
 
 
+@pytest.mark.parametrize("flags", [(), ("--workers", "2")], ids=["one-worker", "two-workers"])
+def test_serve_prints_uvicorns_access_line_for_every_request(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    """The access line is uvicorn's own text (sandbox.cli.access_formatter only skips its record copies)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path}/cli.db", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(process, url)
+        response = requests.get(
+            f"{url}/partner/orders/statuses?x=%C3%A7",
+            auth=HTTPDigestAuth("demo", "demo-secret"),
+            headers={"x-client-id": "web"},
+        )
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    lines = [line for line in output.splitlines() if "/partner/orders/statuses" in line]
+    assert len(lines) == 2, output
+    for line, status in zip(lines, ("401 Unauthorized", "200 OK"), strict=True):
+        client, _, rest = line.removeprefix("INFO:     ").partition(" - ")
+        assert client.startswith("127.0.0.1:") and client.split(":")[1].isdigit(), line
+        assert rest == f'"GET /partner/orders/statuses?x=%C3%A7 HTTP/1.1" {status}', line
+
+
 def test_serve_listener_gives_connections_without_nagle() -> None:
     """`serve` hands uvicorn a listener of its own; its accepted connections must get TCP_NODELAY, or
     every keep-alive response waits ~40 ms for a delayed ACK (uvicorn#3149)."""
