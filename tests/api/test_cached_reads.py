@@ -21,7 +21,8 @@ from tests.api.delivery_support import create_body, deliverable_customer
 from tests.api.helpers import notices, ok_data
 from tests.support.clients import partner_client
 from tests.support.constants import DEMO, GOLDEN_GUID, PARTNER_HEADERS
-from tests.support.trading import buy, dedicated_server, fix_price, new_id
+from tests.support.servers import dedicated_server
+from tests.support.trading import FROZEN_AT, buy, fix_price, new_id
 
 Request = tuple[str, str, dict[str, Any] | None]
 # Headers that differ between any two answers, cached or not.
@@ -30,7 +31,7 @@ PER_ANSWER = {"date", "authentication-info"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "cached-reads") as running:
+    with dedicated_server(tmp_path_factory.mktemp("cached-reads"), frozen_at=FROZEN_AT) as running:
         yield running
 
 

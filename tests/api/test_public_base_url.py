@@ -4,7 +4,7 @@ server listens on, also the free port a test server picked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -13,21 +13,21 @@ from sandbox.testing.server import SandboxServer
 from tests.api.card_helpers import card_buy, get_order
 from tests.support.clients import partner_client
 from tests.support.constants import DEMO
-from tests.support.trading import dedicated_server
+from tests.support.trading import FROZEN_AT
 
 PUBLIC = "https://sandbox.example.com/minted"
 
 
-@pytest.fixture(scope="module")
-def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "proxied", public_base_url=PUBLIC + "/") as running:
-        yield running
+@pytest.fixture
+def proxied(pooled: Callable[..., SandboxServer]) -> SandboxServer:
+    """A server behind a proxy: SANDBOX_PUBLIC_BASE_URL set, with a trailing slash the links drop."""
+    return pooled(frozen_at=FROZEN_AT, public_base_url=PUBLIC + "/")
 
 
-@pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory, "plain") as running:
-        yield running
+@pytest.fixture
+def plain(trading: SandboxServer) -> SandboxServer:
+    """The session server: no public base URL set."""
+    return trading
 
 
 def test_a_card_orders_redirect_url_starts_with_the_public_base_url(proxied: SandboxServer) -> None:

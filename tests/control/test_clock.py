@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.core.clock import ISTANBUL, Clock
+from sandbox.core.clock import ISTANBUL
 from sandbox.testing.server import SandboxServer
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import make_settings
 
 FROZEN_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 GOLDEN_CUSTOMER = "92440753"
-TTL = 240
+TTL = 240  # the default SANDBOX_PRICE_FIX_TTL
 
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    settings = make_settings(tmp_path_factory.mktemp("clock"), price_fix_ttl=TTL)
-    with SandboxServer(settings, nonce_clock=Clock()) as running:
-        yield running
-
-
-@pytest.fixture
-def server(world: SandboxServer) -> Iterator[SandboxServer]:
-    """The module's server with its clock back on real time and its world reset."""
-    httpx.post(f"{world.url}/_sandbox/reset", params={"everything": "true"}).raise_for_status()
-    yield world
+# The session server, its world reset and its clock back on real time for every test.
+pytestmark = pytest.mark.usefixtures("fresh_server")
 
 
 def clock(server: SandboxServer, **body: Any) -> httpx.Response:

@@ -1,22 +1,20 @@
 """GET /_sandbox/invariants: every wallet's stored balance equals the sum of its ledger entries and is
-never negative. Corruption is written straight into the database of a dedicated server."""
+never negative. Corruption is written straight into the session server's database; the reset after the test
+(`fresh_server`) copies the seeded world back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from sandbox.store.models import Customer, LedgerEntry, Partner, Wallet
 from sandbox.testing.server import SandboxServer
 from tests.api.helpers import ok_data
-from tests.support.servers import make_settings
 
 PATH = "/_sandbox/invariants"
 
@@ -31,13 +29,6 @@ def counts(server: SandboxServer) -> tuple[int, int]:
         wallets = session.exec(select(func.count()).select_from(Wallet)).one()
         entries = session.exec(select(func.count()).select_from(LedgerEntry)).one()
     return wallets, entries
-
-
-@pytest.fixture
-def own_server(tmp_path) -> Iterator[SandboxServer]:
-    """A world these tests may corrupt."""
-    with SandboxServer(make_settings(tmp_path, orders=60)) as running:
-        yield running
 
 
 def customer_wallet(server: SandboxServer) -> tuple[Wallet, str, str]:
@@ -77,14 +68,16 @@ def test_invariants_route_is_a_sandbox_control_decision_in_openapi(server: Sandb
     assert "security" not in operation
 
 
-def test_invariants_stored_balance_off_its_ledger_reports_balance_mismatch(own_server: SandboxServer) -> None:
-    wallet, username, external_id = customer_wallet(own_server)
-    with own_server.sandbox.store.session(write=True) as session:
+def test_invariants_stored_balance_off_its_ledger_reports_balance_mismatch(
+    fresh_server: SandboxServer,
+) -> None:
+    wallet, username, external_id = customer_wallet(fresh_server)
+    with fresh_server.sandbox.store.session(write=True) as session:
         session.exec(
             update(Wallet).where(Wallet.id == wallet.id).values(balance=wallet.balance + Decimal("1.5"))
         )
 
-    data = report(own_server)
+    data = report(fresh_server)
 
     assert data["violations"] == [
         {
@@ -97,15 +90,15 @@ def test_invariants_stored_balance_off_its_ledger_reports_balance_mismatch(own_s
             "problem": "balance_mismatch",
         }
     ]
-    assert (data["wallets"], data["entries"]) == counts(own_server)
+    assert (data["wallets"], data["entries"]) == counts(fresh_server)
 
 
 def test_invariants_negative_balance_matching_its_ledger_reports_negative_balance(
-    own_server: SandboxServer,
+    fresh_server: SandboxServer,
 ) -> None:
-    wallet, username, external_id = customer_wallet(own_server)
+    wallet, username, external_id = customer_wallet(fresh_server)
     overdraft = -(wallet.balance + Decimal("2.25"))
-    with own_server.sandbox.store.session(write=True) as session:
+    with fresh_server.sandbox.store.session(write=True) as session:
         # Past the ledger's own guard: an entry that takes more than the wallet holds.
         session.add(
             LedgerEntry(
@@ -114,7 +107,7 @@ def test_invariants_negative_balance_matching_its_ledger_reports_negative_balanc
         )
         session.exec(update(Wallet).where(Wallet.id == wallet.id).values(balance=Decimal("-2.25")))
 
-    data = report(own_server)
+    data = report(fresh_server)
 
     assert data["violations"] == [
         {
@@ -129,24 +122,26 @@ def test_invariants_negative_balance_matching_its_ledger_reports_negative_balanc
     ]
 
 
-def test_invariants_negative_balance_off_its_ledger_reports_both_problems(own_server: SandboxServer) -> None:
-    wallet, _, _ = customer_wallet(own_server)
-    with own_server.sandbox.store.session(write=True) as session:
+def test_invariants_negative_balance_off_its_ledger_reports_both_problems(
+    fresh_server: SandboxServer,
+) -> None:
+    wallet, _, _ = customer_wallet(fresh_server)
+    with fresh_server.sandbox.store.session(write=True) as session:
         session.exec(update(Wallet).where(Wallet.id == wallet.id).values(balance=Decimal("-1")))
 
-    problems = [(v["wallet_id"], v["problem"]) for v in report(own_server)["violations"]]
+    problems = [(v["wallet_id"], v["problem"]) for v in report(fresh_server)["violations"]]
 
     assert problems == [(wallet.id, "balance_mismatch"), (wallet.id, "negative_balance")]
 
 
-def test_invariants_b2b_wallet_reports_null_customer(own_server: SandboxServer) -> None:
-    with own_server.sandbox.store.session(write=True) as session:
+def test_invariants_b2b_wallet_reports_null_customer(fresh_server: SandboxServer) -> None:
+    with fresh_server.sandbox.store.session(write=True) as session:
         wallet = session.exec(
             select(Wallet).where(col(Wallet.customer_id).is_(None)).order_by(Wallet.id)
         ).first()
         session.exec(update(Wallet).where(Wallet.id == wallet.id).values(balance=wallet.balance + 1))
 
-    violations = report(own_server)["violations"]
+    violations = report(fresh_server)["violations"]
 
     assert [(v["wallet_id"], v["customer_external_id"], v["problem"]) for v in violations] == [
         (wallet.id, None, "balance_mismatch")

@@ -4,7 +4,7 @@ and the bounded ring."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -12,27 +12,20 @@ import pytest
 
 from sandbox.domain.journal import BODY_LIMIT, REDACTED
 from sandbox.testing.server import SandboxServer
-from tests.control.traffic_support import FROZEN_AT_TEXT, ORDERS, add_rule, partner, small_server
+from tests.control.traffic_support import FROZEN_AT_TEXT, ORDERS, add_rule, partner
 from tests.support.constants import ACME, DEMO, PARTNER_HEADERS
 
 CUSTOMERS = "/partner/customer"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_server(tmp_path_factory, "journal") as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def empty_journal(server: SandboxServer) -> None:
-    httpx.delete(f"{server.url}/_sandbox/faults")
-    assert httpx.delete(f"{server.url}/_sandbox/requests").status_code == 200
+# The session server, reset (no journal entries, no fault rules) with its clock frozen for every test.
+pytestmark = pytest.mark.usefixtures("trading")
 
 
 @pytest.fixture
-def demo(server: SandboxServer) -> Iterator[httpx.Client]:
-    with partner(server, DEMO) as http:
+def demo(trading: SandboxServer) -> Iterator[httpx.Client]:
+    """demo's client, once the world is reset: what it sends is journalled after the reset."""
+    with partner(trading, DEMO) as http:
         yield http
 
 
@@ -253,8 +246,9 @@ def test_header_values_come_back_exactly_as_sent(server: SandboxServer, demo: ht
     assert entry["response_headers"]["content-length"] == str(len(entry["response_body"].encode()))
 
 
-def test_ring_keeps_only_the_newest_entries(tmp_path_factory: pytest.TempPathFactory) -> None:
-    with small_server(tmp_path_factory, "ring", journal_size=5) as small, partner(small, DEMO) as http:
+def test_ring_keeps_only_the_newest_entries(pooled: Callable[..., SandboxServer]) -> None:
+    small = pooled(journal_size=5)
+    with partner(small, DEMO) as http:
         for page in range(1, 9):
             http.get(ORDERS, params={"page": page})
 
@@ -264,8 +258,9 @@ def test_ring_keeps_only_the_newest_entries(tmp_path_factory: pytest.TempPathFac
     assert [entry["query"] for entry in response["requests"]] == [f"page={page}" for page in range(4, 9)]
 
 
-def test_journal_size_zero_records_nothing(tmp_path_factory: pytest.TempPathFactory) -> None:
-    with small_server(tmp_path_factory, "no-journal", journal_size=0) as small, partner(small, DEMO) as http:
+def test_journal_size_zero_records_nothing(pooled: Callable[..., SandboxServer]) -> None:
+    small = pooled(journal_size=0)
+    with partner(small, DEMO) as http:
         assert http.get(ORDERS).status_code == 200
 
         response = httpx.get(f"{small.url}/_sandbox/requests").json()["data"]

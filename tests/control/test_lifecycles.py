@@ -15,23 +15,21 @@ from sandbox.core.clock import Clock
 from sandbox.domain import ledger
 from sandbox.domain.flows import FLOWS
 from sandbox.store.models import Customer, Order, OrderStatusHistory
+from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from sandbox.world import WORLD_END
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import make_settings
+from tests.support.servers import fresh_world
 
 CUSTOMER = "life-001"
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(frozen_at=WORLD_END)
-
-
-@pytest.fixture
-def server(tmp_path, clock: Clock) -> Iterator[SandboxServer]:
-    with SandboxServer(make_settings(tmp_path, orders=60), clock=clock) as running:
-        with running.sandbox.store.session(write=True) as session:
+@pytest.fixture(autouse=True)
+def _fresh_world(server: SandboxServer, server_control: Control) -> Iterator[None]:
+    """The session server holding a fresh world, its clock frozen where the seeded world ends, and a
+    KYC-approved demo customer holding cash and gold."""
+    with fresh_world(server_control, WORLD_END):
+        with server.sandbox.store.session(write=True) as session:
             customer = Customer(partner_id=1, external_id=CUSTOMER, firstname="Deniz", lastname="Kaya",
                                 identity_number="46714948610", kyc_status="approved", created_at=WORLD_END,
                                 updated_at=WORLD_END)  # fmt: skip
@@ -40,7 +38,12 @@ def server(tmp_path, clock: Clock) -> Iterator[SandboxServer]:
             for asset, amount in (("TRY", Decimal(100_000)), ("GAU", Decimal(50))):
                 wallet = ledger.wallet(session, 1, customer.id, asset, WORLD_END)
                 ledger.post(session, wallet, amount, "deposit", WORLD_END)
-        yield running
+        yield
+
+
+@pytest.fixture
+def clock(server: SandboxServer) -> Clock:
+    return server.sandbox.clock
 
 
 @pytest.fixture

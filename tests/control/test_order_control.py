@@ -10,20 +10,19 @@ import pytest
 from sqlmodel import select
 
 from sandbox.catalog import STATUS_IDS
-from sandbox.core.clock import Clock
 from sandbox.domain import ledger
 from sandbox.store.models import Order, OrderItem, OrderStatusHistory, WebhookEvent
+from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from sandbox.world import WORLD_END
-from tests.support.servers import make_settings
+from tests.support.servers import fresh_world
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(
-        make_settings(tmp_path_factory.mktemp("control")), clock=Clock(frozen_at=WORLD_END)
-    ) as s:
-        yield s
+@pytest.fixture(autouse=True)
+def _fresh_world(server_control: Control) -> Iterator[None]:
+    """The session server holding a fresh world, its clock frozen where the seeded world ends."""
+    with fresh_world(server_control, WORLD_END):
+        yield
 
 
 def seeded(server: SandboxServer, flow: str, status: str, skip: int = 0) -> Order:

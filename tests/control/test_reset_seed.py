@@ -15,13 +15,13 @@ from sqlmodel import select
 
 from sandbox.catalog import STATUS_NAMES
 from sandbox.config import Settings
-from sandbox.core.clock import Clock
 from sandbox.domain.flows import FLOWS
 from sandbox.store.models import Customer, LedgerEntry, Order, Partner, Wallet
+from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
-from sandbox.world import WorldSpec, documented
+from sandbox.world import documented
 from tests.support.constants import DEMO, GOLDEN_GUID, PARTNER_HEADERS
-from tests.support.servers import make_settings
+from tests.support.servers import dedicated_server, fresh_world
 
 FROZEN_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 GOLDEN_CUSTOMER = "92440753"  # the golden order's customer: seeded, KYC approved
@@ -33,22 +33,17 @@ DOCUMENTED = documented.load(Settings().fixtures_dir)
 DEFAULT_ORDERS = 400 + len(DOCUMENTED.orders)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxServer, WorldSpec]]:
-    settings = make_settings(tmp_path_factory.mktemp("reset"))
-    with SandboxServer(settings, clock=Clock(frozen_at=FROZEN_AT), nonce_clock=Clock()) as running:
-        yield running, running.sandbox.world
-
-
-@pytest.fixture
-def server(world: tuple[SandboxServer, WorldSpec]) -> Iterator[SandboxServer]:
-    """The module's server, back to the default world, no configuration, clock frozen at FROZEN_AT."""
-    world, seeded = world
-    if world.sandbox.world != seeded:
-        control(world, "POST", "/seed", json={"seed": 42, "scenario": "default"})
-    control(world, "POST", "/reset", params={"everything": "true"})
-    world.sandbox.clock.freeze(FROZEN_AT)
-    yield world
+@pytest.fixture(autouse=True)
+def _default_world(server: SandboxServer, server_control: Control) -> Iterator[None]:
+    """The session server on a fresh default world, no configuration, clock frozen at FROZEN_AT; a test
+    that seeds another world gives the default one back to the tests after it."""
+    seeded = server.sandbox.world
+    try:
+        with fresh_world(server_control, FROZEN_AT):
+            yield
+    finally:
+        if server.sandbox.world != seeded:
+            control(server, "POST", "/seed", json={"seed": seeded.seed, "scenario": seeded.scenario})
 
 
 def control(server: SandboxServer, method: str, path: str, **kwargs: Any) -> Any:
@@ -120,15 +115,19 @@ def test_reset_after_a_buy_restores_orders_wallets_and_ledger_exactly(server: Sa
     assert data["orders"] == DEFAULT_ORDERS
 
 
-def test_reset_of_the_default_world_takes_under_200_ms(server: SandboxServer) -> None:
-    buy(server)
+def test_reset_answers_how_long_it_took_and_what_the_world_holds(server: SandboxServer) -> None:
+    """The reset's speed is a `make bench` figure (bench/RESULTS.md), not asserted here."""
+    seeded = control(server, "POST", "/reset")["orders"]
+    bought = buy(server)
 
-    started = datetime.now(UTC)
     data = control(server, "POST", "/reset")
-    elapsed = (datetime.now(UTC) - started).total_seconds() * 1000
 
-    assert data["milliseconds"] < 200
-    assert elapsed < 200
+    assert list(data) == ["reset", "milliseconds", "orders"]
+    assert data["reset"] is True
+    assert isinstance(data["milliseconds"], float) and data["milliseconds"] > 0
+    assert data["orders"] == seeded
+    with partner(server) as http:
+        assert http.get(f"/partner/order/{bought['guid'][0]}").status_code == 404
 
 
 def test_reset_twice_gives_the_same_guid_to_the_same_buy(server: SandboxServer) -> None:
@@ -189,11 +188,11 @@ def test_reset_empties_the_request_journal(server: SandboxServer) -> None:
 def test_reset_after_a_restart_goes_back_to_the_seeded_world_not_the_restarted_one(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    settings = make_settings(tmp_path_factory.mktemp("restart"))
-    with SandboxServer(settings, clock=Clock(frozen_at=FROZEN_AT)) as first:
+    folder = tmp_path_factory.mktemp("restart")  # both processes open the same database file
+    with dedicated_server(folder, frozen_at=FROZEN_AT) as first:
         seeded = dump(first)
         buy(first)
-    with SandboxServer(settings, clock=Clock(frozen_at=FROZEN_AT)) as second:
+    with dedicated_server(folder, frozen_at=FROZEN_AT) as second:
         assert dump(second) != seeded
         control(second, "POST", "/reset")
         assert dump(second) == seeded

@@ -15,30 +15,29 @@ import uvicorn
 from sandbox import cli
 from sandbox.catalog import STATUS_NAMES
 from sandbox.control.protection import is_loopback
-from sandbox.core.clock import Clock
 from sandbox.store.models import WebhookEvent
+from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from sandbox.world.documented import DOCUMENTED_ORDERS
+from tests.support.constants import CONTROL_TOKEN as TOKEN
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import make_settings
+from tests.support.servers import ServerPool, fresh_world
 
-TOKEN = "control-token-for-tests"
 FROZEN_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 
 
-@pytest.fixture(scope="module")
-def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    settings = make_settings(tmp_path_factory.mktemp("locked"), control_token=TOKEN)
-    with SandboxServer(settings, nonce_clock=Clock()) as running:
-        yield running
+@pytest.fixture
+def locked(server_pool: ServerPool) -> SandboxServer:
+    """A server whose control API needs `SANDBOX_CONTROL_TOKEN` (these tests change no state)."""
+    return server_pool.get(control_token=TOKEN)
 
 
-@pytest.fixture(scope="module")
-def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    settings = make_settings(tmp_path_factory.mktemp("state"))
-    with SandboxServer(settings, clock=Clock(frozen_at=FROZEN_AT), nonce_clock=Clock()) as running:
-        yield running
+@pytest.fixture
+def counted(server: SandboxServer, server_control: Control) -> Iterator[SandboxServer]:
+    """The session server holding a fresh world, its clock frozen at FROZEN_AT."""
+    with fresh_world(server_control, FROZEN_AT):
+        yield server
 
 
 def sandbox_get(server: SandboxServer, path: str, **kwargs: Any) -> httpx.Response:

@@ -1,4 +1,4 @@
-"""Shared by the fault and journal tests: small dedicated servers, Digest clients and the rules API."""
+"""Shared by the fault and journal tests: Digest clients and the rules API."""
 
 from __future__ import annotations
 
@@ -6,29 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
-from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from tests.support.constants import PARTNER_HEADERS
-from tests.support.servers import make_settings
 
 ORDERS = "/partner/orders"
 BUY = "/partner/order/digital/buy"
 FROZEN_AT = datetime(2025, 3, 10, 9, 30, 15, tzinfo=UTC)
 FROZEN_AT_TEXT = "2025-03-10T09:30:15.000+00:00"
-
-
-def small_server(
-    tmp_path_factory: pytest.TempPathFactory, name: str, *, seed: int = 42, **settings: Any
-) -> SandboxServer:
-    """A world with two customers per partner and no orders (starts in milliseconds), clock frozen."""
-    values = {"seed": seed, "orders": 0, "customers": 2, **settings}
-    return SandboxServer(
-        make_settings(tmp_path_factory.mktemp(name), **values),
-        clock=Clock(frozen_at=FROZEN_AT),
-        nonce_clock=Clock(),
-    )
 
 
 def partner(server: SandboxServer, credentials: tuple[str, str]) -> httpx.Client:

@@ -1,5 +1,4 @@
-"""Shared pieces of the Digest interop suite (docs/design/digest.md §6, §7): dedicated servers, raw HTTP
-requests,
+"""Shared pieces of the Digest interop suite (docs/design/digest.md §6, §7): raw HTTP requests,
 challenge parsing, hand-built Authorization headers and the assertions every failure shares.
 
 Raw requests go through `http.client`, so the request target, header order and duplicate headers reach
@@ -11,18 +10,14 @@ from __future__ import annotations
 import http.client
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sandbox.auth.digest import expected_response
 from sandbox.core import i18n
-from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import make_settings
 
 REALM = "minted-sandbox"
 STATUSES = "/partner/orders/statuses"
@@ -36,18 +31,6 @@ CHALLENGE_LINE = re.compile(
     r'nonce="(?P<nonce>[0-9a-f]{56})", opaque="(?P<opaque>[0-9a-f]{32})"(?P<stale>, stale=true)?'
 )
 _AUTH_PARAM = re.compile(r'([A-Za-z0-9*-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
-
-
-# --- servers ---------------------------------------------------------------------------------------
-
-
-@contextmanager
-def dedicated_server(tmp_dir: Path, **overrides: Any) -> Iterator[SandboxServer]:
-    """A small world of its own (quick to seed) with its own nonce clock, for tests that change
-    settings or move the clock, so the shared session server stays untouched."""
-    settings = make_settings(tmp_dir, orders=0, customers=1, **overrides)
-    with SandboxServer(settings, nonce_clock=Clock()) as running:
-        yield running
 
 
 # --- raw HTTP --------------------------------------------------------------------------------------

@@ -7,14 +7,12 @@ control token; the default allows no origin at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.e2e.digest_helpers import ORDER, STATUSES, RawResponse, dedicated_server, send
+from tests.e2e.digest_helpers import ORDER, STATUSES, RawResponse, send
 from tests.support.constants import GOLDEN_GUID
+from tests.support.servers import ServerPool
 
 FRONTEND = "http://localhost:3000"
 PREFLIGHT_POST = [
@@ -23,17 +21,15 @@ PREFLIGHT_POST = [
 ]
 
 
-@pytest.fixture(scope="module")
-def open_to_frontend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    folder = tmp_path_factory.mktemp("cors-frontend")
-    with dedicated_server(folder, cors_origins=(FRONTEND,), control_token="ctl") as running:
-        yield running
+@pytest.fixture
+def open_to_frontend(server_pool: ServerPool) -> SandboxServer:
+    return server_pool.get(cors_origins=(FRONTEND,), control_token="ctl")
 
 
-@pytest.fixture(scope="module")
-def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory.mktemp("cors-default")) as running:
-        yield running
+@pytest.fixture
+def closed(server: SandboxServer) -> SandboxServer:
+    """The session server: no SANDBOX_CORS_ORIGINS."""
+    return server
 
 
 def preflight(server: SandboxServer, origin: str, target: str = ORDER, locale: str = "en"):
@@ -94,8 +90,7 @@ def test_request_from_unlisted_origin_gets_no_cors_headers(closed: SandboxServer
     assert response.header("Access-Control-Allow-Origin") is None
 
 
-def test_wildcard_allows_any_origin(tmp_path: Path) -> None:
-    with dedicated_server(tmp_path, cors_origins=("*",)) as server:
-        response = preflight(server, "http://anything.test:5173")
-        assert response.status == 200
-        assert response.header("Access-Control-Allow-Origin") == "*"
+def test_wildcard_allows_any_origin(server_pool: ServerPool) -> None:
+    response = preflight(server_pool.get(cors_origins=("*",)), "http://anything.test:5173")
+    assert response.status == 200
+    assert response.header("Access-Control-Allow-Origin") == "*"

@@ -26,7 +26,6 @@ from tests.e2e.digest_helpers import (
     assert_failure_envelope,
     assert_fresh_challenge,
     authorization,
-    dedicated_server,
     fetch_challenge,
     header,
     parse_challenge,
@@ -34,6 +33,7 @@ from tests.e2e.digest_helpers import (
     send,
 )
 from tests.support.constants import DEMO, GOLDEN_GUID, PARTNER_HEADERS
+from tests.support.servers import dedicated_server
 
 
 def _sent(response: requests.Response) -> dict[str, str]:
@@ -45,7 +45,7 @@ def _sent(response: requests.Response) -> dict[str, str]:
 @pytest.fixture
 def expiring_server(tmp_path: Path) -> Iterator[SandboxServer]:
     """Its own nonce clock, moved by the test: the shared session server's clock is never touched."""
-    with dedicated_server(tmp_path) as running:
+    with dedicated_server(tmp_path, orders=0, customers=1) as running:
         yield running
 
 

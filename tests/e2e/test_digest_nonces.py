@@ -24,17 +24,17 @@ from tests.e2e.digest_helpers import (
     assert_failure_envelope,
     assert_fresh_challenge,
     authorization,
-    dedicated_server,
     fetch_challenge,
     header,
     parse_params,
     send,
 )
+from tests.support.servers import ServerPool, dedicated_server
 
 
 @pytest.fixture(scope="module")
 def clock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dedicated_server(tmp_path_factory.mktemp("nonce-clock")) as running:
+    with dedicated_server(tmp_path_factory.mktemp("nonce-clock"), orders=0, customers=1) as running:
         yield running
 
 
@@ -174,13 +174,13 @@ def test_legacy_answer_reused_within_lifetime_200(server: SandboxServer) -> None
     assert [get(server, params).status for _ in range(2)] == [200, 200]
 
 
-def test_legacy_answer_refused_when_disabled_401(tmp_path) -> None:
-    with dedicated_server(tmp_path, digest_allow_legacy=False) as strict:
-        challenge = fetch_challenge(strict)
-        legacy = get(strict, answer(challenge, qop=None))
-        assert_failure_envelope(legacy, 401, "invalid_credentials")
-        assert_fresh_challenge(legacy, previous_nonce=challenge.nonce)
-        assert get(strict, answer(challenge)).status == 200
+def test_legacy_answer_refused_when_disabled_401(server_pool: ServerPool) -> None:
+    strict = server_pool.get(digest_allow_legacy=False)
+    challenge = fetch_challenge(strict)
+    legacy = get(strict, answer(challenge, qop=None))
+    assert_failure_envelope(legacy, 401, "invalid_credentials")
+    assert_fresh_challenge(legacy, previous_nonce=challenge.nonce)
+    assert get(strict, answer(challenge)).status == 200
 
 
 def test_unknown_user_and_wrong_password_identical_401_bodies(server: SandboxServer) -> None:

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from sandbox.testing.server import SandboxServer
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import small_world
 
 CUSTOMERS = "/partner/customer"
 PART = b'{"external_id": "HALF-'  # the part of the body that is sent
@@ -27,25 +24,13 @@ PART = b'{"external_id": "HALF-'  # the part of the body that is sent
 ANSWER_TIMEOUT = 10.0
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_world(tmp_path_factory.mktemp("auth-before-body"), orders=0, customers=1) as running:
-        assert running.settings.journal_size > 0  # the journal is on, as by default
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def empty_journal(world: SandboxServer) -> None:
-    httpx.delete(f"{world.url}/_sandbox/requests").raise_for_status()
-
-
-def head_and_part(world: SandboxServer, *extra: str) -> tuple[bytes, socket.socket]:
+def head_and_part(fresh_server: SandboxServer, *extra: str) -> tuple[bytes, socket.socket]:
     """Send a POST's headers (Content-Length 1000) and its first bytes only; the answer's head (what
     arrived up to the blank line) and the still open socket."""
-    connection = socket.create_connection(("127.0.0.1", world.port), timeout=ANSWER_TIMEOUT)
+    connection = socket.create_connection(("127.0.0.1", fresh_server.port), timeout=ANSWER_TIMEOUT)
     lines = [
         f"POST {CUSTOMERS} HTTP/1.1",
-        f"Host: 127.0.0.1:{world.port}",
+        f"Host: 127.0.0.1:{fresh_server.port}",
         "Content-Type: application/json",
         "Content-Length: 1000",
         "x-client-id: web",
@@ -64,36 +49,39 @@ def head_and_part(world: SandboxServer, *extra: str) -> tuple[bytes, socket.sock
     return received, connection
 
 
-def journal(world: SandboxServer) -> list[dict[str, Any]]:
-    return httpx.get(f"{world.url}/_sandbox/requests").json()["data"]["requests"]
+def journal(fresh_server: SandboxServer) -> list[dict[str, Any]]:
+    return httpx.get(f"{fresh_server.url}/_sandbox/requests").json()["data"]["requests"]
 
 
-def test_a_post_without_credentials_is_refused_before_its_body_arrives(world: SandboxServer) -> None:
-    head, connection = head_and_part(world)
+def test_a_post_without_credentials_is_refused_before_its_body_arrives(fresh_server: SandboxServer) -> None:
+    head, connection = head_and_part(fresh_server)
     connection.close()
 
     assert head.startswith(b"HTTP/1.1 401 "), head
     assert b"\r\nwww-authenticate: digest " in head.lower()
-    (entry,) = journal(world)
+    (entry,) = journal(fresh_server)
     assert (entry["status"], entry["partner"], entry["request_body"]) == (401, None, None)
-    page = httpx.get(f"{world.url}/_sandbox/ui/journal/{entry['id']}")
+    page = httpx.get(f"{fresh_server.url}/_sandbox/ui/journal/{entry['id']}")
     assert 'data-testid="request-body-unread"' in page.text  # the dashboard says why there is none
 
 
-def test_expect_100_continue_is_refused_without_a_continue(world: SandboxServer) -> None:
-    head, connection = head_and_part(world, "Expect: 100-continue")
+def test_expect_100_continue_is_refused_without_a_continue(fresh_server: SandboxServer) -> None:
+    head, connection = head_and_part(fresh_server, "Expect: 100-continue")
     connection.close()
 
     assert head.startswith(b"HTTP/1.1 401 "), head  # not "100 Continue": the client keeps its body
 
 
-def test_the_journal_keeps_the_bodies_digest_lets_through(world: SandboxServer) -> None:
+def test_the_journal_keeps_the_bodies_digest_lets_through(fresh_server: SandboxServer) -> None:
+    assert fresh_server.settings.journal_size > 0  # the journal is on, as by default
     body = {"external_id": "WHOLE-1", "firstname": "Ayşe", "lastname": "Yılmaz"}
 
-    with httpx.Client(base_url=world.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS) as http:
+    with httpx.Client(
+        base_url=fresh_server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS
+    ) as http:
         response = http.post(CUSTOMERS, json=body)
 
-    refused, accepted = journal(world)
+    refused, accepted = journal(fresh_server)
     assert (refused["status"], refused["request_body"]) == (401, None)
     assert (accepted["status"], accepted["partner"]) == (response.status_code, "demo")
     assert json.loads(accepted["request_body"]) == body

@@ -21,10 +21,11 @@ import httpx
 import pytest
 
 from sandbox.domain.journal import BODY_LIMIT
+from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
 from tests.support.constants import DEMO, PARTNER_HEADERS
 from tests.support.constants import SMALL_WORLD_FROZEN_AT as FROZEN_AT
-from tests.support.servers import small_world
+from tests.support.servers import fresh_world
 from tests.support.waiting import wait_for
 from tests.webhooks.receiver import Receiver
 
@@ -57,12 +58,12 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[SandboxServer]:
-    with small_world(tmp_path_factory.mktemp("card-data"), orders=0, customers=1) as running:
-        httpx.post(f"{running.url}/_sandbox/clock", json={"at": FROZEN_AT}).raise_for_status()
-        hooks = {"partner": "demo", "url": receiver.url, "secret": "whsec_card_data"}
-        httpx.put(f"{running.url}/_sandbox/webhooks", json=hooks).raise_for_status()
-        yield running
+def world(server: SandboxServer, server_control: Control, receiver: Receiver) -> Iterator[SandboxServer]:
+    """The session server holding one fresh world for the module, clock frozen, demo's webhooks sent to
+    the receiver; the database file it checks is the session server's, whatever ran before."""
+    with fresh_world(server_control, FROZEN_AT):
+        server_control.webhooks.configure(receiver.url, "demo", "whsec_card_data")
+        yield server
 
 
 @pytest.fixture(scope="module")

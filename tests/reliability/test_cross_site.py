@@ -21,7 +21,7 @@ from tests.reliability.cross_site_support import MARKER, witness_rule
 from tests.reliability.fuzz_support import assert_error_envelope, operations
 from tests.reliability.procs_server import ServerProcess
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import small_world
+from tests.support.servers import ServerPool
 
 FRONTEND = "http://localhost:3000"  # listed in SANDBOX_CORS_ORIGINS
 EVIL = "http://evil.example"
@@ -36,10 +36,9 @@ NOT_HOST = "The sandbox does not answer to the host {host}; add that name to SAN
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+def world(server_pool: ServerPool) -> Iterator[SandboxServer]:
     """The `empty` scenario (a hostile reseed would bring `default` back), control API open."""
-    folder = tmp_path_factory.mktemp("cross-site")
-    with small_world(folder, scenario="empty", cors_origins=(FRONTEND,)) as running:
+    with server_pool.fresh(scenario="empty", cors_origins=(FRONTEND,)) as running:
         yield running
 
 
@@ -185,12 +184,12 @@ def test_a_frontend_listed_in_cors_origins_may_change_state(world: SandboxServer
     assert response.headers["Access-Control-Allow-Origin"] == FRONTEND
 
 
-def test_cors_wildcard_does_not_open_the_control_api(tmp_path: Path) -> None:
-    with small_world(tmp_path, orders=0, customers=1, cors_origins=("*",)) as server:
-        origin = {"Origin": EVIL, "Accept-Language": "en", **JSON}
-        response = httpx.post(f"{server.url}/_sandbox/reset?everything=true", headers=origin)
-        assert_refused(response, 403, "foreign_origin", FOREIGN.format(origin=EVIL))
-        assert response.headers["Access-Control-Allow-Origin"] == "*"  # the page may read why
+def test_cors_wildcard_does_not_open_the_control_api(server_pool: ServerPool) -> None:
+    server = server_pool.get(cors_origins=("*",))
+    origin = {"Origin": EVIL, "Accept-Language": "en", **JSON}
+    response = httpx.post(f"{server.url}/_sandbox/reset?everything=true", headers=origin)
+    assert_refused(response, 403, "foreign_origin", FOREIGN.format(origin=EVIL))
+    assert response.headers["Access-Control-Allow-Origin"] == "*"  # the page may read why
 
 
 # -- Host: DNS rebinding -----------------------------------------------------------------------------
@@ -269,25 +268,24 @@ def test_other_names_are_not(world: SandboxServer, host: str) -> None:
     assert_refused(response, 421, "host_not_allowed", NOT_HOST.format(host=host))
 
 
-def test_allowed_hosts_and_the_bind_host_add_names(tmp_path: Path) -> None:
+def test_allowed_hosts_and_the_bind_host_add_names(server_pool: ServerPool) -> None:
     """`SANDBOX_HOST` names the sandbox too (here a name; this test server binds 127.0.0.1 itself)."""
-    settings = {"allowed_hosts": ("sandbox.test", "ci.internal"), "host": "bind.test"}
-    with small_world(tmp_path, orders=0, customers=1, **settings) as server:
-        for host in (
-            "sandbox.test",
-            f"SANDBOX.TEST.:{server.port}",
-            "ci.internal",
-            f"bind.test:{server.port}",
-        ):
-            headers = {**PARTNER_HEADERS, "Host": host}
-            with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=headers) as http:
-                assert http.get("/partner/orders/statuses").status_code == 200, host
-        assert httpx.get(f"{server.url}/_sandbox/state", headers={"Host": "other.test"}).status_code == 421
+    server = server_pool.get(allowed_hosts=("sandbox.test", "ci.internal"), host="bind.test")
+    for host in (
+        "sandbox.test",
+        f"SANDBOX.TEST.:{server.port}",
+        "ci.internal",
+        f"bind.test:{server.port}",
+    ):
+        headers = {**PARTNER_HEADERS, "Host": host}
+        with httpx.Client(base_url=server.url, auth=httpx.DigestAuth(*DEMO), headers=headers) as http:
+            assert http.get("/partner/orders/statuses").status_code == 200, host
+    assert httpx.get(f"{server.url}/_sandbox/state", headers={"Host": "other.test"}).status_code == 421
 
 
-def test_allowed_hosts_star_answers_any_name(tmp_path: Path) -> None:
-    with small_world(tmp_path, orders=0, customers=1, allowed_hosts=("*",)) as server:
-        assert httpx.get(f"{server.url}/_sandbox/state", headers={"Host": REBOUND}).status_code == 200
+def test_allowed_hosts_star_answers_any_name(server_pool: ServerPool) -> None:
+    server = server_pool.get(allowed_hosts=("*",))
+    assert httpx.get(f"{server.url}/_sandbox/state", headers={"Host": REBOUND}).status_code == 200
 
 
 def test_serve_reads_sandbox_allowed_hosts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Route
 from sandbox.testing.server import SandboxServer
 from tests.browser import chromium
 from tests.reliability.cross_site_support import witness_rule
-from tests.support.servers import small_world
+from tests.support.servers import ServerPool
 
 ATTACK_FLAGS = (
     "--host-resolver-rules=MAP rebind.test 127.0.0.1",
@@ -31,8 +31,9 @@ EVIL_PAGE = "http://evil.test/"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_world(tmp_path_factory.mktemp("cross-site-browser"), scenario="empty") as running:
+def world(server_pool: ServerPool) -> Iterator[SandboxServer]:
+    """The `empty` scenario (a hostile reseed would bring `default` back), control API open."""
+    with server_pool.fresh(scenario="empty") as running:
         yield running
 
 

@@ -15,21 +15,14 @@ import pytest
 
 from sandbox.testing.server import SandboxServer
 from tests.support.clients import partner_client
-from tests.support.servers import small_world
 
 NOT_ASCII = {"arabic-indic": "١٢", "devanagari": "१२", "fullwidth": "１２", "math-bold": "𝟏𝟐"}
 NUMBER_MESSAGE = ["Sayı olmalıdır."]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_world(tmp_path_factory.mktemp("edges-world")) as running:
-        yield running
-
-
 @pytest.fixture
-def demo(world: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(world) as http:
+def demo(fresh_server: SandboxServer) -> Iterator[httpx.Client]:
+    with partner_client(fresh_server) as http:
         yield http
 
 
@@ -98,12 +91,12 @@ def _nested(depth: int) -> str:
 
 @pytest.mark.parametrize("depth", [129, 1000, 100_000])
 def test_body_nested_too_deep_is_refused_with_the_limit(
-    world: SandboxServer, demo: httpx.Client, depth: int
+    fresh_server: SandboxServer, demo: httpx.Client, depth: int
 ) -> None:
     content = {"content": _nested(depth), "headers": {"content-type": "application/json"}}
 
     partner = demo.post("/partner/order/digital/buy", **content)
-    control = httpx.post(f"{world.url}/_sandbox/customers", **content)
+    control = httpx.post(f"{fresh_server.url}/_sandbox/customers", **content)
 
     for response in (partner, control):
         assert response.status_code == 422, response.text

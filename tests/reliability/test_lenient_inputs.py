@@ -18,7 +18,6 @@ from sandbox.testing.server import SandboxServer
 from tests.reliability.fuzz_support import assert_error_envelope, has_body, operations
 from tests.reliability.hostile_cases import NUMBERS, RTL_EMOJI, UNKNOWN_FIELD
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import small_world
 
 VALUES = {
     **{f"number {name}": token for name, token in NUMBERS.items()},
@@ -30,15 +29,9 @@ BODY_OPERATIONS = [(method, path) for method, path in operations("/partner/") if
 
 
 @pytest.fixture(scope="module")
-def lenient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_world(tmp_path_factory.mktemp("lenient-world")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def lenient_client(lenient_server: SandboxServer) -> Iterator[httpx.Client]:
+def lenient_client(module_server: SandboxServer) -> Iterator[httpx.Client]:
     with httpx.Client(
-        base_url=lenient_server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
+        base_url=module_server.url, auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS, timeout=30
     ) as http:
         yield http
 
@@ -52,9 +45,9 @@ def _state(server: SandboxServer) -> dict:
 @pytest.mark.parametrize("value", VALUES.values(), ids=VALUES.keys())
 @pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
 def test_lenient_unknown_field_with_a_hostile_value_is_ignored_and_named(
-    lenient_server: SandboxServer, lenient_client: httpx.Client, method: str, path: str, value: str
+    module_server: SandboxServer, lenient_client: httpx.Client, method: str, path: str, value: str
 ) -> None:
-    before = _state(lenient_server)
+    before = _state(module_server)
     target = path.replace("{external_customer_id}", "92440753").replace("{customer_external_id}", "92440753")
 
     response = lenient_client.request(
@@ -67,7 +60,7 @@ def test_lenient_unknown_field_with_a_hostile_value_is_ignored_and_named(
     assert 400 <= response.status_code < 500, response.text[:300]
     assert_error_envelope(response.json(), response.status_code)
     assert response.headers.get_list("x-sandbox-notice") == [f"unknown_fields: ignored {UNKNOWN_FIELD}"]
-    assert _state(lenient_server) == before
+    assert _state(module_server) == before
 
 
 HOSTILE_KEYS = {

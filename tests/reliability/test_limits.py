@@ -22,21 +22,14 @@ from sandbox.domain import ledger
 from sandbox.store.models import Customer, Order, OrderItem
 from sandbox.testing.server import SandboxServer
 from tests.support.clients import partner_client
-from tests.support.servers import small_world
 
 TOP_UP = Decimal(1_000_000_000)  # the largest single top-up (1e9)
 LIMIT = Decimal(10) ** 12  # a wallet's most
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with small_world(tmp_path_factory.mktemp("limits-world")) as running:
-        yield running
-
-
 @pytest.fixture
-def demo(world: SandboxServer) -> Iterator[httpx.Client]:
-    with partner_client(world) as http:
+def demo(fresh_server: SandboxServer) -> Iterator[httpx.Client]:
+    with partner_client(fresh_server) as http:
         yield http
 
 
@@ -51,9 +44,9 @@ def _token(demo: httpx.Client, customer: str | None = None) -> str:
     return demo.post("/partner/pricefix", json=body).json()["data"]["token"]
 
 
-def _ledger(world: SandboxServer, customer: str, asset: str, amounts: list[Decimal]) -> None:
+def _ledger(fresh_server: SandboxServer, customer: str, asset: str, amounts: list[Decimal]) -> None:
     """Entries straight into the customer's wallet (years of flows, in a blink)."""
-    sandbox = world.sandbox
+    sandbox = fresh_server.sandbox
     partner_id = sandbox.partner_id("demo")
     now = sandbox.clock.now()
     with sandbox.store.session(write=True) as session:
@@ -66,10 +59,10 @@ def _ledger(world: SandboxServer, customer: str, asset: str, amounts: list[Decim
 
 
 def test_top_up_past_the_wallet_limit_is_refused_and_the_wallet_keeps_answering(
-    demo: httpx.Client, world: SandboxServer
+    demo: httpx.Client, fresh_server: SandboxServer
 ) -> None:
     customer = _customer(demo, "limit-topup")
-    _ledger(world, customer, "TRY", [LIMIT - TOP_UP])
+    _ledger(fresh_server, customer, "TRY", [LIMIT - TOP_UP])
     path = f"/partner/balance/customer/{customer}"
 
     assert demo.patch(path, json={"amount": float(TOP_UP), "currency_code": "TRY"}).status_code == 200
@@ -82,10 +75,10 @@ def test_top_up_past_the_wallet_limit_is_refused_and_the_wallet_keeps_answering(
 
 
 def test_buy_whose_metal_would_pass_the_wallet_limit_is_refused_before_anything_is_written(
-    demo: httpx.Client, world: SandboxServer
+    demo: httpx.Client, fresh_server: SandboxServer
 ) -> None:
     customer = _customer(demo, "limit-metal")
-    _ledger(world, customer, "GAG", [LIMIT - Decimal("0.5")])
+    _ledger(fresh_server, customer, "GAG", [LIMIT - Decimal("0.5")])
     body = {"price_token": _token(demo, customer), "external_id": "limit-metal-buy",
             "customer": {"external_id": customer}, "items": [{"sku": "GAG", "amount": 1}]}  # fmt: skip
 
@@ -96,16 +89,16 @@ def test_buy_whose_metal_would_pass_the_wallet_limit_is_refused_before_anything_
 
 
 def test_lifetime_flows_past_64_bits_keep_balances_stats_and_invariants_exact(
-    demo: httpx.Client, world: SandboxServer
+    demo: httpx.Client, fresh_server: SandboxServer
 ) -> None:
     """Twenty wallet-fulls in and out: 2e13 TRY of lifetime inflow, 2e19 millionths, past int64."""
     customer = _customer(demo, "limit-lifetime")
-    _ledger(world, customer, "TRY", [LIMIT, -LIMIT] * 20 + [Decimal("12.34")])
+    _ledger(fresh_server, customer, "TRY", [LIMIT, -LIMIT] * 20 + [Decimal("12.34")])
 
     balance = demo.get(f"/partner/balance/customer/{customer}")
     history = demo.get(f"/partner/balance/customer/{customer}/stats")
-    invariants = httpx.get(f"{world.url}/_sandbox/invariants")
-    page = httpx.get(f"{world.url}/_sandbox/ui/customers/demo/{customer}")
+    invariants = httpx.get(f"{fresh_server.url}/_sandbox/invariants")
+    page = httpx.get(f"{fresh_server.url}/_sandbox/ui/customers/demo/{customer}")
 
     assert [r.status_code for r in (balance, history, invariants, page)] == [200, 200, 200, 200]
     row = next(row for row in balance.json()["data"] if row["currency_code"] == "TRY")
@@ -119,10 +112,10 @@ def test_lifetime_flows_past_64_bits_keep_balances_stats_and_invariants_exact(
 
 
 def test_stats_over_orders_worth_more_than_64_bits_of_millionths_are_exact(
-    demo: httpx.Client, world: SandboxServer
+    demo: httpx.Client, fresh_server: SandboxServer
 ) -> None:
     """Ten completed buys of 1e12 each: their summed totals (1e19 millionths) pass int64."""
-    sandbox = world.sandbox
+    sandbox = fresh_server.sandbox
     partner_id = sandbox.partner_id("demo")
     at = sandbox.clock.now() - timedelta(days=1)
     with sandbox.store.session(write=True) as session:
@@ -157,10 +150,10 @@ def test_stats_over_orders_worth_more_than_64_bits_of_millionths_are_exact(
     ("path", "sku"), [("/partner/order/digital/buy", "GAG"), ("/partner/order/digital/sell", "GAG")]
 )
 def test_order_worth_less_than_a_cent_is_refused(
-    demo: httpx.Client, world: SandboxServer, path: str, sku: str
+    demo: httpx.Client, fresh_server: SandboxServer, path: str, sku: str
 ) -> None:
     customer = _customer(demo, f"limit-cent-{path.rsplit('/', 1)[1]}")
-    _ledger(world, customer, "GAG", [Decimal(1)])
+    _ledger(fresh_server, customer, "GAG", [Decimal(1)])
     body = {"price_token": _token(demo, customer), "external_id": f"cent-{path[-4:]}",
             "customer": {"external_id": customer}, "items": [{"sku": sku, "amount": 0.0001}]}  # fmt: skip
 

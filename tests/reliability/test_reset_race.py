@@ -20,9 +20,8 @@ from pathlib import Path
 
 import httpx
 
-from sandbox.testing.server import SandboxServer
 from tests.reliability.procs_server import ServerProcess
-from tests.support.servers import make_settings
+from tests.support.servers import small_world
 
 WRITES_PER_THREAD = 60
 FAULT_THREADS = 2
@@ -156,8 +155,7 @@ def _report(tally: Tally, resets: int, where: str) -> None:
 
 
 def test_a_reset_loses_no_configuration_write_in_one_process(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, orders=40, customers=5)
-    with SandboxServer(settings) as server:
+    with small_world(tmp_path) as server:
         tally, resets = _race(server.url)
     _report(tally, resets, "one process")
 

@@ -23,7 +23,7 @@ import pytest
 from sandbox.testing.server import SandboxServer
 from tests.reliability.procs_server import make_customer, pricefix
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import make_settings
+from tests.support.servers import small_world
 
 GENERATED = re.compile(r"whsec_[A-Za-z0-9]{32}")
 DIGEST_FIELD = re.compile(r'(\w+)="?([^",]*)"?')
@@ -33,10 +33,7 @@ DIGEST_FIELD = re.compile(r'(\w+)="?([^",]*)"?')
 def twins(tmp_path: Path) -> Iterator[list[SandboxServer]]:
     """Two fresh servers of the same seed (42), each with its own database file."""
     with ExitStack() as stack:
-        yield [
-            stack.enter_context(SandboxServer(make_settings(tmp_path / name, orders=40, customers=5)))
-            for name in ("a", "b")
-        ]
+        yield [stack.enter_context(small_world(tmp_path / name)) for name in ("a", "b")]
 
 
 def generated_secret(server: SandboxServer, partner: str = "demo") -> str:
@@ -93,10 +90,7 @@ def test_each_full_reset_generates_a_new_webhook_secret(twins: list[SandboxServe
 def test_secrets_from_settings_url_differ_between_servers_of_one_seed(tmp_path: Path) -> None:
     generated = []
     for name in ("a", "b"):
-        settings = make_settings(
-            tmp_path / name, orders=40, customers=5, webhook_url="http://127.0.0.1:9/all"
-        )
-        with SandboxServer(settings) as server:
+        with small_world(tmp_path / name, webhook_url="http://127.0.0.1:9/all") as server:
             rows = httpx.get(f"{server.url}/_sandbox/webhooks").json()["data"]
         assert all(GENERATED.fullmatch(row["secret"]) for row in rows)
         generated.append({row["partner"]: row["secret"] for row in rows})

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import httpx._transports.default as httpx_transports
@@ -49,6 +52,34 @@ def server_control(server: SandboxServer) -> Iterator[Control]:
     """`/_sandbox` of the session server (the plugin's Control), on one keep-alive connection."""
     with httpx.Client(base_url=server.url, timeout=60) as http:
         yield Control(http)
+
+
+@pytest.fixture
+def pooled(server_pool: ServerPool) -> Iterator[Callable[..., SandboxServer]]:
+    """`pooled(**settings)`: the pool's server for those settings holding a fresh seed-42 world for this
+    test (`frozen_at=` also freezes its business clock), reset again afterwards."""
+    with ExitStack() as resets:
+
+        def fresh(frozen_at: datetime | str | None = None, **settings: Any) -> SandboxServer:
+            return resets.enter_context(server_pool.fresh(frozen_at, **settings))
+
+        yield fresh
+
+
+@pytest.fixture
+def fresh_server(server: SandboxServer, server_control: Control) -> Iterator[SandboxServer]:
+    """The session server holding a fresh seed-42 world on the real clock; reset again afterwards."""
+    with fresh_world(server_control):
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_server(server: SandboxServer, server_control: Control) -> Iterator[SandboxServer]:
+    """The session server holding one fresh world for a whole module, reset before its first test and
+    after its last: for large parametrized modules whose tests do not disturb each other, where a reset
+    per test would cost more than the tests."""
+    with fresh_world(server_control):
+        yield server
 
 
 @pytest.fixture

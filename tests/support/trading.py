@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from sandbox.core.clock import Clock
 from sandbox.core.ids import Rng
 from sandbox.domain import ledger
 from sandbox.store.models import (
@@ -43,7 +39,6 @@ from sandbox.wire.trading import OrderResponse
 from sandbox.world import identity_number
 from tests.api.helpers import error_body, ok_data
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import make_settings
 
 PRICEFIX = "/partner/pricefix"
 CALCULATE = "/partner/pricefix/calculate"
@@ -61,18 +56,7 @@ SKUS = ("GAU", "GAG", "BGAU", "BGAG", "GPT", "GPD")
 _serial = itertools.count(1)
 
 
-# -- servers and clients ------------------------------------------------------------------------------
-
-
-@contextmanager
-def dedicated_server(
-    tmp_path_factory: pytest.TempPathFactory, name: str, **settings: Any
-) -> Iterator[SandboxServer]:
-    """A fresh seeded world (seed 42) in its own database file, its business clock frozen at FROZEN_AT;
-    `settings` override make_settings' (e.g. `profile="strict"`)."""
-    settings = make_settings(tmp_path_factory.mktemp(name), **settings)
-    with SandboxServer(settings, clock=Clock(frozen_at=FROZEN_AT), nonce_clock=Clock()) as running:
-        yield running
+# -- ids ----------------------------------------------------------------------------------------------
 
 
 def new_id(prefix: str) -> str:

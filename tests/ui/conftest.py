@@ -23,8 +23,14 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
+def dashboard(fresh_server: SandboxServer) -> SandboxServer:
+    """The server the dashboard tests drive: the session server holding a fresh world on the real clock."""
+    return fresh_server
+
+
+@pytest.fixture
 def page(browser: Browser, dashboard: SandboxServer) -> Iterator[Page]:
-    """A fresh browser context on the module's dashboard server: 1360×900, confirm dialogs accepted."""
+    """A fresh browser context on the dashboard server: 1360×900, confirm dialogs accepted."""
     context = browser.new_context(base_url=dashboard.url, viewport={"width": 1360, "height": 900})
     context.set_default_timeout(10_000)
     outside: list[str] = []

@@ -1,38 +1,22 @@
-"""Shared by the dashboard tests: a dashboard server per module, the partner API through Digest, and
+"""Shared by the dashboard tests: the partner API through Digest, control calls, and
 the browser page's helpers (screenshots, waiting for a form post's redirect)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import Page
 
-from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
 from tests.support.constants import DEMO, PARTNER_HEADERS
-from tests.support.servers import make_settings
 
 UI = "/_sandbox/ui"
 BUY = "/partner/order/digital/buy"
 TEST_CARD = "4048095010857528"  # the documented test card: 3-D Secure, approves
 _serial = itertools.count(1)
-
-
-@contextmanager
-def dashboard_server(
-    tmp_path_factory: pytest.TempPathFactory, name: str, **settings: Any
-) -> Iterator[SandboxServer]:
-    """A fresh seeded world (seed 42, 400 orders) in its own SQLite file, on the real clock."""
-    with SandboxServer(
-        make_settings(tmp_path_factory.mktemp(name), **settings), nonce_clock=Clock()
-    ) as server:
-        yield server
 
 
 def partner(server: SandboxServer) -> httpx.Client:

@@ -23,19 +23,12 @@ from tests.ui.support import (
     card_buy,
     click_and_land,
     control,
-    dashboard_server,
     data,
     get_order,
     partner,
     shot,
     texts,
 )
-
-
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dashboard_server(tmp_path_factory, "ui-actions") as server:
-        yield server
 
 
 @pytest.fixture

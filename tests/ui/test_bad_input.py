@@ -12,16 +12,10 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.ui.support import UI, control, dashboard_server
+from tests.ui.support import UI, control
 
 ERROR = re.compile(r'data-testid="error">(.*?)</div>', re.S)
 MESSAGE = re.compile(r'data-testid="error-message">(.*?)</p>', re.S)
-
-
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dashboard_server(tmp_path_factory, "ui-bad-input") as server:
-        yield server
 
 
 @pytest.fixture

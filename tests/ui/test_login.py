@@ -4,7 +4,7 @@ works with the cookie. Without the cookie nothing is shown and no form is accept
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -12,16 +12,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sandbox.testing.server import SandboxServer
-from tests.ui.support import UI, click_and_land, dashboard_server, data, partner, shot
+from tests.support.constants import CONTROL_TOKEN as TOKEN
+from tests.ui.support import UI, click_and_land, data, partner, shot
 
-TOKEN = "dashboard-token-for-tests"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dashboard_server(tmp_path_factory, "ui-locked", control_token=TOKEN) as server:
-        yield server
+@pytest.fixture
+def dashboard(pooled: Callable[..., SandboxServer]) -> SandboxServer:
+    """A server locked with SANDBOX_CONTROL_TOKEN, holding a fresh world."""
+    return pooled(control_token=TOKEN)
 
 
 def test_the_dashboard_sends_a_browser_to_sign_in_and_works_after(

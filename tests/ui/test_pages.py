@@ -5,7 +5,6 @@ balances are Customer Balance's. This module only reads; it takes a screenshot o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,16 +13,10 @@ from playwright.sync_api import Page, expect
 
 from sandbox.testing.server import SandboxServer
 from sandbox.world.documented import DOCUMENTED_ORDERS
-from tests.ui.support import UI, control, dashboard_server, data, partner, shot, texts
+from tests.ui.support import UI, control, data, partner, shot, texts
 
 GOLDEN = "ALS8HEVP"
 SEEDED_ORDERS = 400 + DOCUMENTED_ORDERS  # the dashboard's world, and the orders the docs name
-
-
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with dashboard_server(tmp_path_factory, "ui-pages") as server:
-        yield server
 
 
 def test_overview_shows_every_partner_count_of_the_state(

@@ -1,4 +1,4 @@
-"""Fault-rule modules: each runs its own small world, starts every test without rules, and talks as demo."""
+"""Fault-rule modules: every test starts on a fresh session world without rules, and talks as demo."""
 
 from __future__ import annotations
 
@@ -8,21 +8,13 @@ import httpx
 import pytest
 
 from sandbox.testing.server import SandboxServer
-from tests.control.traffic_support import partner, small_server
+from tests.control.traffic_support import partner
 from tests.support.constants import DEMO
 
 
-@pytest.fixture(scope="module")
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[SandboxServer]:
-    with small_server(tmp_path_factory, request.module.__name__.rsplit(".", 1)[-1]) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
-def no_rules(server: SandboxServer) -> None:
-    assert httpx.delete(f"{server.url}/_sandbox/faults").status_code == 200
+def no_rules(trading: SandboxServer) -> None:
+    """The session server, reset (so without rules) with its clock frozen, for every test."""
 
 
 @pytest.fixture

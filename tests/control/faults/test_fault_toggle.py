@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlmodel import select, update
 
-from sandbox.core.clock import Clock
 from sandbox.core.ids import Ids
 from sandbox.store.models import SCHEMA_VERSION, FaultRule, WorldMeta
 from sandbox.testing.server import SandboxServer
@@ -26,9 +25,9 @@ from tests.control.traffic_support import (
     error_of,
     partner,
     rules,
-    small_server,
 )
 from tests.support.constants import DEMO
+from tests.support.servers import dedicated_server
 
 OFF = {"enabled": False}
 
@@ -228,7 +227,8 @@ def test_database_of_the_previous_schema_is_rebuilt_with_its_rules_on(
 ) -> None:
     """SCHEMA_VERSION moved with `fault_rule.enabled`: an older file is rebuilt, not crashed on, and its
     rules come back (a reset's PRESERVED tables) switched on."""
-    with small_server(tmp_path_factory, "schema-6") as first:
+    folder = tmp_path_factory.mktemp("schema-6")  # a process of its own, restarted on its damaged file
+    with dedicated_server(folder, frozen_at=FROZEN_AT, orders=0, customers=1) as first:
         add_rule(first, match={"path": ORDERS}, effect={"type": "error", "status": 503}, times=4)
     first.sandbox.store.dispose()
     database = first.sandbox.store.engine.url.database
@@ -237,8 +237,10 @@ def test_database_of_the_previous_schema_is_rebuilt_with_its_rules_on(
         old.execute("UPDATE fault_rule SET fired = 1")
         old.execute("UPDATE world_meta SET value = '6' WHERE key = 'schema_version'")
 
-    reopened = SandboxServer(first.settings, clock=Clock(frozen_at=FROZEN_AT), nonce_clock=Clock())
-    with reopened, partner(reopened, DEMO) as demo:
+    with (
+        dedicated_server(folder, frozen_at=FROZEN_AT, orders=0, customers=1) as reopened,
+        partner(reopened, DEMO) as demo,
+    ):
         (rule,) = rules(reopened)
         assert (rule["match"]["path"], rule["times"], rule["fired"], rule["enabled"]) == (ORDERS, 4, 1, True)
         assert demo.get(ORDERS).status_code == 503
