@@ -294,8 +294,9 @@ def access_formatter(**options: Any) -> logging.Formatter:
                 return super().formatMessage(record)
             client, method, path, http_version, status = record.args
             level = record.levelname
-            line = f'{client} - "{method} {path} HTTP/{http_version}" {self.get_status_code(int(str(status)))}'
-            return f"{level}:{' ' * (8 - len(level))} {line}"
+            request_line = f"{method} {path} HTTP/{http_version}"
+            status_line = self.get_status_code(int(str(status)))
+            return f'{level}:{" " * (8 - len(level))} {client} - "{request_line}" {status_line}'
 
     return Formatter(**options)
 
