@@ -102,7 +102,14 @@ class Store:
             path = Path(database or "").expanduser().resolve()
             check_writable(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT})
+            # No cap on connections (the pool keeps 5): a request takes its connection when FastAPI opens
+            # its session dependency, in a worker thread that holds one of the 40 thread tokens while it
+            # waits. With a cap (5 + 10), more than 55 uncached requests at once left every token with a
+            # waiting request and none for the routes holding connections: all stalled until the pool's
+            # 30 s timeout, then 500s. Each request holds at most one connection.
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT}, max_overflow=-1
+            )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
