@@ -225,9 +225,7 @@ def fund(
     partner_id = server.sandbox.partner_id(partner)
     now = server.sandbox.clock.now()
     with server.sandbox.store.session(write=True) as session:
-        customer_id = (
-            _customer(session, partner_id, customer_external_id).id if customer_external_id else None
-        )
+        customer_id = _owner(session, partner_id, customer_external_id)
         target = ledger.wallet(session, partner_id, customer_id, asset, now)
         ledger.post(session, target, amount, "deposit", now, description="test funding")
 
@@ -238,9 +236,7 @@ def balance(
     """The wallet's stored balance (0 when the wallet does not exist yet)."""
     partner_id = server.sandbox.partner_id(partner)
     with server.sandbox.store.session() as session:
-        customer_id = (
-            _customer(session, partner_id, customer_external_id).id if customer_external_id else None
-        )
+        customer_id = _owner(session, partner_id, customer_external_id)
         found = ledger.find_wallet(session, partner_id, customer_id, asset)
         return found.balance if found else Decimal(0)
 
@@ -251,9 +247,7 @@ def available(
     """Balance minus what open orders hold: what a new order may take."""
     partner_id = server.sandbox.partner_id(partner)
     with server.sandbox.store.session() as session:
-        customer_id = (
-            _customer(session, partner_id, customer_external_id).id if customer_external_id else None
-        )
+        customer_id = _owner(session, partner_id, customer_external_id)
         return ledger.available(session, partner_id, customer_id, asset)
 
 
@@ -267,6 +261,11 @@ def wallet_entries(
         found = ledger.find_wallet(session, partner_id, customer_id, asset)
         query = select(LedgerEntry).where(LedgerEntry.wallet_id == (found.id if found else -1))
         return [(e.amount, e.kind, e.description) for e in session.exec(query.order_by(LedgerEntry.id))]
+
+
+def _owner(session, partner_id: int, customer_external_id: str | None) -> int | None:
+    """The wallet owner's customer id; None: the partner's own wallets."""
+    return _customer(session, partner_id, customer_external_id).id if customer_external_id else None
 
 
 def _customer(session, partner_id: int, external_id: str) -> Customer:
