@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from sandbox.core.clock import ISTANBUL
 from sandbox.domain import ledger
 from sandbox.store.models import Customer, Order, OrderItem
 from sandbox.testing.server import SandboxServer
@@ -131,7 +132,7 @@ def test_stats_over_orders_worth_more_than_64_bits_of_millionths_are_exact(
                              spot_price=one, price=one, tax_rate=zero, tax=zero, amount=LIMIT,
                              total=LIMIT)  # fmt: skip
             session.add(item)
-    day = at.date().isoformat()
+    day = at.astimezone(ISTANBUL).date().isoformat()  # stats count Istanbul days (UTC+3)
 
     stats = demo.post("/partner/balance/stats", json={"startDate": day, "endDate": day})
 
