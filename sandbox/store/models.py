@@ -14,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    CursorResult,
     DateTime,
     Index,
     Table,
@@ -103,16 +102,10 @@ def table_of(model: type[SQLModel]) -> Table:
 def insert_row(connection: Connection, row: SQLModel) -> None:
     """Insert a table model's row with a plain Core insert and give it its id. The row stays out of
     any session (no unit of work to flush): for rows a request adds and never changes afterwards."""
-    result = connection.execute(insert(table_of(type(row))), row.model_dump(exclude={"id"}))
-    row.id = inserted_id(result)
-
-
-def inserted_id(result: CursorResult[Any]) -> int:
-    """The id the database gave the row a one-row Core insert made."""
-    key = result.inserted_primary_key
-    if key is None:
-        raise RuntimeError("not the result of an insert")
-    return int(key[0])
+    key = connection.execute(insert(table_of(type(row))), row.model_dump(exclude={"id"})).inserted_primary_key
+    if key is None:  # only a statement other than an insert has none
+        raise RuntimeError(f"{type(row).__name__} was not inserted")
+    row.id = int(key[0])
 
 
 def pk(row: _Stored) -> int:

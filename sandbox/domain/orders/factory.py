@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -21,19 +21,11 @@ from sandbox.core.ids import Rng
 from sandbox.core.money import money
 from sandbox.domain.flows import Flow
 from sandbox.domain.lifecycle import engine
-from sandbox.store.models import Order, OrderItem, OrderRequest, insert_row, inserted_id, pk, table_of
+from sandbox.store.models import Order, OrderItem, OrderRequest, insert_row, pk
 
 # Statements built once (building and keying a statement costs more than running it).
 _GUID_TAKEN = select(col(Order.guid)).where(col(Order.guid) == bindparam("value"))
 _CODE_TAKEN = select(col(Order.order_code)).where(col(Order.order_code) == bindparam("value"))
-
-
-@dataclass(frozen=True)
-class OpenRequest:
-    """An order request just recorded: what its orders carry."""
-
-    id: int
-    external_id: str
 
 
 @dataclass(frozen=True)
@@ -50,15 +42,15 @@ class Line:
 
 def open_request(
     session: Session, partner_id: int, external_id: str, kind: str, now: datetime
-) -> OpenRequest:
+) -> OrderRequest:
     """documented idempotency key: the partner's external_id makes one order request, ever (the unique
     index on partner and external_id refuses the second; the request's transaction then rolls back)."""
-    row = {"partner_id": partner_id, "external_id": external_id, "kind": kind, "created_at": now}
+    request = OrderRequest(partner_id=partner_id, external_id=external_id, kind=kind, created_at=now)
     try:
-        result = session.connection().execute(insert(table_of(OrderRequest)), row)
+        insert_row(session.connection(), request)
     except IntegrityError:
         raise SandboxError("duplicate_external_id") from None
-    return OpenRequest(inserted_id(result), external_id)
+    return request
 
 
 def new_order(
@@ -66,7 +58,7 @@ def new_order(
     rng: Rng,
     partner_id: int,
     customer_id: int | None,
-    request: OpenRequest,
+    request: OrderRequest,
     flow: Flow,
     currency: str,
     line: Line,
