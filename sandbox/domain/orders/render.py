@@ -7,29 +7,39 @@ Keys appear in the documented example's order; `delivery` and `address` only on 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy import BindParameter, Row, bindparam, select
+from sqlmodel import Session
 
 from sandbox.catalog import STATUS_NAMES
 from sandbox.core import dates
 from sandbox.domain.lifecycle import engine
-from sandbox.store.models import Customer, Order, OrderAddress, OrderItem, Payment, pk
+from sandbox.store.models import Customer, Order, OrderAddress, OrderItem, Payment, pk, table_of
+
+# What render reads is columns only, so a row comes either as the ORM loaded it (a route that also
+# changes it) or as a plain Core row of its table: reads load Core rows, which cost a third of the
+# ORM's objects (a Get Orders page of 30 at 100,000 orders: 3.7 → 1.5 ms to load).
+OrderRecord = Order | Row[Any]
+ItemRecord = OrderItem | Row[Any]
+CustomerRecord = Customer | Row[Any]
+PaymentRecord = Payment | Row[Any]
+AddressRecord = OrderAddress | Row[Any]
 
 # Built once (building and keying a statement costs more than running it); `ids`: a list of ids.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
-_ITEMS = select(OrderItem).where(col(OrderItem.order_id).in_(_IDS)).order_by(col(OrderItem.id))
-_PAYMENTS = select(Payment).where(col(Payment.order_id).in_(_IDS))
-_ADDRESSES = select(OrderAddress).where(col(OrderAddress.order_id).in_(_IDS))
-_CUSTOMERS = select(Customer).where(col(Customer.id).in_(_IDS))
+_ITEM, _PAYMENT, _ADDRESS, _CUSTOMER = (table_of(m) for m in (OrderItem, Payment, OrderAddress, Customer))
+_ITEMS = select(_ITEM).where(_ITEM.c.order_id.in_(_IDS)).order_by(_ITEM.c.id)
+_PAYMENTS = select(_PAYMENT).where(_PAYMENT.c.order_id.in_(_IDS))
+_ADDRESSES = select(_ADDRESS).where(_ADDRESS.c.order_id.in_(_IDS))
+_CUSTOMERS = select(_CUSTOMER).where(_CUSTOMER.c.id.in_(_IDS))
 
 
 def render_orders(
     session: Session,
-    orders: list[Order],
+    orders: Sequence[OrderRecord],
     base_url: str,
     order_at: Callable[[datetime], str] = dates.order_at,
 ) -> list[dict[str, Any]]:
@@ -37,31 +47,31 @@ def render_orders(
     per endpoint: `dd-mm-YYYY HH:MM` on Get Order, `YYYY-mm-dd HH:MM:SS` in buy responses)."""
     if not orders:
         return []
-    items: dict[int, list[OrderItem]] = defaultdict(list)
+    session.flush()  # the plain reads below see what this session changed (as the ORM's autoflush would)
+    connection = session.connection()
+    items: dict[int, list[ItemRecord]] = defaultdict(list)
     made = engine.items_made(session)
     for order in orders:
         if pk(order) in made:  # an order this request made: its one item is at hand
             items[pk(order)].append(made[pk(order)])
     order_ids = [pk(order) for order in orders if pk(order) not in items]
     if order_ids:
-        for item in session.exec(_ITEMS, params={"ids": order_ids}):
+        for item in connection.execute(_ITEMS, {"ids": order_ids}):
             items[item.order_id].append(item)
     card_ids = [order.id for order in orders if order.payment_type == "credit-card"]  # the rest pay none
     payments = (
-        {payment.order_id: payment for payment in session.exec(_PAYMENTS, params={"ids": card_ids})}
+        {payment.order_id: payment for payment in connection.execute(_PAYMENTS, {"ids": card_ids})}
         if card_ids
         else {}
     )
-    addresses: dict[int, dict[str, OrderAddress]] = defaultdict(dict)
+    addresses: dict[int, dict[str, AddressRecord]] = defaultdict(dict)
     delivery_ids = [order.id for order in orders if order.type == "Delivery"]
     if delivery_ids:
-        for address in session.exec(_ADDRESSES, params={"ids": delivery_ids}):
+        for address in connection.execute(_ADDRESSES, {"ids": delivery_ids}):
             addresses[address.order_id][address.kind] = address
     customer_ids = {order.customer_id for order in orders if order.customer_id is not None}
     customers = (
-        {c.id: c for c in session.exec(_CUSTOMERS, params={"ids": list(customer_ids)})}
-        if customer_ids
-        else {}
+        {c.id: c for c in connection.execute(_CUSTOMERS, {"ids": list(customer_ids)})} if customer_ids else {}
     )
     return [
         render_order(
@@ -78,11 +88,11 @@ def render_orders(
 
 
 def render_order(
-    order: Order,
-    items: list[OrderItem],
-    customer: Customer | None,
-    payment: Payment | None,
-    addresses: dict[str, OrderAddress],
+    order: OrderRecord,
+    items: list[ItemRecord],
+    customer: CustomerRecord | None,
+    payment: PaymentRecord | None,
+    addresses: dict[str, AddressRecord],
     base_url: str,
     order_at: Callable[[datetime], str] = dates.order_at,
 ) -> dict[str, Any]:
@@ -114,12 +124,12 @@ def render_order(
     return data
 
 
-def fullname(customer: Customer) -> str:
+def fullname(customer: CustomerRecord) -> str:
     names = (customer.firstname, customer.middlename, customer.lastname)
     return " ".join(name for name in names if name)
 
 
-def render_customer(customer: Customer) -> dict[str, Any]:
+def render_customer(customer: CustomerRecord) -> dict[str, Any]:
     return {
         "external_id": customer.external_id,
         "firstname": customer.firstname,
@@ -134,7 +144,7 @@ def render_customer(customer: Customer) -> dict[str, Any]:
     }
 
 
-def render_item(item: OrderItem) -> dict[str, Any]:
+def render_item(item: ItemRecord) -> dict[str, Any]:
     return {
         "product_id": item.product_id,
         "sku": item.sku,
@@ -148,7 +158,7 @@ def render_item(item: OrderItem) -> dict[str, Any]:
     }
 
 
-def render_payment(payment: Payment, order: Order, base_url: str) -> dict[str, Any]:
+def render_payment(payment: PaymentRecord, order: OrderRecord, base_url: str) -> dict[str, Any]:
     """documented (Card Payment Get Order) keys in its order, then the schema's `redirect_url`,
     `is_3d` and `auth_mode` that the example leaves out."""
     return {
@@ -176,7 +186,7 @@ def render_payment(payment: Payment, order: Order, base_url: str) -> dict[str, A
     }
 
 
-def render_delivery(order: Order, items: list[OrderItem]) -> dict[str, Any]:
+def render_delivery(order: OrderRecord, items: list[ItemRecord]) -> dict[str, Any]:
     return {
         "status_id": order.status_id,
         "status_name": STATUS_NAMES[order.status_id],
@@ -190,7 +200,7 @@ def render_delivery(order: Order, items: list[OrderItem]) -> dict[str, Any]:
     }
 
 
-def render_billing(a: OrderAddress) -> dict[str, Any]:
+def render_billing(a: AddressRecord) -> dict[str, Any]:
     return {
         "external_id": a.external_id, "invoice_type": a.invoice_type, "fullname": a.fullname,
         "company_name": a.company_name, "phone": a.phone, "email": a.email, "city": a.city,
@@ -199,7 +209,7 @@ def render_billing(a: OrderAddress) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def render_shipping(a: OrderAddress) -> dict[str, Any]:
+def render_shipping(a: AddressRecord) -> dict[str, Any]:
     return {
         "id": a.id, "external_id": a.external_id, "tax_number": a.tax_number, "fullname": a.fullname,
         "phone": a.phone, "city": a.city, "county": a.county, "district": a.district, "address": a.address,
