@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 from sandbox.control.router import control
 from sandbox.domain.flows import FLOWS
 from sandbox.domain.lifecycle import engine, progression
-from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import SandboxDep
 from sandbox.responses import ok
 from sandbox.wire.base import Envelope, WireModel
 
@@ -50,19 +50,19 @@ class LifecycleView(WireModel):
 
 
 @router.get("/lifecycles", **control(Envelope[list[LifecycleView]]))
-def get_lifecycles(session: SessionDep) -> Response:
+def get_lifecycles(sandbox: SandboxDep) -> Response:
     """Every order flow: allowed transitions, holds, effects and its progression mode."""
-    modes = progression.modes(session)
-    return ok([_view(name, modes[name]) for name in FLOWS])
+    with sandbox.store.session() as session:
+        modes = progression.modes(session)
+        return ok([_view(name, modes[name]) for name in FLOWS])
 
 
 @router.put("/lifecycles/{flow}/mode", **control(Envelope[ModeView], 422))
-def set_lifecycle_mode(
-    flow: FlowName, body: ModeRequest, sandbox: SandboxDep, session: WriteSessionDep
-) -> Response:
+def set_lifecycle_mode(flow: FlowName, body: ModeRequest, sandbox: SandboxDep) -> Response:
     """Set how orders of a flow move on by themselves: immediate, manual or timed (step_seconds)."""
-    mode = progression.set_mode(session, flow, body.mode, body.step_seconds, sandbox.clock.now())
-    return ok(mode.as_dict())
+    with sandbox.store.session(write=True) as session:
+        mode = progression.set_mode(session, flow, body.mode, body.step_seconds, sandbox.clock.now())
+        return ok(mode.as_dict())
 
 
 def _view(name: str, mode: progression.Mode) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from sandbox.control.router import control
 from sandbox.core import profile
 from sandbox.core.errors import SandboxError
-from sandbox.partner.deps import SandboxDep, SessionDep
+from sandbox.partner.deps import SandboxDep
 from sandbox.responses import ok
 from sandbox.runtime import Sandbox
 from sandbox.store.models import Partner
@@ -47,9 +47,10 @@ class ProfilesView(WireModel):
 
 
 @router.get("/profile", **control(Envelope[ProfilesView], 401, 403))
-def get_profiles(sandbox: SandboxDep, session: SessionDep) -> Response:
+def get_profiles(sandbox: SandboxDep) -> Response:
     """Profiles: the server's default, each partner's profile, and the rules strict enforces."""
-    return ok(_view(sandbox, session))
+    with sandbox.store.session() as session:
+        return ok(_view(sandbox, session))
 
 
 @router.put("/profile", **control(Envelope[ProfilesView], 401, 403, 404, 422))

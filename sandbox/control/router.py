@@ -11,7 +11,7 @@ from sandbox.control.schemas import AdvanceRequest, InvariantReport, Moved, Refu
 from sandbox.core.errors import SandboxError
 from sandbox.domain.lifecycle import engine
 from sandbox.domain.orders.render import render_orders
-from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import SandboxDep
 from sandbox.responses import ok
 from sandbox.store.models import Order
 from sandbox.wire.base import Envelope, ErrorEnvelope
@@ -29,41 +29,40 @@ def control(model: object, *errors: int) -> dict:
 
 
 @router.get("/invariants", **control(Envelope[InvariantReport]))
-def check_invariants(session: SessionDep) -> Response:
+def check_invariants(sandbox: SandboxDep) -> Response:
     """Ledger invariants: every wallet's balance equals the sum of its ledger entries and is not negative."""
-    return ok(invariants.check(session))
+    with sandbox.store.session() as session:
+        return ok(invariants.check(session))
 
 
 @router.post("/orders/{order_ref}/advance", **control(Envelope[Moved], 404, 409, 422))
-def advance_order(
-    order_ref: str, body: AdvanceRequest, sandbox: SandboxDep, session: WriteSessionDep
-) -> Response:
+def advance_order(order_ref: str, body: AdvanceRequest, sandbox: SandboxDep) -> Response:
     """Move an order one step along its lifecycle, or along the allowed path to `to`."""
-    order = _order(session, order_ref)
-    entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=body.to)
-    return _moved(session, order, entered, sandbox.settings.public_base_url)
+    with sandbox.store.session(write=True) as session:
+        order = _order(session, order_ref)
+        entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=body.to)
+        return _moved(session, order, entered, sandbox.settings.public_base_url)
 
 
 @router.post("/orders/{order_ref}/refund", **control(Envelope[Moved], 404, 409, 422))
-def refund_order(
-    order_ref: str, body: RefundRequest, sandbox: SandboxDep, session: WriteSessionDep
-) -> Response:
+def refund_order(order_ref: str, body: RefundRequest, sandbox: SandboxDep) -> Response:
     """Refund a completed card order: Refunding, then (by default) Refunded with the metal taken back."""
-    order = _order(session, order_ref)
-    target = "Refunded" if body.complete else "Refunding"
-    current = engine.status_of(order)
-    if current not in ("Completed", "Refunding") and not engine.flow_of(order).is_final(current):
-        # A refund gives back a completed payment; it never walks an unpaid order through Completed.
-        raise SandboxError(
-            "transition_not_allowed",
-            params={
-                "current": current,
-                "target": target,
-                "allowed": ", ".join(engine.flow_of(order).transitions[current]),
-            },
-        )
-    entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=target)
-    return _moved(session, order, entered, sandbox.settings.public_base_url)
+    with sandbox.store.session(write=True) as session:
+        order = _order(session, order_ref)
+        target = "Refunded" if body.complete else "Refunding"
+        current = engine.status_of(order)
+        if current not in ("Completed", "Refunding") and not engine.flow_of(order).is_final(current):
+            # A refund gives back a completed payment; it never walks an unpaid order through Completed.
+            raise SandboxError(
+                "transition_not_allowed",
+                params={
+                    "current": current,
+                    "target": target,
+                    "allowed": ", ".join(engine.flow_of(order).transitions[current]),
+                },
+            )
+        entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=target)
+        return _moved(session, order, entered, sandbox.settings.public_base_url)
 
 
 def _order(session: Session, ref: str) -> Order:

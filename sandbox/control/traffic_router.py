@@ -11,7 +11,7 @@ from pydantic import Field
 from sandbox.control.router import control
 from sandbox.domain import faults
 from sandbox.domain.faults import Effect, FaultMatch, FaultRuleCreate, FaultRuleToggle
-from sandbox.partner.deps import SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import SandboxDep
 from sandbox.responses import ok
 from sandbox.wire.base import Envelope, WireModel
 
@@ -90,50 +90,53 @@ def clear_requests(sandbox: SandboxDep) -> Response:
 
 
 @router.post("/faults", **control(Envelope[FaultRulePublic], *GUARDED, 422))
-def create_fault(body: FaultRuleCreate, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
+def create_fault(body: FaultRuleCreate, sandbox: SandboxDep) -> Response:
     """Add a fault rule: matching partner requests get its effect before any handler runs."""
-    row = faults.create(session, body, sandbox.clock.now(), sandbox.settings.partners)
-    session.commit()  # committed before this process reloads its rules
-    sandbox.faults.invalidate()
-    return ok(faults.render(row))
+    with sandbox.store.session(write=True) as session:
+        row = faults.create(session, body, sandbox.clock.now(), sandbox.settings.partners)
+        session.commit()  # committed before this process reloads its rules
+        sandbox.faults.invalidate()
+        return ok(faults.render(row))
 
 
 @router.get("/faults", **control(Envelope[FaultRules], *GUARDED))
-def list_faults(session: SessionDep) -> Response:
+def list_faults(sandbox: SandboxDep) -> Response:
     """Every fault rule, oldest first (the order they are tried in), with how often each fired."""
-    return ok({"faults": [faults.render(row) for row in faults.all_rules(session)]})
+    with sandbox.store.session() as session:
+        return ok({"faults": [faults.render(row) for row in faults.all_rules(session)]})
 
 
 @router.delete("/faults/{fault_id}", **control(Envelope[FaultRulePublic], *GUARDED, 404))
-def delete_fault(fault_id: int, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
+def delete_fault(fault_id: int, sandbox: SandboxDep) -> Response:
     """Remove one fault rule; answers with the rule as it was (its final `fired`)."""
-    row = faults.remove(session, fault_id)
-    rendered = faults.render(row)
-    session.commit()
-    sandbox.faults.invalidate()
-    return ok(rendered)
+    with sandbox.store.session(write=True) as session:
+        row = faults.remove(session, fault_id)
+        rendered = faults.render(row)
+        session.commit()
+        sandbox.faults.invalidate()
+        return ok(rendered)
 
 
 @router.patch("/faults/{fault_id}", **control(Envelope[FaultRulePublic], *GUARDED, 404, 422))
-def toggle_fault(
-    fault_id: int, body: FaultRuleToggle, sandbox: SandboxDep, session: WriteSessionDep
-) -> Response:
+def toggle_fault(fault_id: int, body: FaultRuleToggle, sandbox: SandboxDep) -> Response:
     """Switch a fault rule off (`{"enabled": false}`) or back on; answers the stored rule.
 
     A disabled rule never matches: it draws no chance and its `times` are not used, so switching it on
     again restores the firings it had left. Applies from this process's next partner request (other
     workers' within a second)."""
-    row = faults.set_enabled(session, fault_id, body.enabled)
-    rendered = faults.render(row)
-    session.commit()
-    sandbox.faults.invalidate()
-    return ok(rendered)
+    with sandbox.store.session(write=True) as session:
+        row = faults.set_enabled(session, fault_id, body.enabled)
+        rendered = faults.render(row)
+        session.commit()
+        sandbox.faults.invalidate()
+        return ok(rendered)
 
 
 @router.delete("/faults", **control(Envelope[Removed], *GUARDED))
-def delete_faults(sandbox: SandboxDep, session: WriteSessionDep) -> Response:
+def delete_faults(sandbox: SandboxDep) -> Response:
     """Remove every fault rule."""
-    count = faults.remove_all(session)
-    session.commit()
-    sandbox.faults.invalidate()
-    return ok({"deleted": count})
+    with sandbox.store.session(write=True) as session:
+        count = faults.remove_all(session)
+        session.commit()
+        sandbox.faults.invalidate()
+        return ok({"deleted": count})

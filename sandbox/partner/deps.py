@@ -1,14 +1,16 @@
-"""Dependencies every partner route shares: the partner (from Digest), its headers, a DB session."""
+"""Dependencies every partner route shares: the partner (from Digest) and its headers, the sandbox.
+
+A route opens its database session itself (`with sandbox.store.session(write=...) as session:`), in
+the worker thread that runs it: as a dependency, FastAPI would open and close it on two more threads
+(about 0.35 ms of CPU a write request, measured), and it commits before the route answers."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from sandbox.core import i18n, profile
@@ -108,20 +110,5 @@ async def _sandbox(request: Request) -> Sandbox:
     return get_sandbox(request)
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    with get_sandbox(request).store.session() as session:
-        yield session
-
-
-def db_write_session(request: Request) -> Iterator[Session]:
-    """For routes that read state and then change it: serialized against every other writer."""
-    with get_sandbox(request).store.session(write=True) as session:
-        yield session
-
-
 PartnerDep = Annotated[PartnerContext, Depends(partner_context)]
-# scope="function": the transaction commits before the response is sent, never after the client
-# has been told it succeeded.
-SessionDep = Annotated[Session, Depends(db_session, scope="function")]
-WriteSessionDep = Annotated[Session, Depends(db_write_session, scope="function")]
 SandboxDep = Annotated[Sandbox, Depends(_sandbox)]

@@ -102,11 +102,10 @@ class Store:
             path = Path(database or "").expanduser().resolve()
             check_writable(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            # No cap on connections (the pool keeps 5): a request takes its connection when FastAPI opens
-            # its session dependency, in a worker thread that holds one of the 40 thread tokens while it
-            # waits. With a cap (5 + 10), more than 55 uncached requests at once left every token with a
-            # waiting request and none for the routes holding connections: all stalled until the pool's
-            # 30 s timeout, then 500s. Each request holds at most one connection.
+            # No cap on connections (the pool keeps 5): each request in flight holds at most one. A cap
+            # (5 + 10) once stalled every request when more than 55 uncached ones came at once: sessions
+            # were then opened by FastAPI dependencies on other worker threads than the routes using
+            # them, and the waiting ones held all 40 thread tokens (30 s, then 500s).
             engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT}, max_overflow=-1
             )

@@ -3,8 +3,8 @@ SQLite's busy handler (it sleeps 1 to 100 ms between tries and serves whoever re
 
 In this process, writers queue (first come, first served) and each hands its turn to the next one
 directly. A session takes its turn at its transaction's first statement, in the thread that runs it
-(for a route, the worker thread running the route, never the one that opened its session): so the
-writer holding the turn never needs another worker thread, however many writers wait behind it.
+(for a route, the worker thread running it, which opens and closes its session too): so the writer
+holding the turn never needs another worker thread, however many writers wait behind it.
 Across processes sharing a database file, the writer whose turn it is takes flock(LOCK_EX) on
 `<database>.writer.lock` for the whole transaction: at most one writer per process waits there, and
 the kernel wakes it the moment the lock is released. A reset takes the same lock (`exclusive`), so
@@ -33,9 +33,9 @@ log = logging.getLogger("sandbox.store")
 class WriteLock:
     """Write sessions and resets, one at a time, in the order they asked.
 
-    A turn is not owned by a thread: FastAPI opens a route's session on one worker thread and closes
-    it on another, so whoever closes it passes the turn on. Only `exclusive` (a reset, entered and
-    left on one thread) lets that thread's own write sessions through while it holds the lock."""
+    A turn is not owned by a thread: whichever thread leaves the session passes the turn on. Only
+    `exclusive` (a reset, entered and left on one thread) lets that thread's own write sessions through
+    while it holds the lock."""
 
     def __init__(self, file: Path | None) -> None:
         self._file = file  # None: this process is the database's only user (an in-memory database)

@@ -15,7 +15,7 @@ from sandbox.partner.balances.schemas import (
     StatsResponse,
     WalletHistory,
 )
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import PartnerDep, SandboxDep
 from sandbox.partner.openapi import route
 from sandbox.responses import ok
 from sandbox.wire.base import Envelope
@@ -25,9 +25,10 @@ router = APIRouter(tags=["Balances"])
 
 @router.get("/partner/balance", **route("sandbox-decision", model=Envelope[list[BalanceRow]]))
 @cacheable(per_minute=True)
-def partner_balance(partner: PartnerDep, sandbox: SandboxDep, session: SessionDep) -> Response:
+def partner_balance(partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Partner Balance: the partner's own (B2B) wallets as balance rows."""
-    return ok(balances.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, None))
+    with sandbox.store.session() as session:
+        return ok(balances.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, None))
 
 
 @router.get(
@@ -40,12 +41,13 @@ def partner_balance(partner: PartnerDep, sandbox: SandboxDep, session: SessionDe
     ),
 )
 @cacheable(per_minute=True)
-def customer_balance(
-    customer_external_id: str, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
-) -> Response:
+def customer_balance(customer_external_id: str, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Customer Balance: one cash row per currency in use, then one row per metal."""
-    customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
-    return ok(balances.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, customer))
+    with sandbox.store.session() as session:
+        customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
+        return ok(
+            balances.balance_rows(session, sandbox.feed, sandbox.clock.now(), partner.partner_id, customer)
+        )
 
 
 @router.patch(
@@ -53,32 +55,30 @@ def customer_balance(
     **route("sandbox-decision", 404, 413, 415, model=Envelope[list[BalanceRow]]),
 )
 def update_customer_cash_balance(
-    customer_external_id: str,
-    body: CashUpdateRequest,
-    partner: PartnerDep,
-    sandbox: SandboxDep,
-    session: WriteSessionDep,
+    customer_external_id: str, body: CashUpdateRequest, partner: PartnerDep, sandbox: SandboxDep
 ) -> Response:
     """Update Customer Cash Balance: deposit (amount > 0) or withdraw (amount < 0); never below zero."""
-    now = sandbox.clock.now()
-    customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
-    balances.update_cash(
-        session, partner.partner_id, customer, body.amount, body.currency_code, body.description, now
-    )
-    return ok(balances.balance_rows(session, sandbox.feed, now, partner.partner_id, customer))
+    with sandbox.store.session(write=True) as session:
+        now = sandbox.clock.now()
+        customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
+        balances.update_cash(
+            session, partner.partner_id, customer, body.amount, body.currency_code, body.description, now
+        )
+        return ok(balances.balance_rows(session, sandbox.feed, now, partner.partner_id, customer))
 
 
 @router.post(
     "/partner/balance/stats", **route("sandbox-decision", 404, 413, 415, model=Envelope[StatsResponse])
 )
 @cacheable
-def stats(body: StatsRequest, partner: PartnerDep, session: SessionDep) -> Response:
+def stats(body: StatsRequest, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Stats: grams and money bought, sold and delivered per sku and currency over a range of days."""
-    return ok(
-        balances.order_stats(
-            session, partner.partner_id, body.customer_external_id, body.startDate, body.endDate
+    with sandbox.store.session() as session:
+        return ok(
+            balances.order_stats(
+                session, partner.partner_id, body.customer_external_id, body.startDate, body.endDate
+            )
         )
-    )
 
 
 @router.get(
@@ -87,8 +87,9 @@ def stats(body: StatsRequest, partner: PartnerDep, session: SessionDep) -> Respo
 )
 @cacheable(per_minute=True)
 def customer_balance_7d_stats(
-    customer_external_id: str, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
+    customer_external_id: str, partner: PartnerDep, sandbox: SandboxDep
 ) -> Response:
     """Customer Balance 7d Stats: each opened wallet's end-of-day balance over the last seven days."""
-    customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
-    return ok(balances.daily_balances(session, partner.partner_id, customer, sandbox.clock.now()))
+    with sandbox.store.session() as session:
+        customer = balances.customer_or_404(session, partner.partner_id, customer_external_id)
+        return ok(balances.daily_balances(session, partner.partner_id, customer, sandbox.clock.now()))

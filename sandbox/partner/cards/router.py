@@ -15,7 +15,7 @@ from sandbox.partner.cards.schemas import (
     StoredCardList,
     StoredCardRecord,
 )
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import PartnerDep, SandboxDep
 from sandbox.partner.openapi import route
 from sandbox.responses import ok
 from sandbox.wire.base import Envelope
@@ -28,14 +28,13 @@ router = APIRouter(tags=["Card storage"])
     "/partner/card/storage/save",
     **route("sandbox-decision", 404, 413, 415, model=Envelope[StoredCardRecord]),
 )
-def card_storage_add(
-    body: CardSave, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep
-) -> Response:
+def card_storage_add(body: CardSave, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Card Storage Add: save a card for a customer; the same card saved again keeps its token."""
-    card, customer = service.save_card(
-        session, partner.partner_id, body, sandbox.clock.now(), sandbox.rng, sandbox.seed
-    )
-    return ok(service.render(card, customer))
+    with sandbox.store.session(write=True) as session:
+        card, customer = service.save_card(
+            session, partner.partner_id, body, sandbox.clock.now(), sandbox.rng, sandbox.seed
+        )
+        return ok(service.render(card, customer))
 
 
 @router.post(
@@ -43,16 +42,18 @@ def card_storage_add(
     **route("sandbox-decision", 404, 413, 415, model=Envelope[StoredCardList]),
 )
 @cacheable
-def card_storage_list(body: CustomerRef, partner: PartnerDep, session: SessionDep) -> Response:
+def card_storage_list(body: CustomerRef, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Card Storage List: the customer's saved cards (masked), oldest first."""
-    cards, customer = service.list_cards(session, partner.partner_id, body.customer_external_id)
-    return ok({"cards": [service.render(card, customer) for card in cards]})
+    with sandbox.store.session() as session:
+        cards, customer = service.list_cards(session, partner.partner_id, body.customer_external_id)
+        return ok({"cards": [service.render(card, customer) for card in cards]})
 
 
 @router.delete(
     "/partner/card/storage", **route("sandbox-decision", 404, 413, 415, model=Envelope[CardDeleted])
 )
-def card_storage_delete(body: CardDelete, partner: PartnerDep, session: WriteSessionDep) -> Response:
+def card_storage_delete(body: CardDelete, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Card Storage Delete: forget one of the customer's saved cards."""
-    token = service.delete_card(session, partner.partner_id, body.customer_external_id, body.card_token)
-    return ok({"card_token": token, "deleted": True})
+    with sandbox.store.session(write=True) as session:
+        token = service.delete_card(session, partner.partner_id, body.customer_external_id, body.card_token)
+        return ok({"card_token": token, "deleted": True})

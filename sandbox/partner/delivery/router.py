@@ -16,7 +16,7 @@ from sandbox.partner.delivery.schemas import (
     DeliveryCreateRequest,
     DeliveryWallet,
 )
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import PartnerDep, SandboxDep
 from sandbox.partner.openapi import route
 from sandbox.responses import ok
 from sandbox.wire.base import Envelope
@@ -30,10 +30,11 @@ router = APIRouter(tags=["Delivery"])
     **route("sandbox-decision", 404, 413, 415, model=Envelope[list[DeliveryWallet]]),
 )
 @cacheable
-def delivery_wallets(body: CustomerRef, partner: PartnerDep, session: SessionDep) -> Response:
+def delivery_wallets(body: CustomerRef, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """List Wallets: the customer's gold, silver and platinum, and the whole grams each can deliver."""
-    customer = service.customer_or_404(session, partner.partner_id, body.customer_external_id)
-    return ok(service.wallets(session, partner.partner_id, customer))
+    with sandbox.store.session() as session:
+        customer = service.customer_or_404(session, partner.partner_id, body.customer_external_id)
+        return ok(service.wallets(session, partner.partner_id, customer))
 
 
 @router.post(
@@ -41,12 +42,11 @@ def delivery_wallets(body: CustomerRef, partner: PartnerDep, session: SessionDep
     **route("sandbox-decision", 404, 413, 415, model=Envelope[DeliveryCalculateResponse]),
 )
 @cacheable
-def delivery_calculate(
-    body: DeliveryCalculateRequest, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
-) -> Response:
+def delivery_calculate(body: DeliveryCalculateRequest, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Calculate: the delivery fee (minting + shipping & insurance) for whole grams of one metal."""
-    fee = service.calculate(session, sandbox.feed, partner.partner_id, body)
-    return ok({"total": fee.total, "items": [{"sku": fee.sku, "price": fee.total}]})
+    with sandbox.store.session() as session:
+        fee = service.calculate(session, sandbox.feed, partner.partner_id, body)
+        return ok({"total": fee.total, "items": [{"sku": fee.sku, "price": fee.total}]})
 
 
 @router.post(
@@ -63,14 +63,12 @@ def delivery_calculate(
         "paying by card",
     ),
 )
-def delivery_create(
-    body: DeliveryCreateRequest,
-    partner: PartnerDep,
-    sandbox: SandboxDep,
-    session: WriteSessionDep,
-) -> Response:
+def delivery_create(body: DeliveryCreateRequest, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Create: deliver whole grams of gold, silver or platinum; the fee is paid with cash or by card."""
-    now = sandbox.clock.now()
-    order = service.create(session, sandbox.rng, sandbox.feed, partner.profile, partner.partner_id, body, now)
-    rendered = render_orders(session, [order], sandbox.settings.public_base_url)[0]
-    return ok(service.render_created(rendered, order, partner.client_id, sandbox.feed.fx))
+    with sandbox.store.session(write=True) as session:
+        now = sandbox.clock.now()
+        order = service.create(
+            session, sandbox.rng, sandbox.feed, partner.profile, partner.partner_id, body, now
+        )
+        rendered = render_orders(session, [order], sandbox.settings.public_base_url)[0]
+        return ok(service.render_created(rendered, order, partner.client_id, sandbox.feed.fx))

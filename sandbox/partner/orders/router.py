@@ -14,7 +14,7 @@ from sandbox.core import dates
 from sandbox.core.errors import ValidationFailed
 from sandbox.core.pagination import paginate
 from sandbox.domain.orders.render import render_orders
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep
+from sandbox.partner.deps import PartnerDep, SandboxDep
 from sandbox.partner.openapi import route
 from sandbox.partner.orders import service
 from sandbox.responses import ok
@@ -26,12 +26,11 @@ router = APIRouter(tags=["Orders"])
 
 @router.get("/partner/order/{external_order_id}", **route("documented", 404, model=Envelope[Order]))
 @cacheable
-def get_order(
-    external_order_id: str, partner: PartnerDep, sandbox: SandboxDep, session: SessionDep
-) -> Response:
+def get_order(external_order_id: str, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Get Order: by your external_id, the guid or the order_code."""
-    order = service.get_order(session, partner.partner_id, external_order_id)
-    return ok(render_orders(session, [order], sandbox.settings.public_base_url)[0])
+    with sandbox.store.session() as session:
+        order = service.get_order(session, partner.partner_id, external_order_id)
+        return ok(render_orders(session, [order], sandbox.settings.public_base_url)[0])
 
 
 @router.post("/partner/order", **route("documented", 404, 413, 415, model=Envelope[Order]))
@@ -62,7 +61,6 @@ def get_order_alternative(
 def get_orders(
     partner: PartnerDep,
     sandbox: SandboxDep,
-    session: SessionDep,
     request: Request,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     total: Annotated[int, Query(ge=5, le=30, description="Page size, 5–30")] = 10,
@@ -77,31 +75,32 @@ def get_orders(
     endDate: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or DD-MM-YYYY")] = None,
 ) -> Response:
     """Get Orders: filtered, sorted and paginated like the partner's Laravel paginator."""
-    start, end = _day("startDate", startDate), _day("endDate", endDate)
-    if start and end and end < start:
-        raise ValidationFailed(errors={"endDate": [("end_before_start", {})]})
-    filters = service.OrderFilters(
-        customer_external_id=customer_external_id, sku=sku, type=type, status=status,
-        start_date=start, end_date=end, sort_by=sortBy, sort_type=sortType,
-    )  # fmt: skip
-    matching = service.matching(partner.partner_id, filters)
-    # Pages of one filter share their count: kept until the store changes.
-    count = sandbox.store.cached(
-        ("orders-count", partner.partner_id, filters), lambda: service.count(session, matching)
-    )
-    orders = service.page_of(session, matching, filters, page, total)
-    url = sandbox.settings.public_base_url
-    query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
-    return ok(
-        paginate(
-            data=render_orders(session, orders, url),
-            total=count,
-            page=page,
-            per_page=total,
-            path=f"{url}/partner/orders",
-            query=query,
+    with sandbox.store.session() as session:
+        start, end = _day("startDate", startDate), _day("endDate", endDate)
+        if start and end and end < start:
+            raise ValidationFailed(errors={"endDate": [("end_before_start", {})]})
+        filters = service.OrderFilters(
+            customer_external_id=customer_external_id, sku=sku, type=type, status=status,
+            start_date=start, end_date=end, sort_by=sortBy, sort_type=sortType,
+        )  # fmt: skip
+        matching = service.matching(partner.partner_id, filters)
+        # Pages of one filter share their count: kept until the store changes.
+        count = sandbox.store.cached(
+            ("orders-count", partner.partner_id, filters), lambda: service.count(session, matching)
         )
-    )
+        orders = service.page_of(session, matching, filters, page, total)
+        url = sandbox.settings.public_base_url
+        query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
+        return ok(
+            paginate(
+                data=render_orders(session, orders, url),
+                total=count,
+                page=page,
+                per_page=total,
+                path=f"{url}/partner/orders",
+                query=query,
+            )
+        )
 
 
 @router.get("/partner/orders/statuses", **route("sandbox-decision", model=Envelope[list[OrderStatus]]))

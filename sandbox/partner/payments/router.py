@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandbox.cached_reads import cacheable
 from sandbox.core import i18n
 from sandbox.domain import payments
-from sandbox.partner.deps import PartnerDep, SandboxDep, SessionDep, WriteSessionDep
+from sandbox.partner.deps import PartnerDep, SandboxDep
 from sandbox.partner.openapi import route
 from sandbox.partner.payments import threeds
 from sandbox.responses import ok
@@ -63,40 +63,39 @@ async def form_action(request: Request) -> str:
 
 
 @pages.get("/pay/{token}")
-def payment_page(token: str, session: SessionDep, request: Request) -> Response:
+def payment_page(token: str, sandbox: SandboxDep, request: Request) -> Response:
     """The 3-D Secure page; a payment already answered goes straight to its callback."""
-    found = payments.find_payment(session, token)
-    if found is None:
-        return _html(threeds.not_found_page(_locale(request)), 404)
-    payment, order = found
-    if payment.state != "new":
-        return _callback(payment.token, payment.state)
-    return _html(threeds.payment_page(payment, order, _locale(request)))
+    with sandbox.store.session() as session:
+        found = payments.find_payment(session, token)
+        if found is None:
+            return _html(threeds.not_found_page(_locale(request)), 404)
+        payment, order = found
+        if payment.state != "new":
+            return _callback(payment.token, payment.state)
+        return _html(threeds.payment_page(payment, order, _locale(request)))
 
 
 @pages.post("/pay/{token}")
 def answer_page(
-    token: str,
-    action: Annotated[str, Depends(form_action)],
-    sandbox: SandboxDep,
-    session: WriteSessionDep,
-    request: Request,
+    token: str, action: Annotated[str, Depends(form_action)], sandbox: SandboxDep, request: Request
 ) -> Response:
     """The cardholder's answer (form field `action`: approve | decline), processed once; then its callback."""
-    found = payments.find_payment(session, token)
-    if found is None:
-        return _html(threeds.not_found_page(_locale(request)), 404)
-    payment, order = found
-    if payment.state == "new" and action not in ("approve", "decline"):
-        return _html(threeds.bad_action_page(payment.token, _locale(request)), 422)
-    payments.answer(session, sandbox.rng, payment, order, action == "approve", sandbox.clock.now())
-    return _callback(payment.token, payment.state)
+    with sandbox.store.session(write=True) as session:
+        found = payments.find_payment(session, token)
+        if found is None:
+            return _html(threeds.not_found_page(_locale(request)), 404)
+        payment, order = found
+        if payment.state == "new" and action not in ("approve", "decline"):
+            return _html(threeds.bad_action_page(payment.token, _locale(request)), 422)
+        payments.answer(session, sandbox.rng, payment, order, action == "approve", sandbox.clock.now())
+        return _callback(payment.token, payment.state)
 
 
 @pages.get("/pay/{token}/callback/{result}")
-def callback_page(token: str, result: str, session: SessionDep, request: Request) -> Response:
+def callback_page(token: str, result: str, sandbox: SandboxDep, request: Request) -> Response:
     """The result page the 3-D Secure page returns to: the order and its payment as they are now."""
-    found = payments.find_payment(session, token)
-    if found is None or result not in ("success", "fail"):
-        return _html(threeds.not_found_page(_locale(request)), 404)
-    return _html(threeds.result_page(*found, _locale(request)))
+    with sandbox.store.session() as session:
+        found = payments.find_payment(session, token)
+        if found is None or result not in ("success", "fail"):
+            return _html(threeds.not_found_page(_locale(request)), 404)
+        return _html(threeds.result_page(*found, _locale(request)))

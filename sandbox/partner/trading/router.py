@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from sandbox.core import dates
 from sandbox.domain.orders.render import render_orders
-from sandbox.partner.deps import PartnerContext, PartnerDep, SandboxDep, WriteSessionDep
+from sandbox.partner.deps import PartnerContext, PartnerDep, SandboxDep
 from sandbox.partner.openapi import route
 from sandbox.partner.trading import service
 from sandbox.responses import ok
@@ -56,17 +56,19 @@ def trade(partner: PartnerContext, sandbox: Sandbox, session: Session) -> servic
     "/partner/order/digital/buy",
     **route("documented", 403, 404, 409, 413, 415, model=Envelope[OrderResponse]),
 )
-def buy(body: BuyRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
+def buy(body: BuyRequest, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Buy: gold, silver or platinum from amount or total, for the partner or a customer, cash or card."""
-    orders = service.buy(trade(partner, sandbox, session), body)
-    return order_response(session, orders, sandbox.settings.public_base_url)
+    with sandbox.store.session(write=True) as session:
+        orders = service.buy(trade(partner, sandbox, session), body)
+        return order_response(session, orders, sandbox.settings.public_base_url)
 
 
 @router.post(
     "/partner/order/digital/sell",
     **route("documented", 403, 404, 409, 413, 415, model=Envelope[OrderResponse]),
 )
-def sell(body: SellRequest, partner: PartnerDep, sandbox: SandboxDep, session: WriteSessionDep) -> Response:
+def sell(body: SellRequest, partner: PartnerDep, sandbox: SandboxDep) -> Response:
     """Sell: metal back to cash at the price token's sell price, for the partner or a customer."""
-    orders = service.sell(trade(partner, sandbox, session), body)
-    return order_response(session, orders, sandbox.settings.public_base_url)
+    with sandbox.store.session(write=True) as session:
+        orders = service.sell(trade(partner, sandbox, session), body)
+        return order_response(session, orders, sandbox.settings.public_base_url)
