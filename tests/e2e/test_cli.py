@@ -17,6 +17,7 @@ import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
+from sandbox import app as sandbox_app
 from sandbox.cli import bind
 from sandbox.config import Settings
 from sandbox.world.documented import DOCUMENTED_ORDERS
@@ -191,6 +192,36 @@ def test_a_served_app_moves_its_startup_objects_out_of_the_collectors_sight(
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (int(result.stdout.split()[-1]) > 10_000) is frozen
+
+
+@pytest.mark.parametrize("whole_process", [True, False])
+def test_a_served_app_keeps_two_malloc_arenas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole_process: bool
+) -> None:
+    """`serve` asks glibc for two malloc arenas (peak RSS, bench/RESULTS.md); a test's app leaves its
+    process's allocator alone. The effect on memory is a `make bench` figure."""
+    calls: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, parameter: int, value: int) -> int:
+            calls.append((parameter, value))
+            return 1
+
+    monkeypatch.setattr(sandbox_app.ctypes, "CDLL", lambda name: Libc())
+    sandbox_app.create_app(Settings(database_url=f"sqlite:///{tmp_path}/s.db"), whole_process=whole_process)
+    assert calls == ([(-8, 2)] if whole_process else [])  # M_ARENA_MAX in glibc's malloc.h
+
+
+def test_no_malloc_arenas_setting_off_glibc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """musl and macOS have no `libc.so.6` (or no mallopt): the app starts all the same."""
+
+    def missing(name: str) -> None:
+        raise OSError(f"{name}: cannot open shared object file")
+
+    monkeypatch.setattr(sandbox_app.ctypes, "CDLL", missing)
+    # Not started: a started whole-process app would freeze this test process's collector.
+    app = sandbox_app.create_app(Settings(database_url=f"sqlite:///{tmp_path}/s.db"), whole_process=True)
+    assert "/partner/order/{external_order_id}" in app.openapi()["paths"]
 
 
 def test_python_dash_m_sandbox_is_the_same_program() -> None:
