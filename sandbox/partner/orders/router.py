@@ -75,22 +75,22 @@ def get_orders(
     endDate: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or DD-MM-YYYY")] = None,
 ) -> Response:
     """Get Orders: filtered, sorted and paginated like the partner's Laravel paginator."""
+    start, end = _day("startDate", startDate), _day("endDate", endDate)
+    if start and end and end < start:
+        raise ValidationFailed(errors={"endDate": [("end_before_start", {})]})
+    filters = service.OrderFilters(
+        customer_external_id=customer_external_id, sku=sku, type=type, status=status,
+        start_date=start, end_date=end, sort_by=sortBy, sort_type=sortType,
+    )  # fmt: skip
+    matching = service.matching(partner.partner_id, filters)
+    url = sandbox.settings.public_base_url
+    query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
     with sandbox.store.session() as session:
-        start, end = _day("startDate", startDate), _day("endDate", endDate)
-        if start and end and end < start:
-            raise ValidationFailed(errors={"endDate": [("end_before_start", {})]})
-        filters = service.OrderFilters(
-            customer_external_id=customer_external_id, sku=sku, type=type, status=status,
-            start_date=start, end_date=end, sort_by=sortBy, sort_type=sortType,
-        )  # fmt: skip
-        matching = service.matching(partner.partner_id, filters)
         # Pages of one filter share their count: kept until the store changes.
         count = sandbox.store.cached(
             ("orders-count", partner.partner_id, filters), lambda: service.count(session, matching)
         )
         orders = service.page_of(session, matching, filters, page, total)
-        url = sandbox.settings.public_base_url
-        query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
         return ok(
             paginate(
                 data=render_orders(session, orders, url),
