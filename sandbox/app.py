@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox import docs, handlers
 from sandbox.auth.cors import SandboxCORS
@@ -27,6 +29,7 @@ from sandbox.control.traffic_router import router as traffic_router
 from sandbox.control.webhooks_router import router as webhooks_router
 from sandbox.control.world_router import router as world_router
 from sandbox.core.clock import Clock
+from sandbox.core.errors import SandboxError
 from sandbox.core.ids import SystemRandom
 from sandbox.core.version import version
 from sandbox.handlers import MiddlewareErrors
@@ -82,6 +85,7 @@ def create_app(
         Middleware(HostGate, hosts=settings.allowed_hosts, bind_host=settings.host),  # 421 unknown Host
         Middleware(SandboxCORS, origins=settings.cors_origins),
         Middleware(ControlGate, token=settings.control_token, origins=settings.cors_origins),
+        Middleware(CatchUp, sandbox=sandbox),  # what any process committed: clock, world, configuration
         # Outside the Digest gate: it also keeps the requests Digest refuses.
         *([Middleware(JournalMiddleware, sandbox=sandbox)] if settings.journal_size > 0 else []),
         Middleware(RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes),
@@ -121,6 +125,23 @@ def create_app(
     handlers.install(app)
     docs.install(app)
     return app
+
+
+class CatchUp:
+    """Each request starts from what any process serving the store committed before it arrived
+    (`Sandbox.sync`: the clock, the world, the configuration). A request that arrives while this
+    process resets or reseeds goes on without waiting: the reset catches up itself when it is done."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            # A failing store: the route answers store_unavailable in the envelope.
+            with contextlib.suppress(SandboxError):
+                self.sandbox.sync(wait=False)
+        await self.app(scope, receive, send)
 
 
 def _two_malloc_arenas() -> None:

@@ -157,9 +157,9 @@ class CachedReads:
         answers.put(generation, key, answer, size)
 
     async def _partner(self, username: str) -> tuple[int, str]:
-        """The partner's id and profile as this process knows it: another worker's profile change
-        reaches it within PARTNER_REFRESH_SECONDS, cached or not. When that has run out, one look-up
-        in a thread serves every request waiting meanwhile (not one per request in flight)."""
+        """The partner's id and profile as this process knows it (a profile change through any worker
+        reaches it with the next request: `Sandbox.sync`). When it does not know, one look-up in a
+        thread serves every request waiting meanwhile (not one per request in flight)."""
         known = self.sandbox.known_partner(username)
         if known is not None:
             return known

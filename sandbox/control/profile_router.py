@@ -15,6 +15,7 @@ from sandbox.core.errors import SandboxError
 from sandbox.partner.deps import SandboxDep
 from sandbox.responses import ok
 from sandbox.runtime import Sandbox
+from sandbox.store import shared
 from sandbox.store.models import Partner
 from sandbox.wire.base import Envelope, WireModel
 
@@ -62,7 +63,7 @@ def set_profile(body: ProfileRequest, sandbox: SandboxDep) -> Response:
             raise SandboxError("partner_not_found")
         partner.profile = body.profile
         session.add(partner)
-    sandbox.forget_partners()  # committed: requests from now on look the partner up again
+        shared.changed(session)  # every process looks the partner up again
     with sandbox.store.session() as session:
         return ok(_view(sandbox, session))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,26 +23,33 @@ CLOCK_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 CLOCK_MAX = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+# A clock's state: the instant it is frozen at (None: it runs), and how far it runs ahead of real time.
+State = tuple[datetime | None, timedelta]
+REAL: State = (None, timedelta())
+
+
 class Clock:
-    """Real time by default; can be frozen at an instant or shifted by an offset."""
+    """Real time by default; can be frozen at an instant or shifted by an offset.
+
+    A clock with a `keeper` (the Sandbox's business clock: sandbox/runtime/shared.py) is one clock for
+    every process serving the database: each move is made by the keeper on the shared state, as one
+    transaction from its latest value, and the result becomes this copy's; `adopt` takes in moves
+    made elsewhere."""
 
     def __init__(self, frozen_at: datetime | None = None) -> None:
         self._lock = threading.Lock()
-        self._frozen: datetime | None = _utc(frozen_at) if frozen_at else None
-        self._offset = timedelta()
+        self._state: State = (_utc(frozen_at) if frozen_at else None, timedelta())
+        self.keeper: Callable[[Callable[[State], State]], State] | None = None
 
     def now(self) -> datetime:
         """Aware UTC datetime."""
-        with self._lock:
-            if self._frozen is not None:
-                return self._frozen
-            return datetime.now(UTC) + self._offset
+        return _now(self._state)
 
     def timestamp(self) -> float:
-        with self._lock:
-            if self._frozen is not None:
-                return self._frozen.timestamp()
-            return time.time() + self._offset.total_seconds()
+        frozen, offset = self._state
+        if frozen is not None:
+            return frozen.timestamp()
+        return time.time() + offset.total_seconds()
 
     @staticmethod
     def real_now() -> datetime:
@@ -53,25 +61,39 @@ class Clock:
         return round(self.timestamp() - time.time(), 3) + 0.0
 
     def freeze(self, at: datetime | None = None) -> None:
-        instant = _utc(at) if at else self.now()
-        with self._lock:
-            self._frozen = instant
+        instant = _utc(at) if at else None
+        self.move(lambda state: (instant or _now(state), state[1]))
 
     def advance(self, seconds: float) -> None:
-        with self._lock:
-            if self._frozen is not None:
-                self._frozen += timedelta(seconds=seconds)
-            else:
-                self._offset += timedelta(seconds=seconds)
+        step = timedelta(seconds=seconds)
+        self.move(lambda state: (state[0] + step, state[1]) if state[0] else (None, state[1] + step))
 
     def unfreeze(self) -> None:
+        self.move(lambda _state: REAL)
+
+    def move(self, change: Callable[[State], State]) -> None:
+        """Apply `change` to the state: here, or through the keeper to the shared state."""
+        if self.keeper is not None:
+            self.adopt(self.keeper(change))
+            return
         with self._lock:
-            self._frozen = None
-            self._offset = timedelta()
+            self._state = change(self._state)
+
+    def adopt(self, state: State) -> None:
+        self._state = state
+
+    @property
+    def state(self) -> State:
+        return self._state
 
     @property
     def mode(self) -> str:
-        return "frozen" if self._frozen is not None else "real"
+        return "frozen" if self._state[0] is not None else "real"
+
+
+def _now(state: State) -> datetime:
+    frozen, offset = state
+    return frozen if frozen is not None else datetime.now(UTC) + offset
 
 
 def _utc(value: datetime) -> datetime:

@@ -16,7 +16,6 @@ import asyncio
 import json
 import logging
 import re
-import time
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from sqlmodel import Session, col, or_, select, update
 
 from sandbox.core.errors import SandboxError, ValidationFailed
 from sandbox.core.ids import Rng
+from sandbox.store import shared
 from sandbox.store.db import Store
 from sandbox.store.models import FaultRule, pk
 from sandbox.wire.faults import (
@@ -87,7 +87,6 @@ __all__ = [  # the wire models are re-exported: callers use `faults.ErrorEffect`
 log = logging.getLogger("sandbox.faults")
 HEADER = "X-Sandbox-Fault"
 HEADER_FORMS = "error=<status>[:<key>], latency=<ms>, drop, malformed, timeout[=<ms>]"
-REFRESH_SECONDS = 1.0
 
 
 # -- the service the routes call ---------------------------------------------------------------------
@@ -114,6 +113,7 @@ def create(session: Session, body: FaultRuleCreate, now: datetime, partners: Ite
     )
     session.add(row)
     session.flush()
+    shared.changed(session)
     return row
 
 
@@ -132,17 +132,17 @@ def _row(session: Session, rule_id: int) -> FaultRule:
 def remove(session: Session, rule_id: int) -> FaultRule:
     row = _row(session, rule_id)
     session.delete(row)
+    shared.changed(session)
     return row
 
 
 def set_enabled(session: Session, rule_id: int, enabled: bool) -> FaultRule:
-    """Switch a rule off or on; its `fired` count stays, so re-enabling restores what `times` had left.
-
-    The caller invalidates its FaultBook after the commit (other workers see it within a second)."""
+    """Switch a rule off or on; its `fired` count stays, so re-enabling restores what `times` had left."""
     row = _row(session, rule_id)
     row.enabled = enabled
     session.add(row)
     session.flush()
+    shared.changed(session)
     return row
 
 
@@ -150,6 +150,7 @@ def remove_all(session: Session) -> int:
     count = session.exec(select(func.count()).select_from(FaultRule)).one()
     for row in session.exec(select(FaultRule)):
         session.delete(row)
+    shared.changed(session)
     return count
 
 
@@ -284,14 +285,14 @@ class Fired:
 
 class FaultBook:
     """This process's view of the fault rules: a cached list, the seeded draws, and atomic firing. The
-    `Sandbox` owns one (`sandbox.faults`); `rng` is its seeded "faults" stream."""
+    `Sandbox` owns one (`sandbox.faults`); `rng` is its seeded "faults" stream. The list is kept until
+    `invalidate`: every change of the rules, through any process, moves the shared version, and the
+    Sandbox's `sync` invalidates on that."""
 
-    def __init__(self, store: Store, rng: Rng, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(self, store: Store, rng: Rng) -> None:
         self._store = store
         self._rng = rng
-        self.refresh_seconds = refresh_seconds
-        self._rules: tuple[Rule, ...] = ()
-        self._loaded_at: float | None = None
+        self._rules: tuple[Rule, ...] | None = None  # None: not loaded since the last invalidation
         self._generation = 0
         self._reading: tuple[int, asyncio.Future[tuple[Rule, ...]]] | None = None
 
@@ -300,7 +301,7 @@ class FaultBook:
         at a time: every request that finds the list stale meanwhile waits for the same read. (Each used
         to start its own: at S1's 3,000 req/s, 32 thread-pool reads every second stalled the loop for
         about 20 ms, and set S1's p99.)"""
-        rules = self.cached()
+        rules = self._rules
         if rules is not None:
             return rules
         reading = self._reading
@@ -313,13 +314,6 @@ class FaultBook:
             reading = self._reading = (self._generation, asyncio.ensure_future(asyncio.to_thread(self.load)))
         return await asyncio.shield(reading[1])
 
-    def cached(self) -> tuple[Rule, ...] | None:
-        """The live rules if loaded less than `refresh_seconds` ago, else None (call `load`)."""
-        loaded = self._loaded_at
-        if loaded is None or time.monotonic() - loaded >= self.refresh_seconds:
-            return None
-        return self._rules
-
     def restart(self, rng: Rng) -> None:
         """A reset or reseed restarted the seeded streams: the probability stream restarts with them, and
         the rules may have changed under us."""
@@ -329,7 +323,7 @@ class FaultBook:
     def invalidate(self) -> None:
         """A rule changed (through this process's API or a reset): reload before the next request."""
         self._generation += 1
-        self._loaded_at = None
+        self._rules = None
 
     def load(self) -> tuple[Rule, ...]:
         """Read the enabled rules that can still fire, oldest first (blocking: run it off the event loop)."""
@@ -338,7 +332,7 @@ class FaultBook:
         with self._store.session() as session:
             rules = tuple(Rule.of(row) for row in session.exec(query))
         if generation == self._generation:  # not invalidated while we read: the list is current
-            self._rules, self._loaded_at = rules, time.monotonic()
+            self._rules = rules
         return rules
 
     def fire(self, candidates: Sequence[Rule]) -> list[Fired]:

@@ -7,10 +7,11 @@ build the world, one reset, and one place state lives (the moto "backend" idea).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,12 +28,13 @@ from sandbox.domain.prices.feed import PriceFeed
 from sandbox.domain.webhooks.config import apply_defaults
 from sandbox.runtime.ticker import Ticker
 from sandbox.runtime.worker import WebhookWorker
+from sandbox.store import shared
 from sandbox.store.db import Store
-from sandbox.store.models import Partner, pk
+from sandbox.store.models import Partner, WorldMeta, pk
 from sandbox.world import WorldSpec, census, scenarios, template, world_is_current
 
-# How long a worker trusts its copy of a partner's profile (as the fault rules' refresh).
-PARTNER_REFRESH_SECONDS = 1.0
+log = logging.getLogger("sandbox.world")
+_NEVER = object()  # a generation no store has: the first `sync` reads the shared row
 
 
 class Sandbox:
@@ -40,24 +42,32 @@ class Sandbox:
         self, settings: Settings, *, clock: Clock | None = None, nonce_clock: Clock | None = None
     ) -> None:
         self.settings = settings
+        self.store = Store(settings.database_url)
+        # One business clock for every process serving the store (sandbox/store/shared.py). A clock
+        # given here (tests) is written there once the world is in place; else the store's is read.
         self.clock = clock or Clock()
+        self.clock.keeper = shared.keeper(self.store)
+        self._given_clock = clock.state if clock else None
         # Digest nonces age on real time even when the business clock is frozen (docs/design/digest.md §4.1).
         self.nonce_clock = nonce_clock or Clock()
         # The world the store holds. Settings are frozen, so a reseed changes this, never them.
         self.world = self._spec(settings.scenario)
         self._follow_seed()
-        self.store = Store(settings.database_url)
         self.journal = Journal(settings.journal_size)
         # This process's cached fault rules, drawing from the seeded "faults" stream.
         self.faults = FaultBook(self.store, self.ids.stream("faults"))
-        self.webhooks = WebhookWorker(self, self.tick)
+        self.webhooks = WebhookWorker(self, self.tick, self.sync)
         self.ticker = Ticker(self.tick)
         # The pristine seeded world a reset copies back (set by ensure_world / rebuild_world).
         self.template: sqlite3.Connection | None = None
-        # username → (partner id, profile, when it was read): read again after PARTNER_REFRESH_SECONDS,
-        # so a profile another worker changed takes effect here within that (this one's: at once).
-        self._partners: dict[str, tuple[int, str, float]] = {}
-        self._world_lock = threading.Lock()  # one reset or reseed at a time
+        # username → (partner id, profile), until the configuration changes (`sync`).
+        self._partners: dict[str, tuple[int, str]] = {}
+        # One reset, reseed or catching up (`sync`) at a time: each may swap the template.
+        self._world_lock = threading.RLock()
+        # What `sync` last saw: the store's generation, and the shared row's epoch and version.
+        self._seen: Hashable = _NEVER
+        self._epoch: int | None = None
+        self._version: int | None = None
 
     @property
     def world_spec(self) -> WorldSpec:
@@ -72,34 +82,45 @@ class Sandbox:
         """Build the seeded world unless the database already holds exactly this one. True if built.
 
         Either way the reset template is ready afterwards: the saved one when it matches, else rebuilt."""
-        if not world_is_current(self.store, self.world):
+        built = not world_is_current(self.store, self.world)
+        if built:
             self.rebuild_world(progress)
-            return True
-        if self.template is None:
+        elif self.template is None:
             path = template.template_path(self.store)
             saved = template.open_saved(path, self.world)
             if saved is None:
                 saved = template.save(template.build(self.world, self.settings.fixtures_dir, progress), path)
             self.template = saved
-        return False
+        given, self._given_clock = self._given_clock, None
+        if given is not None:
+            self.clock.move(lambda _shared: given)
+        self.sync()
+        return built
 
     def rebuild_world(self, progress: Callable[[int], None] | None = None) -> None:
         """Build the world (Faker) into a new template and copy it over the database; config is kept."""
-        with self._world_lock:
-            self._install(self.world, progress)
+        self._install(self.world, progress)
 
     def reset(self, everything: bool = False) -> dict[str, Any]:
         """Copy the template over the database (no Faker). The user's configuration (webhooks, fault
         rules, lifecycle modes) and the clock stay, unless `everything`; ids restart from the seed."""
-        if self.template is None:
-            self.ensure_world()
         with self._world_lock:
-            assert self.template is not None, "ensure_world installs the template"
+            if self.template is None:
+                self.ensure_world()
             started = time.perf_counter()
-            template.restore(self.store, self.template, keep=not everything)
-            self._restart_runtime()
-            if everything:
-                self.clock.unfreeze()
+            for _attempt in range(3):
+                self.sync()  # a reseed through another process: its world is the one to go back to
+                if self.template is None:
+                    self.ensure_world()
+                assert self.template is not None, "ensure_world installs the template"
+                try:
+                    epoch = template.restore(self.store, self.template, keep=not everything)
+                    break
+                except template.WorldMoved:
+                    continue
+            else:
+                raise template.WorldMoved()
+            self._restart_runtime(epoch)
             milliseconds = round((time.perf_counter() - started) * 1000, 1)
         self.tick()
         with self.store.session() as session:
@@ -126,10 +147,9 @@ class Sandbox:
             raise SandboxError(
                 "validation_failed", errors={"customers": [("greater_than_equal", {"ge": 1})]}
             ) from None
-        with self._world_lock:
-            started = time.perf_counter()
-            self._install(spec, None)
-            milliseconds = round((time.perf_counter() - started) * 1000, 1)
+        started = time.perf_counter()
+        self._install(spec, None)
+        milliseconds = round((time.perf_counter() - started) * 1000, 1)
         self.tick()
         with self.store.session() as session:
             held = census.per_partner(session)
@@ -179,21 +199,28 @@ class Sandbox:
         """Build `spec` into a scratch template, save it, and restore it over the live database: the
         live database switches worlds in one step, never half-built."""
         built = template.build(spec, self.settings.fixtures_dir, progress)
-        saved = template.save(built, template.template_path(self.store))
-        try:
-            template.restore(self.store, saved)
-        except BaseException:
-            # The store failed (store_unavailable): it still holds the world it held, and resets go
-            # back to that one, not to a world it never got.
-            if saved is not self.template:
-                template.close(saved)
-            raise
+        with self._world_lock:
+            # Saved and restored in one step for every process: the template file always holds the
+            # world the database holds, however many reseed at once.
+            with self.store.exclusive():
+                saved = template.save(built, template.template_path(self.store))
+                try:
+                    epoch = template.restore(self.store, saved, moved_ok=True)
+                except BaseException:
+                    # The store failed (store_unavailable): it still holds the world it held, and
+                    # resets go back to that one, not to a world it never got.
+                    if saved is not self.template:
+                        template.close(saved)
+                    raise
+            self._follow_world(spec, saved)
+            self._restart_runtime(epoch)
+
+    def _follow_world(self, spec: WorldSpec, saved: sqlite3.Connection | None) -> None:
         previous, self.template = self.template, saved
         if previous is not self.template:
             template.close(previous)
         self.world = spec
         self._follow_seed()
-        self._restart_runtime()
 
     def _spec(self, scenario: str, **overrides: int | None) -> WorldSpec:
         s = self.settings
@@ -215,41 +242,92 @@ class Sandbox:
         self.rng = self.ids.stream("runtime")
         self.feed = PriceFeed(self.world.seed, self.world.buy_spread, self.world.sell_spread)
 
-    def _restart_runtime(self) -> None:
-        """After the store changed under us: ids restart, caches and the request journal empty."""
-        self.rng = self.ids.stream("runtime")
-        self.faults.restart(self.ids.stream("faults"))
-        self._partners.clear()
+    def _restart_runtime(self, epoch: int) -> None:
+        """After this process restored the store (at `epoch`): it starts over, the request journal
+        empties, and the clock and the rest of the shared row are read back."""
+        self._start_over()
         self.journal.clear()
         apply_defaults(
             self.store, self.settings
         )  # SANDBOX_WEBHOOK_URL comes back after `reset?everything=true`
+        with self._world_lock:
+            self._epoch, self._seen = epoch, _NEVER
+            self.sync()
+
+    def _start_over(self) -> None:
+        """The store went back to a pristine world: ids restart from the seed, cached copies empty."""
+        self.rng = self.ids.stream("runtime")
+        self.faults.restart(self.ids.stream("faults"))
+        self._partners.clear()
+
+    def sync(self, *, wait: bool = True) -> None:
+        """Catch up with what was committed since the last look, by this process or any other serving
+        the store (sandbox/store/shared.py): called before each request, each tick and each webhook
+        sweep. Costs a comparison when nothing was committed. `wait=False` (the event loop): return at
+        once while this process resets or reseeds."""
+        generation = self.store.generation()
+        if generation is not None and generation == self._seen:
+            return
+        if not self._world_lock.acquire(blocking=wait):
+            return
+        try:
+            if generation is not None and generation == self._seen:
+                return
+            seen = shared.look(self.store)
+            if seen is not None:
+                if seen.epoch != self._epoch:  # a reset or reseed, here or in another process
+                    if self._epoch is not None:
+                        self._follow_store()
+                        self._start_over()
+                elif seen.version != self._version:
+                    self.faults.invalidate()
+                    self._partners.clear()
+                self.clock.adopt(seen.clock)
+                self._epoch, self._version = seen.epoch, seen.version
+            self._seen = generation
+        finally:
+            self._world_lock.release()
+
+    def _follow_store(self) -> None:
+        """Another process reseeded: take its world (seed, sizes) and the template it saved."""
+        with self.store.session() as session:
+            signature = {row.key: row.value for row in session.exec(select(WorldMeta))}
+        if signature == self.world.signature():
+            return
+        try:
+            spec = self._spec(
+                signature["scenario"],
+                seed=int(signature["seed"]),
+                orders=int(signature["orders"]),
+                customers=int(signature["customers"]),
+            )
+        except (KeyError, ValueError, scenarios.UnknownScenario) as error:
+            log.warning("the store holds a world this process cannot describe (%s): %s", error, signature)
+            return
+        self._follow_world(spec, template.open_saved(template.template_path(self.store), spec))
 
     def known_partner(self, username: str) -> tuple[int, str] | None:
-        """The partner's id and profile if looked up recently (no database access), else None."""
-        known = self._partners.get(username)
-        if known is None or time.monotonic() - known[2] >= PARTNER_REFRESH_SECONDS:
-            return None
-        return known[0], known[1]
+        """The partner's id and profile if looked up since the configuration last changed, else None."""
+        return self._partners.get(username)
 
     def partner(self, username: str) -> tuple[int, str]:
         """The partner's id and its profile (its own, else the server's default), read from the store."""
+        version = self._version
         with self.store.session() as session:
             partner = session.exec(select(Partner).where(Partner.username == username)).one()
-        self._partners[username] = (pk(partner), partner.profile or self.settings.profile, time.monotonic())
-        return pk(partner), partner.profile or self.settings.profile
+        known = (pk(partner), partner.profile or self.settings.profile)
+        if version == self._version:  # not changed meanwhile: still current
+            self._partners[username] = known
+        return known
 
     def partner_id(self, username: str) -> int:
         known = self.known_partner(username)
         return known[0] if known else self.partner(username)[0]
 
-    def forget_partners(self) -> None:
-        """A partner's profile changed: look partners up again."""
-        self._partners.clear()
-
     def tick(self) -> int:
         """Let time-driven work catch up with the clock (timed order progression); called after the
         clock moves and by the background ticker. Returns the status steps taken."""
+        self.sync()
         with self.store.session() as session:
             if all(mode.mode != "timed" for mode in modes(session).values()):
                 return 0  # the common case: no write lock taken

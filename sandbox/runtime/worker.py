@@ -21,10 +21,12 @@ POLL_SECONDS = 0.25
 
 
 class WebhookWorker:
-    def __init__(self, outbox: sender.Outbox, tick: Callable[[], object]) -> None:
-        """`tick`: lets timed order progression catch up with the clock before a flush."""
+    def __init__(self, outbox: sender.Outbox, tick: Callable[[], object], sync: Callable[[], object]) -> None:
+        """`tick`: lets timed order progression catch up with the clock before a flush; `sync`: catches
+        up with the clock and configuration other processes changed, before each sweep."""
         self.outbox = outbox
         self.tick = tick
+        self.sync = sync
         self._sweep = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -68,6 +70,7 @@ class WebhookWorker:
 
     def _once(self) -> None:
         try:
+            self.sync()
             with self._sweep:
                 sender.deliver_due(self.outbox, should_stop=self._stopping.is_set)
         except Exception:  # a failed sweep must not end the sender; the next one retries

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -223,15 +223,32 @@ class Store:
             return self._version
         self.check()
         with self._failures(False), self._version_lock:
-            if self._version_connection is None:
-                raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply
-                self._version_connection = _sqlite(raw)
-                raw.detach()  # ours until dispose(): the pool opens another in its place
-            version = self._version_connection.execute("PRAGMA data_version").fetchone()[0]
+            version = self._watcher().execute("PRAGMA data_version").fetchone()[0]
         if loop is not None:
             self._version, self._version_loop = version, loop
             loop.call_soon(self._expire_version, loop)
         return version
+
+    def _watcher(self) -> sqlite3.Connection:
+        """The dedicated connection `generation` and `peek` read on (held under `_version_lock`)."""
+        if self._version_connection is None:
+            raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply
+            self._version_connection = _sqlite(raw)
+            raw.detach()  # ours until dispose(): the pool opens another in its place
+        return self._version_connection
+
+    def peek(self, sql: str) -> tuple[Any, ...] | None:
+        """The first row of a small read of committed data, without a session (a file database: on the
+        connection `generation` reads on, about 10 µs). For state every request may need to look at
+        once the database changed (sandbox/runtime/shared.py)."""
+        self.check()
+        if self.path is None:
+            with self._failures(False), self._lock or nullcontext(), self.engine.connect() as connection:
+                row = connection.exec_driver_sql(sql).first()
+                return None if row is None else tuple(row)
+        with self._failures(False), self._version_lock:
+            found: tuple[Any, ...] | None = self._watcher().execute(sql).fetchone()
+            return found
 
     def _expire_version(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._version_loop is loop:

@@ -27,8 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 10  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
-# 9: partner.profile, address company names kept as sent; 10: orders by owner and status
+SCHEMA_VERSION = 11  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
+# 9: partner.profile, address company names kept as sent; 10: orders by owner and status;
+# 11: sandbox_state (the clock and what every process must agree on)
 
 
 class Amount(TypeDecorator):
@@ -471,3 +472,18 @@ class WorldMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class SandboxState(SQLModel, table=True):
+    """The one row every process serving this database reads back when the database changed
+    (sandbox/runtime/shared.py): the business clock, and counters that tell a process its copies are
+    stale. `epoch` moves with every reset and reseed (ids, caches and the world start over), `version`
+    with every change of the configuration processes keep copies of (clock, fault rules, profiles)."""
+
+    __tablename__ = "sandbox_state"
+
+    id: int = Field(default=1, primary_key=True)
+    epoch: int = 0
+    version: int = 0
+    clock_frozen_at: datetime | None = utc_column(nullable=True)
+    clock_offset_us: int = 0  # real mode: how far the clock runs ahead of real time

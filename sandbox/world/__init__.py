@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from sandbox.core.identity import identity_number, is_valid_identity_number
 from sandbox.store.db import Store
-from sandbox.store.models import LedgerEntry, Wallet, WorldMeta, table_of
+from sandbox.store.models import LedgerEntry, SandboxState, Wallet, WorldMeta, table_of
 from sandbox.world import documented
 from sandbox.world.context import WORLD_END, WorldContext, WorldSpec
 from sandbox.world.documented import DOCUMENTED_PARTNER, DocumentedWorld
@@ -73,6 +73,8 @@ def build_world(
         connection.execute(
             insert(table_of(WorldMeta)), [{"key": k, "value": v} for k, v in spec.signature().items()]
         )
+        state = {"id": 1, "epoch": 0, "version": 0, "clock_frozen_at": None, "clock_offset_us": 0}
+        connection.execute(insert(table_of(SandboxState)), [state])  # real time
 
 
 def _documented(spec: WorldSpec, fixtures_dir: Path) -> DocumentedWorld | None:

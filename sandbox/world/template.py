@@ -39,6 +39,7 @@ PRESERVED: dict[str, list[str] | None] = {
     "fault_rule": None,
     "lifecycle_mode": None,
     "partner": ["webhook_url", "webhook_secret", "profile"],
+    "sandbox_state": None,  # the clock, and the counters below
 }
 
 
@@ -90,22 +91,52 @@ def save(template: sqlite3.Connection, path: Path | None) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
 
 
-def restore(store: Store, template: sqlite3.Connection, *, keep: bool = True) -> None:
-    """Overwrite the live database with `template`; with `keep`, what the user configured survives.
+class WorldMoved(Exception):
+    """The database holds another world than the template (reseeded through another process)."""
+
+
+def restore(store: Store, template: sqlite3.Connection, *, keep: bool = True, moved_ok: bool = False) -> int:
+    """Overwrite the live database with `template`; with `keep`, what the user configured survives
+    (else the template's pristine configuration goes in). Either way the epoch moves on: every
+    process serving the database starts over with it (sandbox/runtime/shared.py).
 
     One step for every writer, in every process sharing the database (`Store.exclusive`): a
     configuration write acknowledged meanwhile committed before the configuration was read (and is
     kept), or waits until the copy is in. And one step for every reader: the configuration is written
-    into a copy of the template (`staging`), which goes over the database in one piece."""
+    into a copy of the template (`staging`), which goes over the database in one piece.
+
+    A reset (not `moved_ok`) raises `WorldMoved`, changing nothing, when the database holds another
+    world than the template: the resetting process holds an old template. Returns the new epoch."""
     with store.exclusive():
+        with store.raw_connection() as connection:
+            live = _signature(connection)
+            if not moved_ok and live is not None and live != _signature(template):
+                raise WorldMoved()
+            epoch = _epoch(connection) + 1
+            kept = read_preserved(connection) if keep else []
         if not keep:
             store.restore(template)
-            return
-        with store.raw_connection() as connection:
-            kept = read_preserved(connection)
+            with store.raw_connection() as connection:  # the template's epoch is 0; any process that
+                # looks meanwhile starts over twice, which is harmless
+                connection.execute("UPDATE sandbox_state SET epoch = ?", (epoch,))
+            store.invalidate_reads()
+            return epoch
+        for item in kept:
+            if item.table == "sandbox_state":
+                item.rows[:] = [{**row, "epoch": epoch} for row in item.rows]
         with staging(store, template) as staged:
             write_preserved(staged, kept)
             store.restore(staged)
+    return epoch
+
+
+def _epoch(database: sqlite3.Connection) -> int:
+    """The live database's epoch (0 for a database from before there was one)."""
+    try:
+        found = database.execute("SELECT epoch FROM sandbox_state").fetchone()
+    except sqlite3.Error:
+        return 0
+    return found[0] if found else 0
 
 
 @contextmanager

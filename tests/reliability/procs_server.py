@@ -6,6 +6,7 @@ worker it spawned down at once, as a crash or an OOM killer would. Waits are bou
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -94,6 +95,24 @@ class ServerProcess:
             if ppid == self.process.pid and b"spawn_main" in cmdline:
                 children.append(int(entry.name))
         return sorted(children)
+
+    def worker_serving(self, response: httpx.Response) -> int:
+        """The worker process holding the connection `response` came over (from /proc: the server-side
+        socket whose peer is the client's port, and the worker holding that socket)."""
+        client_port = response.extensions["network_stream"].get_extra_info("client_addr")[1]
+        inode = None
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, remote_port = (int(address.split(":")[1], 16) for address in fields[1:3])
+            if local_port == self.port and remote_port == client_port:
+                inode = fields[9]
+        assert inode is not None, f"no server socket for client port {client_port}"
+        for pid in self.worker_pids():
+            for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(descriptor) == f"socket:[{inode}]":
+                        return pid
+        raise AssertionError(f"no worker holds socket {inode}")
 
     @staticmethod
     def cpu_seconds(pid: int) -> float:

@@ -57,7 +57,7 @@ def test_worker_keeps_running_after_a_failing_sweep(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sender, "deliver_due", flaky)
-    worker = WebhookWorker(server.sandbox, server.sandbox.tick)
+    worker = WebhookWorker(server.sandbox, server.sandbox.tick, server.sandbox.sync)
     configure(server, receiver.url)
     push(server)
 
