@@ -162,6 +162,56 @@ def _scenario_targets(r: dict, configs: list[tuple[str, ...]]) -> list[tuple[str
     return rows
 
 
+def _tenant_targets(ms: dict) -> list[tuple[str, str, str, str]]:
+    """Issue 16's targets: tenants created and reset fast, many held in little memory, and buying in
+    tenants of their own about as fast as in one world."""
+    rows = []
+    if created := ms.get("tenants|create"):
+        rows.append(
+            (
+                "`POST /_sandbox/tenants`, default-size world, median of 20 (max)",
+                f"{created['median_ms']:.1f} ms ({created['max_ms']:.1f} ms)",
+                "< 100 ms",
+                _met(created["median_ms"] < 100),
+            )
+        )
+    if reset := ms.get("tenants|reset"):
+        rows.append(
+            (
+                "`POST /_sandbox/reset` of a tenant (X-Sandbox-Tenant), median of 20 (max)",
+                f"{reset['median_ms']:.1f} ms ({reset['max_ms']:.1f} ms)",
+                "< 20 ms",
+                _met(reset["median_ms"] < 20),
+            )
+        )
+    if held := ms.get("tenants|100"):
+        rss = held["peak_rss_mb"]["total"]
+        rows.append(
+            (
+                f"server peak RSS with {held['tenants']} tenants open (after the tenant S4 runs); "
+                f"idle CPU {held['idle_cpu']:.1%} of a core",
+                f"{rss:.0f} MB",
+                "< 300 MB",
+                _met(rss < 300 and held["tenants"] >= 100),
+            )
+        )
+    if pairs := ms.get("tenants|s4"):
+        one = _median([run["rate"] for run in pairs["one"]])
+        own = _median([run["rate"] for run in pairs["own"]])
+        clean = all(run.get("invariants_clean") for run in pairs["own"])
+        rows.append(
+            (
+                f"S4, 8 clients each in a tenant of its own vs all in one world (medians of "
+                f"{len(pairs['own'])} alternating runs: {own:.1f} vs {one:.1f} pairs/s); invariants "
+                f"clean in every tenant: {'yes' if clean else 'NO'}",
+                f"{own / one:.2f}×" if one else NA,
+                "≥ 0.80×, clean",
+                _met(bool(one) and own / one >= 0.8 and clean),
+            )
+        )
+    return rows
+
+
 def render(r: dict) -> str:
     m, runs = r["machine"], r["runs"]
     configs = sorted(
@@ -372,6 +422,7 @@ def render(r: dict) -> str:
             value += f" over {rss['processes']} processes (largest {rss['largest']:.0f} MB)"
         label = f"server peak RSS (VmHWM), {workers} worker(s), {world} world, through S1–S4"
         rows.append((label, value, "< 200 MB" if target else "", _met(rss["total"] < 200) if target else ""))
+    rows += _tenant_targets(ms)
     for world in ("default", "100k"):
         if (seconds := ms.get(f"seed|{world}")) is not None:
             rows.append((f"`minted-sandbox seed`, {world} world", f"{seconds:.1f} s", "", ""))

@@ -37,7 +37,7 @@ import wrk
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / ".data"
-SECTIONS = ("seed", "start", "reset", "fixture", "s1", "s2", "s3", "s4", "refs")
+SECTIONS = ("seed", "start", "reset", "fixture", "s1", "s2", "s3", "s4", "refs", "tenants")
 WORLDS = {"default": 400, "100k": 100_000}
 THREADS, CONNECTIONS = 1, 32
 S3_FILTER = "type=Buy"
@@ -134,9 +134,9 @@ def load(server: servers.Server, scenario: str, ids: dict, work: Path, opts, *, 
     return out
 
 
-def writes(server: servers.Server, opts, tag: str) -> dict:
+def writes(server: servers.Server, opts, tag: str, *extra: str) -> dict:
     command = ["taskset", "-c", servers.LOAD_CPU, sys.executable, str(BENCH / "writes.py"), server.url,
-               str(opts.seconds), str(opts.s4_concurrency), tag]  # fmt: skip
+               str(opts.seconds), str(opts.s4_concurrency), tag, *extra]  # fmt: skip
     busy, served, started = servers.machine_busy_seconds(), server.cpu_seconds(), time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
@@ -159,6 +159,49 @@ def reset_times(url: str, count: int = 20) -> dict:
             assert response.status_code == 200, response.text
             copies.append(response.json()["data"]["milliseconds"])
     return {"trip_ms": statistics.median(trips), "copy_ms": statistics.median(copies), "count": count}
+
+
+def tenant_measures(db: Path, work: Path, opts, results: dict) -> None:
+    """Issue 16: creating and resetting a tenant, S4 with each client in a tenant of its own against S4
+    in one world (alternating, same server), and 100 open tenants' memory and idle CPU."""
+    log("tenants, 1 worker, default world")
+    note_load(results, "tenants")
+    server = servers.start_sandbox(db, WORLDS["default"], 1, work / "tenants.log")
+    measures = results["measures"]
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as http:
+            http.post("/_sandbox/reset").raise_for_status()
+            created, resets = [], []
+            for _ in range(20):
+                started = time.perf_counter()
+                tenant = http.post("/_sandbox/tenants").raise_for_status().json()["data"]["tenant"]
+                created.append((time.perf_counter() - started) * 1000)
+            http.post("/_sandbox/reset", headers={"X-Sandbox-Tenant": tenant}).raise_for_status()  # staging
+            for _ in range(20):
+                started = time.perf_counter()
+                http.post("/_sandbox/reset", headers={"X-Sandbox-Tenant": tenant}).raise_for_status()
+                resets.append((time.perf_counter() - started) * 1000)
+            measures["tenants|create"] = {"median_ms": statistics.median(created), "max_ms": max(created)}
+            measures["tenants|reset"] = {"median_ms": statistics.median(resets), "max_ms": max(resets)}
+            log(f"  create {measures['tenants|create']}, reset {measures['tenants|reset']}")
+            pairs: dict[str, list[dict]] = {"one": [], "own": []}
+            for round_ in range(2):
+                for kind in ("one", "own"):
+                    tag = f"s4t-{kind}-{round_}-{int(time.time())}"
+                    pairs[kind].append(writes(server, opts, tag, *(["tenants"] if kind == "own" else [])))
+            measures["tenants|s4"] = pairs
+            for _ in range(100 - len(http.get("/_sandbox/tenants").json()["data"]["tenants"])):
+                http.post("/_sandbox/tenants").raise_for_status()
+            idle_from = server.cpu_seconds()
+            time.sleep(10)
+            measures["tenants|100"] = {
+                "peak_rss_mb": server.peak_rss_mb(),
+                "idle_cpu": (server.cpu_seconds() - idle_from) / 10,
+                "tenants": len(http.get("/_sandbox/tenants").json()["data"]["tenants"]),
+            }
+            log(f"  100 tenants: {measures['tenants|100']}")
+    finally:
+        server.stop()
 
 
 def fixture_overhead() -> dict:
@@ -460,6 +503,8 @@ def main() -> None:
                     )
             if "refs" in opts.only and "ids" in results:
                 guarded(results, "references", references, dbs["default"], work, opts)
+        if "tenants" in opts.only:
+            guarded(results, "tenants", tenant_measures, dbs["default"], work, opts)
     results["wall_seconds"] = time.perf_counter() - started
     for key in ("s1_body", "openapi"):
         results.pop(key, None)

@@ -17,13 +17,15 @@ from sandbox import docs, handlers
 from sandbox.auth.cors import SandboxCORS
 from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
-from sandbox.auth.nonces import NonceManager
+from sandbox.auth.nonces import NonceManager, SharedNcWindow
+from sandbox.auth.tenancy import TenantRouter, sandbox_of
 from sandbox.cached_reads import CachedReads
 from sandbox.config import Settings
 from sandbox.control.lifecycle_router import router as lifecycle_router
 from sandbox.control.profile_router import router as profile_router
 from sandbox.control.protection import ControlGate, HostGate
 from sandbox.control.router import router as control_router
+from sandbox.control.tenants_router import router as tenants_router
 from sandbox.control.traffic import FaultMiddleware, JournalMiddleware
 from sandbox.control.traffic_router import router as traffic_router
 from sandbox.control.webhooks_router import router as webhooks_router
@@ -44,6 +46,7 @@ from sandbox.partner.payments.router import router as payments_router
 from sandbox.partner.prices.router import router as prices_router
 from sandbox.partner.trading.router import router as trading_router
 from sandbox.runtime import Sandbox
+from sandbox.runtime.tenants import Tenants
 from sandbox.ui.router import router as dashboard_router
 
 DESCRIPTION = """A local, offline, stateful sandbox of the Minted Connect partner API.
@@ -66,6 +69,8 @@ def create_app(
     apps started inside a test process: frozen objects are never collected."""
     settings = settings or Settings()
     sandbox = Sandbox(settings, clock=clock, nonce_clock=nonce_clock)
+    tenants = Tenants(sandbox)
+    verifier = _digest_verifier(sandbox, tenants)
 
     if whole_process:
         _two_malloc_arenas()
@@ -74,10 +79,12 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(sandbox.ensure_world)
         sandbox.start()
+        tenants.start()
         if whole_process:
             gc.collect()
             gc.freeze()
         yield
+        tenants.close()
         sandbox.close()
 
     # The whole request pipeline, outermost first.
@@ -85,15 +92,22 @@ def create_app(
         Middleware(HostGate, hosts=settings.allowed_hosts, bind_host=settings.host),  # 421 unknown Host
         Middleware(SandboxCORS, origins=settings.cors_origins),
         Middleware(ControlGate, token=settings.control_token, origins=settings.cors_origins),
-        Middleware(CatchUp, sandbox=sandbox),  # what any process committed: clock, world, configuration
+        # Which world: the default one or a tenant's (from here on, `scope["sandbox"]`).
+        Middleware(TenantRouter, tenants=tenants, verifier=verifier),
+        Middleware(CatchUp),  # what any process committed: clock, world, configuration
         # Outside the Digest gate: it also keeps the requests Digest refuses.
-        *([Middleware(JournalMiddleware, sandbox=sandbox)] if settings.journal_size > 0 else []),
-        Middleware(RequestGate, verifier=_digest_verifier(sandbox), max_body_bytes=settings.max_body_bytes),
+        *([Middleware(JournalMiddleware)] if settings.journal_size > 0 else []),
+        Middleware(
+            RequestGate,
+            verifier=verifier,
+            max_body_bytes=settings.max_body_bytes,
+            partner_of=lambda username: (tenants.of_user(username) or ("", username))[1],
+        ),
         Middleware(MiddlewareErrors),  # errors raised by the middlewares below: the partner's envelope
         # Inside the gate: a rule can match the authenticated partner and the buffered body.
-        Middleware(FaultMiddleware, book=sandbox.faults),
+        Middleware(FaultMiddleware),
         # Innermost: cached answers still pass the journal, Digest and the fault rules.
-        Middleware(CachedReads, sandbox=sandbox),
+        Middleware(CachedReads),
     ]
     app = FastAPI(
         title="Minted Connect partner API — sandbox",
@@ -104,7 +118,8 @@ def create_app(
         redoc_url=None,
         middleware=middleware,
     )
-    app.state.sandbox = sandbox
+    app.state.sandbox = sandbox  # the default world
+    app.state.tenants = tenants
     app.include_router(orders_router)
     app.include_router(prices_router)
     app.include_router(trading_router)
@@ -117,6 +132,7 @@ def create_app(
     app.include_router(legal_router)
     app.include_router(control_router)
     app.include_router(world_router)
+    app.include_router(tenants_router)
     app.include_router(lifecycle_router)
     app.include_router(profile_router)
     app.include_router(traffic_router)
@@ -132,15 +148,14 @@ class CatchUp:
     (`Sandbox.sync`: the clock, the world, the configuration). A request that arrives while this
     process resets or reseeds goes on without waiting: the reset catches up itself when it is done."""
 
-    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             # A failing store: the route answers store_unavailable in the envelope.
             with contextlib.suppress(SandboxError):
-                self.sandbox.sync(wait=False)
+                sandbox_of(scope).sync(wait=False)
         await self.app(scope, receive, send)
 
 
@@ -162,7 +177,7 @@ def create_app_from_env() -> FastAPI:
     return create_app(Settings(), whole_process=True)
 
 
-def _digest_verifier(sandbox: Sandbox) -> DigestVerifier:
+def _digest_verifier(sandbox: Sandbox, tenants: Tenants) -> DigestVerifier:
     settings = sandbox.settings
     secret = (settings.digest_secret or SystemRandom.hex(64)).encode()
     config = DigestConfig(
@@ -179,4 +194,11 @@ def _digest_verifier(sandbox: Sandbox) -> DigestVerifier:
         sandbox.nonce_clock.timestamp,
         SystemRandom.hex,
     )
-    return DigestVerifier(config, settings.partners.get, nonces, usernames=settings.partners.keys)
+    # A database file may be served by several processes: a captured header passes once in all of them.
+    database = sandbox.store.path
+    window = (
+        SharedNcWindow(database.with_name(f"{database.name}.nonces"), config.nonce_ttl, nonces.clock)
+        if database
+        else None
+    )
+    return DigestVerifier(config, tenants.password, nonces, usernames=tenants.usernames, window=window)

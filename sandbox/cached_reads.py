@@ -30,6 +30,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.auth.middleware import peek_body
+from sandbox.auth.tenancy import sandbox_of
 from sandbox.core.profile import Profile
 from sandbox.runtime import Sandbox
 
@@ -85,12 +86,12 @@ class Answer:
 class CachedReads:
     """ASGI middleware, innermost (right before the router): see the module docstring."""
 
-    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
-        self.app, self.sandbox = app, sandbox
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
         # Method -> (path pattern, "stable" | "minute" | None) in routing order, up to the last
         # cacheable route; built from the app's router on the first request (routes are all in by then).
         self._table: dict[str, list[tuple[re.Pattern[str], str | None]]] | None = None
-        self._looking_up: dict[str, asyncio.Future[tuple[int, str]]] = {}
+        self._looking_up: dict[tuple[int, str], asyncio.Future[tuple[int, str]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -105,9 +106,10 @@ class CachedReads:
         if caching is None:
             await self.app(scope, receive, send)
             return
-        store = self.sandbox.store
+        sandbox = sandbox_of(scope)
+        store = sandbox.store
         try:
-            known = await self._partner(scope["state"]["partner"])
+            known = await self._partner(sandbox, scope["state"]["partner"])
             generation = store.generation()
         except Exception:
             # The store failing, the partner gone from it: the route meets the same and answers it.
@@ -156,18 +158,19 @@ class CachedReads:
         size = key_size + len(answer.body) + sum(len(k) + len(v) for k, v in headers) + ENTRY_OVERHEAD
         answers.put(generation, key, answer, size)
 
-    async def _partner(self, username: str) -> tuple[int, str]:
+    async def _partner(self, sandbox: Sandbox, username: str) -> tuple[int, str]:
         """The partner's id and profile as this process knows it (a profile change through any worker
         reaches it with the next request: `Sandbox.sync`). When it does not know, one look-up in a
         thread serves every request waiting meanwhile (not one per request in flight)."""
-        known = self.sandbox.known_partner(username)
+        known = sandbox.known_partner(username)
         if known is not None:
             return known
-        looking = self._looking_up.get(username)
+        key = (id(sandbox), username)  # tenants' worlds have partners of the same names
+        looking = self._looking_up.get(key)
         if looking is None:
-            looking = asyncio.ensure_future(run_in_threadpool(self.sandbox.partner, username))
-            self._looking_up[username] = looking
-            looking.add_done_callback(lambda _: self._looking_up.pop(username, None))
+            looking = asyncio.ensure_future(run_in_threadpool(sandbox.partner, username))
+            self._looking_up[key] = looking
+            looking.add_done_callback(lambda _: self._looking_up.pop(key, None))
         return await asyncio.shield(looking)
 
     def _caching(self, scope: Scope) -> str | None:
@@ -192,7 +195,7 @@ class CachedReads:
             # (scheme, server) is not part of the key.
             headers,
             body,
-            int(self.sandbox.clock.timestamp() // 60) if caching == "minute" else None,
+            int(sandbox_of(scope).clock.timestamp() // 60) if caching == "minute" else None,
         )
         size = len(path) + len(query) + len(body) + sum(len(name) + len(value) for name, value in headers)
         return key, size

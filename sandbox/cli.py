@@ -375,7 +375,7 @@ def advance(settings: Settings, ref: str, to: str | None) -> None:
             if order is None:
                 raise SandboxError("order_not_found")
             before = engine.status_of(order)
-            entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=to)
+            entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng_in(session), to=to)
             code = order.order_code
     finally:
         sandbox.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from sandbox.auth.nonces import NcWindow, NonceCheck, NonceManager
+from sandbox.auth.nonces import NcWindow, NonceCheck, NonceManager, ReplayWindow
 
 # IANA name -> hashlib name. SHA-512-256 is left out on purpose: curl < 8.7 and several libraries
 # compute it wrongly (§2.1, §5.1 erratum 4897).
@@ -197,7 +197,7 @@ class DigestVerifier:
         nonces: NonceManager,
         *,
         usernames: Callable[[], Iterable[str]] = lambda: (),
-        window: NcWindow | None = None,
+        window: ReplayWindow | None = None,
     ) -> None:
         """`users(name)` gives the password or None; `usernames()` lists the names for userhash lookups."""
         if (nonces.realm, nonces.ttl) != (config.realm, config.nonce_ttl):
@@ -206,7 +206,8 @@ class DigestVerifier:
         self._users = users
         self._usernames = usernames
         self._nonces = nonces
-        self._window = window or NcWindow(config.nonce_ttl, nonces.clock)
+        # None: this process is the only one serving (an in-memory database), its window in memory.
+        self._window: ReplayWindow = NcWindow(config.nonce_ttl, nonces.clock) if window is None else window
         self._opaque = nonces.opaque  # an HMAC of the realm: the same for the manager's lifetime
         self._good_nonces: dict[str, int] = {}  # nonce -> issued_at, for nonces whose HMAC is right
 
@@ -234,6 +235,32 @@ class DigestVerifier:
             f'opaque="{opaque}"{stale_param}'
             for name in cfg.algorithms
         ]
+
+    def claimed_username(self, authorization: list[str]) -> str | None:
+        """The username a well-formed Digest header claims (a userhash resolved), not yet verified:
+        which world the request is for (`verify` checks the claim)."""
+        if len(authorization) != 1:
+            return None
+        scheme, rest = split_scheme(authorization[0])
+        if scheme.lower() != "digest":
+            return None
+        try:
+            p = parse_authorization(rest)
+        except DigestParseError:
+            return None
+        username = _username(p)
+        if username and p.get("userhash", "false").lower() == "true":
+            wanted = p.get("algorithm", "MD5").lower()
+            algorithm = next((name for name in self.config.algorithms if name.lower() == wanted), None)
+            if algorithm is None:
+                return None
+            return self._unhashed(algorithm, username)
+        return username
+
+    def _unhashed(self, algorithm: str, userhash: str) -> str | None:
+        """The username whose H(name ":" realm) the userhash field holds (§1.3)."""
+        hashes = ((hash_hex(algorithm, f"{n}:{self.config.realm}"), n) for n in self._usernames())
+        return next((n for h, n in hashes if _same_hex(h, userhash)), None)
 
     def verify(self, method: str, target: str, host: str | None, authorization: list[str]) -> Outcome:
         """§3.3 steps 1-15, in order, since the order decides 400 vs 401 and stale. `target` is the raw
@@ -285,8 +312,7 @@ class DigestVerifier:
 
         name = username  # step 11
         if userhash == "true":  # the field is H(name ":" realm); HA1 still uses the plain name (§1.3)
-            hashes = ((hash_hex(algorithm, f"{n}:{cfg.realm}"), n) for n in self._usernames())
-            name = next((n for h, n in hashes if _same_hex(h, username)), username)
+            name = self._unhashed(algorithm, username) or username
         password = self._users(name)
         common = {
             "algorithm": algorithm,

@@ -7,7 +7,7 @@ curl's first POST carries an empty body and must get 401, not 422 (docs/design/d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,10 +34,18 @@ RawHeaders = Iterable[tuple[bytes, bytes]]  # the ASGI scope's, undecoded: most 
 
 
 class RequestGate:
-    def __init__(self, app: ASGIApp, verifier: DigestVerifier, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifier: DigestVerifier,
+        max_body_bytes: int,
+        partner_of: Callable[[str], str] = lambda username: username,
+    ) -> None:
+        """`partner_of`: the partner a Digest username is in its world (a tenant's `t1-demo`: `demo`)."""
         self.app = app
         self.verifier = verifier
         self.max_body_bytes = max_body_bytes
+        self.partner_of = partner_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,7 +76,7 @@ class RequestGate:
             challenges = self.verifier.challenges(stale=outcome.stale)
             raise Unauthorized(outcome.reason, headers=[("WWW-Authenticate", line) for line in challenges])
         state = scope.setdefault("state", {})
-        state["partner"] = outcome.username
+        state["partner"] = outcome.username and self.partner_of(outcome.username)
         info = outcome.authentication_info.encode("latin-1") if outcome.authentication_info else None
 
         async def send_with_headers(message: Message) -> None:

@@ -2,17 +2,30 @@
 
 Time and randomness are injected: the nonce clock is separate from the business clock, so tests move
 it past the TTL without sleeping and freezing business time never makes nonces immortal (§4.1).
+The replay window is in this process's memory (`NcWindow`, for an in-memory database: one process)
+or in a memory-mapped file that every process serving one database file shares (`SharedNcWindow`).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import heapq
 import hmac
+import io
+import logging
+import mmap
+import os
 import re
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sandbox.store.errors import unavailable
 
 _NONCE = re.compile(r"[0-9a-f]{56}")
 CLOCK_SKEW = 5.0  # a nonce minted by another worker whose clock runs slightly ahead is still ours
@@ -20,6 +33,8 @@ CLOCK_SKEW = 5.0  # a nonce minted by another worker whose clock runs slightly a
 # nonce over many connections (wrk, async httpx) have their requests checked out of send order, by up
 # to about their requests in flight; 4,096 is far beyond any of them, and at most 512 bytes a nonce.
 WINDOW = 4096
+
+log = logging.getLogger("sandbox.auth")
 
 
 @dataclass(frozen=True)
@@ -76,9 +91,9 @@ class _Window:
 
     __slots__ = ("floor", "seen")
 
-    def __init__(self) -> None:
-        self.floor = 0
-        self.seen = 0
+    def __init__(self, floor: int = 0, seen: int = 0) -> None:
+        self.floor = floor
+        self.seen = seen
 
     def accept(self, nc: int) -> bool:
         offset = nc - self.floor - 1
@@ -95,6 +110,12 @@ class _Window:
         self.seen >>= used
         self.floor += used
         return True
+
+
+class ReplayWindow(Protocol):
+    def accept(self, nonce: str, nc: int, issued_at: int) -> bool:
+        """Record nc for a nonce answered rightly; False if it was used (or the nonce counts as expired)."""
+        ...
 
 
 class NcWindow:
@@ -134,3 +155,174 @@ class NcWindow:
         key = heapq.heappop(self._by_issue)
         del self._windows[key[1]]
         self._floor = max(self._floor, key)
+
+
+# The shared window's file: a header, then fixed slots of [key | issued_at | floor | bitmap]. A nonce's
+# slot is found by hashing it and probing the PROBE slots from there (the table has PROBE - 1 extra
+# slots at its end, so a run never wraps). 32,768 slots of 544 bytes: 17 MiB, sparse (only the pages of
+# slots ever used take disk and memory). Eviction comes only when all 8 slots of a run hold live nonces.
+SLOTS = 32_768
+PROBE = 8
+_MAGIC = b"SBXNONCE"
+_VERSION = 1
+_HEADER = struct.Struct("<8sIIII")  # magic, version, slots, probe, window width
+_FLOOR = struct.Struct("<q16s")  # the shared floor: (issued_at, key) of the latest nonce evicted
+_FLOOR_AT = _HEADER.size
+_NO_FLOOR = (0, bytes(16))  # a new file's zeros
+_HEAD_SIZE = 64
+_SLOT = struct.Struct("<16sqQ")  # key (a hash of the nonce), issued_at, the window's floor
+_BITS = WINDOW // 8
+_SLOT_SIZE = _SLOT.size + _BITS
+_RUN = struct.Struct("<" + f"16sqQ{_BITS}x" * PROBE)
+_EVERY_SLOT = struct.Struct(f"<16sq{_BITS + 8}x")
+
+
+class NonceFileError(ValueError):
+    pass
+
+
+class SharedNcWindow:
+    """`NcWindow` for every process serving one database file (§4.2): the windows live in a file, read
+    through a memory map and written with pwrite, and each check-and-record holds an exclusive flock on
+    it, behind this instance's own lock (the threads of one process share its flock). The hard cap is
+    per probe run: when all its slots hold live nonces, the oldest issued goes and the shared floor
+    rises to it. A slot whose nonce has expired or is below the floor is free; all zeros is an empty
+    window with floor (0, zeros)."""
+
+    def __init__(self, path: Path, ttl: float, clock: Callable[[], float], slots: int = SLOTS) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._slots = slots
+        self._lock = threading.Lock()
+        self._file, self._map = _map_file(path, slots)
+        self._descriptor = self._file.fileno()
+
+    def __len__(self) -> int:
+        """The nonces tracked: issued within the TTL, above the floor."""
+        with self._lock:
+            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+            try:
+                now = self._clock()
+                floor = self._floor(self._map, now)
+                table = self._map[_HEAD_SIZE:]
+            finally:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        return sum(1 for key, at in _EVERY_SLOT.iter_unpack(table) if self._live(now, floor, at, key))
+
+    def _live(self, now: float, floor: tuple[int, bytes], at: int, key: bytes) -> bool:
+        # A slot issued in the future was never written by a window (the file was damaged): free.
+        return -CLOCK_SKEW <= now - at <= self._ttl and (at, key) > floor
+
+    @staticmethod
+    def _floor(shared: mmap.mmap, now: float) -> tuple[int, bytes]:
+        floor: tuple[int, bytes] = _FLOOR.unpack_from(shared, _FLOOR_AT)
+        # Only a live nonce raises it: a floor in the future was never set by a window (a damaged file).
+        return _NO_FLOOR if floor[0] > now + CLOCK_SKEW else floor
+
+    def accept(self, nonce: str, nc: int, issued_at: int) -> bool:
+        key = hashlib.blake2b(nonce.encode(), digest_size=16).digest()
+        run = _HEAD_SIZE + int.from_bytes(key[:8], "little") % self._slots * _SLOT_SIZE
+        with self._lock:
+            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+            try:
+                return self._accept(key, run, nc, issued_at)
+            finally:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+
+    def _accept(self, key: bytes, run: int, nc: int, issued_at: int) -> bool:
+        shared, now = self._map, self._clock()
+        floor = self._floor(shared, now)
+        if nc < 1 or now - issued_at > self._ttl or (issued_at, key) <= floor:
+            return False
+        fields = _RUN.unpack_from(shared, run)
+        keys = fields[0::3]
+        if key in keys:
+            index = keys.index(key)
+            slot = run + index * _SLOT_SIZE
+            seen = int.from_bytes(shared[slot + _SLOT.size : slot + _SLOT_SIZE], "little")
+            window = _Window(fields[3 * index + 2], seen)
+        else:
+            held = list(zip(fields[1::3], keys, strict=True))  # (issued_at, key) per slot
+            free = (i for i, (at, old) in enumerate(held) if not self._live(now, floor, at, old))
+            index = next(free, -1)
+            if index < 0:  # the hard cap: all up to the evicted nonce counts as expired from now on
+                index = min(range(PROBE), key=held.__getitem__)
+                self._write(_FLOOR.pack(*held[index]), _FLOOR_AT)
+            slot = run + index * _SLOT_SIZE
+            window = _Window()
+        if not window.accept(nc):
+            return False
+        self._write(_SLOT.pack(key, issued_at, window.floor) + window.seen.to_bytes(_BITS, "little"), slot)
+        return True
+
+    def _write(self, data: bytes, offset: int) -> None:
+        """Written with pwrite, not through the (read-only) map: on a full disk, the first write to a page
+        no slot used before fails here, where a write to the map would kill the process with SIGBUS."""
+        try:
+            if os.pwrite(self._descriptor, data, offset) != len(data):  # the disk filled up half-way
+                raise OSError(errno.ENOSPC, "short write")
+        except OSError as error:
+            log.warning("Digest replay window unavailable: %s", error)
+            raise unavailable() from error
+
+
+def _map_file(path: Path, slots: int) -> tuple[io.FileIO, mmap.mmap]:
+    """Open and map the window file, making it if need be, under its lock: two processes starting at once
+    make it once. A file of another version of the sandbox is replaced by a new one rather than changed
+    in place, since a process still serving from it must keep the size it mapped."""
+    header = _HEADER.pack(_MAGIC, _VERSION, slots, PROBE, WINDOW)
+    size = _HEAD_SIZE + (slots + PROBE - 1) * _SLOT_SIZE
+    while True:
+        file = io.FileIO(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")  # kept open while mapped
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            if _ready(path, file, header, size):
+                mapped = mmap.mmap(file.fileno(), size, access=mmap.ACCESS_READ)
+                fcntl.flock(file, fcntl.LOCK_UN)
+                return file, mapped
+        except BaseException:
+            file.close()
+            raise
+        file.close()  # another file is at the path now: open that one
+
+
+def _ready(path: Path, file: io.FileIO, header: bytes, size: int) -> bool:
+    """Under the open file's lock: True when it is a window now, False when another file replaced it."""
+    if not _names(path, file):  # replaced while this process waited for the lock
+        return False
+    found, length = os.pread(file.fileno(), _HEADER.size, 0), os.fstat(file.fileno()).st_size
+    if length == 0 or (length == size and not found.strip(b"\0")):  # new, or its maker stopped half-way
+        _initialise(file.fileno(), header, size)
+    elif (found, length) != (header, size):
+        if not found.startswith(_MAGIC):
+            raise NonceFileError(
+                f"{path} is not a Digest replay window of the sandbox (which keeps one beside the "
+                "database, in that name); move the file away or use another database path"
+            )
+        log.warning("replacing %s, made by another version of the sandbox", path)
+        _replace(path, header, size)
+        return False
+    return True
+
+
+def _names(path: Path, file: io.FileIO) -> bool:
+    """`path` still names the open file."""
+    try:
+        now = path.stat()
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(file.fileno())
+    return (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _initialise(descriptor: int, header: bytes, size: int) -> None:
+    """Size first, header last: a file with a header is whole."""
+    os.ftruncate(descriptor, size)
+    os.pwrite(descriptor, header, 0)
+
+
+def _replace(path: Path, header: bytes, size: int) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with open(partial, "wb") as file:
+        _initialise(file.fileno(), header, size)
+    os.replace(partial, path)

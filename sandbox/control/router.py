@@ -40,7 +40,7 @@ def advance_order(order_ref: str, body: AdvanceRequest, sandbox: SandboxDep) -> 
     """Move an order one step along its lifecycle, or along the allowed path to `to`."""
     with sandbox.store.session(write=True) as session:
         order = _order(session, order_ref)
-        entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=body.to)
+        entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng_in(session), to=body.to)
         return _moved(session, order, entered, sandbox.settings.public_base_url)
 
 
@@ -61,7 +61,7 @@ def refund_order(order_ref: str, body: RefundRequest, sandbox: SandboxDep) -> Re
                     "allowed": ", ".join(engine.flow_of(order).transitions[current]),
                 },
             )
-        entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng, to=target)
+        entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng_in(session), to=target)
         return _moved(session, order, entered, sandbox.settings.public_base_url)
 
 

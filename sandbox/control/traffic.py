@@ -21,13 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.auth.middleware import peek_body
+from sandbox.auth.tenancy import sandbox_of
 from sandbox.core import i18n
 from sandbox.core.envelope import JSON_MEDIA_TYPE
 from sandbox.core.errors import SandboxError
 from sandbox.domain import faults
 from sandbox.domain.journal import BODY_LIMIT
 from sandbox.responses import fail
-from sandbox.runtime import Sandbox
 
 log = logging.getLogger("sandbox.faults")
 # What a malformed answer sends: a success envelope cut off mid-string (not parseable JSON).
@@ -101,14 +101,15 @@ class _Capture:
 class JournalMiddleware:
     """Records every /partner/ request with its response once the response is complete (or broken)."""
 
-    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
-        self.app, self.sandbox = app, sandbox
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _is_partner(scope):
             await self.app(scope, receive, send)
             return
-        at = self.sandbox.clock.now()  # when the request arrived, on the sandbox clock
+        sandbox = sandbox_of(scope)
+        at = sandbox.clock.now()  # when the request arrived, on the sandbox clock
         started = time.monotonic()
         capture = _Capture(receive, send)
         try:
@@ -116,7 +117,7 @@ class JournalMiddleware:
         finally:
             # Raw bytes: decoding, header redaction and body text wait until the journal is read; card
             # data in bodies is redacted as the entry is recorded.
-            self.sandbox.journal.record_raw(
+            sandbox.journal.record_raw(
                 at,
                 method=scope["method"],
                 path=scope["path"],
@@ -138,8 +139,8 @@ class JournalMiddleware:
 class FaultMiddleware:
     """Applies the X-Sandbox-Fault header or the matching fault rules before the handler runs."""
 
-    def __init__(self, app: ASGIApp, book: faults.FaultBook) -> None:
-        self.app, self.book = app, book
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _is_partner(scope) or scope["method"] == "OPTIONS":
@@ -173,7 +174,8 @@ class FaultMiddleware:
         await _answer(final, _locale(scope), scope, receive, send)
 
     async def _fire_rules(self, scope: Scope, receive: Receive) -> tuple[list[faults.Fired], Receive]:
-        rules = await self.book.live()
+        book = sandbox_of(scope).faults
+        rules = await book.live()
         if not rules:
             return [], receive
         partner = (scope.get("state") or {}).get("partner")
@@ -185,7 +187,7 @@ class FaultMiddleware:
             candidates = [r for r in candidates if r.external_id in (None, external_id)]
         if not candidates:
             return [], receive
-        return await run_in_threadpool(self.book.fire, candidates), receive
+        return await run_in_threadpool(book.fire, candidates), receive
 
 
 def _with_header(send: Send, name: bytes, value: bytes) -> Send:

@@ -265,6 +265,12 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Unknown scenario; valid scenarios: {scenarios}.",
     ),
     "fault_rule_not_found": (404, "Hata kuralı bulunamadı.", "Fault rule not found."),
+    "tenant_not_found": (
+        404,
+        "{tenant} adlı bir kiracı yok (X-Sandbox-Tenant); GET /_sandbox/tenants listeler.",
+        "There is no tenant {tenant} (X-Sandbox-Tenant); GET /_sandbox/tenants lists them.",
+    ),
+    "tenant_exists": (409, "{tenant} adlı kiracı zaten var.", "A tenant named {tenant} exists already."),
     "webhook_delivery_not_found": (404, "Webhook teslimatı bulunamadı.", "Webhook delivery not found."),
     "partner_not_found": (404, "İş ortağı bulunamadı.", "Partner not found."),
     "order_identifiers_conflict": (

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from sandbox.auth.tenancy import sandbox_of
 from sandbox.core import i18n, profile
 from sandbox.core.errors import ValidationFailed
 from sandbox.core.profile import Profile
@@ -35,7 +36,7 @@ class PartnerContext:
 
 
 def get_sandbox(request: Request) -> Sandbox:
-    return request.app.state.sandbox
+    return sandbox_of(request.scope)
 
 
 def header_value(request: Request, name: str) -> str | None:

@@ -15,12 +15,12 @@ from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from sandbox.config import Settings
 from sandbox.core.clock import CLOCK_MAX, Clock
 from sandbox.core.errors import SandboxError, ValidationFailed
-from sandbox.core.ids import Ids
+from sandbox.core.ids import Ids, Rng
 from sandbox.domain.faults import FaultBook
 from sandbox.domain.journal import Journal
 from sandbox.domain.lifecycle.progression import modes, progress_due
@@ -39,10 +39,17 @@ _NEVER = object()  # a generation no store has: the first `sync` reads the share
 
 class Sandbox:
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, nonce_clock: Clock | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        nonce_clock: Clock | None = None,
+        world: WorldSpec | None = None,
+        store: Store | None = None,
     ) -> None:
+        """`world`, `store`: a tenant's world and store; else the settings' scenario, sizes and database."""
         self.settings = settings
-        self.store = Store(settings.database_url)
+        self.store = store or Store(settings.database_url)
         # One business clock for every process serving the store (sandbox/store/shared.py). A clock
         # given here (tests) is written there once the world is in place; else the store's is read.
         self.clock = clock or Clock()
@@ -51,7 +58,7 @@ class Sandbox:
         # Digest nonces age on real time even when the business clock is frozen (docs/design/digest.md §4.1).
         self.nonce_clock = nonce_clock or Clock()
         # The world the store holds. Settings are frozen, so a reseed changes this, never them.
-        self.world = self._spec(settings.scenario)
+        self.world = world or self._spec(settings.scenario)
         self._follow_seed()
         self.journal = Journal(settings.journal_size)
         # This process's cached fault rules, drawing from the seeded "faults" stream.
@@ -68,6 +75,8 @@ class Sandbox:
         self._seen: Hashable = _NEVER
         self._epoch: int | None = None
         self._version: int | None = None
+        # Whether any flow is timed, as of (epoch, version): an idle tick then reads nothing.
+        self._timed: tuple[tuple[int | None, int | None], bool] | None = None
 
     @property
     def world_spec(self) -> WorldSpec:
@@ -137,16 +146,12 @@ class Sandbox:
         """Build another world (seed, scenario, sizes) and make it the new template; config is kept.
 
         An omitted seed keeps the current one; omitted sizes are the scenario's."""
-        try:
-            spec = self._spec(
-                scenario, seed=self.world.seed if seed is None else seed, orders=orders, customers=customers
-            )
-        except scenarios.UnknownScenario as error:
-            raise SandboxError("scenario_unknown", params={"scenarios": ", ".join(error.known)}) from None
-        except scenarios.WorldTooSmall:
-            raise SandboxError(
-                "validation_failed", errors={"customers": [("greater_than_equal", {"ge": 1})]}
-            ) from None
+        spec = self.spec_for(
+            seed=self.world.seed if seed is None else seed,
+            scenario=scenario,
+            orders=orders,
+            customers=customers,
+        )
         started = time.perf_counter()
         self._install(spec, None)
         milliseconds = round((time.perf_counter() - started) * 1000, 1)
@@ -222,6 +227,26 @@ class Sandbox:
         self.world = spec
         self._follow_seed()
 
+    def spec_for(
+        self, *, seed: int, scenario: str, orders: int | None = None, customers: int | None = None
+    ) -> WorldSpec:
+        """The world a reseed or a new tenant with these choices holds; refusals in the envelope."""
+        try:
+            return self._spec(scenario, seed=seed, orders=orders, customers=customers)
+        except scenarios.UnknownScenario as error:
+            raise SandboxError("scenario_unknown", params={"scenarios": ", ".join(error.known)}) from None
+        except scenarios.WorldTooSmall:
+            raise SandboxError(
+                "validation_failed", errors={"customers": [("greater_than_equal", {"ge": 1})]}
+            ) from None
+
+    def install(self, saved: sqlite3.Connection) -> None:
+        """Start this sandbox's store from `saved`, a template of its world (a new tenant's)."""
+        with self._world_lock:
+            epoch = template.restore(self.store, saved, keep=False, moved_ok=True)
+            self._follow_world(self.world, saved)
+            self._restart_runtime(epoch)
+
     def _spec(self, scenario: str, **overrides: int | None) -> WorldSpec:
         s = self.settings
         base = scenarios.Sizes(
@@ -237,9 +262,6 @@ class Sandbox:
     def _follow_seed(self) -> None:
         """Everything seed-derived follows the world's seed: ids and the price feed."""
         self.ids = Ids(self.world.seed)
-        # Ids the running sandbox makes (tokens, guids, order codes): seeded, so the same requests
-        # against the same seed get the same ids.
-        self.rng = self.ids.stream("runtime")
         self.feed = PriceFeed(self.world.seed, self.world.buy_spread, self.world.sell_spread)
 
     def _restart_runtime(self, epoch: int) -> None:
@@ -254,9 +276,14 @@ class Sandbox:
             self._epoch, self._seen = epoch, _NEVER
             self.sync()
 
+    def rng_in(self, session: Session) -> Rng:
+        """The seeded stream of the ids a write transaction makes (tokens, guids, order codes): the n-th
+        transaction since the last reset that draws any gets stream n, in whichever process it runs,
+        so the same requests against the same seed get the same ids."""
+        return self.ids.stream(f"runtime:{shared.draw_number(session)}")
+
     def _start_over(self) -> None:
-        """The store went back to a pristine world: ids restart from the seed, cached copies empty."""
-        self.rng = self.ids.stream("runtime")
+        """The store went back to a pristine world: cached copies empty, fault draws restart."""
         self.faults.restart(self.ids.stream("faults"))
         self._partners.clear()
 
@@ -328,11 +355,14 @@ class Sandbox:
         """Let time-driven work catch up with the clock (timed order progression); called after the
         clock moves and by the background ticker. Returns the status steps taken."""
         self.sync()
-        with self.store.session() as session:
-            if all(mode.mode != "timed" for mode in modes(session).values()):
-                return 0  # the common case: no write lock taken
+        as_of = (self._epoch, self._version)
+        if self._timed is None or self._timed[0] != as_of:
+            with self.store.session() as session:
+                self._timed = (as_of, any(mode.mode == "timed" for mode in modes(session).values()))
+        if not self._timed[1]:
+            return 0  # the common case: no write lock taken
         with self.store.session(write=True) as session:
-            return progress_due(session, self.clock.now(), self.rng)
+            return progress_due(session, self.clock.now(), self.rng_in(session))
 
     def start(self) -> None:
         """Start the background threads of a serving sandbox: the webhook sender, the ticker."""

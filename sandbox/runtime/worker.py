@@ -27,6 +27,9 @@ class WebhookWorker:
         self.outbox = outbox
         self.tick = tick
         self.sync = sync
+        # The store's generation before the last sweep after which no event was waiting for an
+        # endpoint: until something is committed again, a sweep would only read.
+        self._idle_since: object = None
         self._sweep = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,7 +74,11 @@ class WebhookWorker:
     def _once(self) -> None:
         try:
             self.sync()
+            generation = self.outbox.store.generation()
+            if generation is not None and generation == self._idle_since:
+                return
             with self._sweep:
                 sender.deliver_due(self.outbox, should_stop=self._stopping.is_set)
+            self._idle_since = None if sender.waiting(self.outbox) else generation
         except Exception:  # a failed sweep must not end the sender; the next one retries
             log.exception("webhook sweep failed")

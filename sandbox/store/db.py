@@ -62,8 +62,11 @@ class Store:
     across processes too for a file database, so SQLite never has to arbitrate between writers.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cache_kib: int | None = None) -> None:
+        """`cache_kib`: SQLite's page cache per connection (its default: 2 MiB); a server holding many
+        small worlds (tenants) gives each less, and leaves the rest to the OS's file cache."""
         self.url = url
+        self._cache_kib = cache_kib
         try:
             parsed = make_url(url)
             sqlite = parsed.get_backend_name() == "sqlite"
@@ -117,6 +120,8 @@ class Store:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            if self._cache_kib is not None:
+                cursor.execute(f"PRAGMA cache_size=-{int(self._cache_kib)}")
             if not self.in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")

@@ -27,9 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 11  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
+SCHEMA_VERSION = 12  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
 # 9: partner.profile, address company names kept as sent; 10: orders by owner and status;
-# 11: sandbox_state (the clock and what every process must agree on)
+# 11: sandbox_state (the clock and what every process must agree on); 12: sandbox_state.draws
 
 
 class Amount(TypeDecorator):
@@ -487,3 +487,4 @@ class SandboxState(SQLModel, table=True):
     version: int = 0
     clock_frozen_at: datetime | None = utc_column(nullable=True)
     clock_offset_us: int = 0  # real mode: how far the clock runs ahead of real time
+    draws: int = 0  # write transactions that drew ids since the last reset (sandbox/store/shared.py)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from sandbox.core.clock import REAL, State
 from sandbox.store.db import Store
-from sandbox.store.models import SandboxState
+from sandbox.store.models import SandboxState, table_of
 
 _ROW = "SELECT epoch, version, clock_frozen_at, clock_offset_us FROM sandbox_state WHERE id = 1"
 _MICROSECOND = timedelta(microseconds=1)
@@ -46,6 +46,16 @@ def changed(session: Session) -> None:
     """Tell every process that configuration they keep copies of changed (fault rules, profiles): in
     the transaction making the change, so they reload it with their next request."""
     session.execute(update(SandboxState).values(version=SandboxState.version + 1))
+
+
+def draw_number(session: Session) -> int:
+    """The number of this write transaction among those that drew ids since the last reset. Write
+    transactions take turns in every process (sandbox/store/gate.py), so the n-th one gets n whichever
+    process runs it, and one that rolls back gives its number back."""
+    state = table_of(SandboxState)
+    return int(
+        session.execute(update(state).values(draws=state.c.draws + 1).returning(state.c.draws)).scalar_one()
+    )
 
 
 def keeper(store: Store) -> Callable[[Callable[[State], State]], State]:

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from sandbox.auth import tenancy
 from sandbox.catalog import CURRENCIES, STATUS_NAMES
 from sandbox.control.world_router import clock_view
 from sandbox.core import dates
@@ -104,7 +105,7 @@ ENV.filters.update(
 
 
 def sandbox_of(request: Request) -> Sandbox:
-    return request.app.state.sandbox
+    return tenancy.sandbox_of(request.scope)
 
 
 def html(text: str, status: int = 200) -> HTMLResponse:

@@ -87,7 +87,7 @@ async def advance(ref: str, request: Request) -> Response:
             if found is None:
                 raise Missing("Order not found", _unknown(ref))
             before = engine.status_of(found)
-            entered = engine.advance(session, found, sandbox.clock.now(), sandbox.rng, to=body.to)
+            entered = engine.advance(session, found, sandbox.clock.now(), sandbox.rng_in(session), to=body.to)
             code = found.order_code
         return f"{code}: {' → '.join([before, *entered])}."
 
@@ -111,7 +111,9 @@ async def answer_payment(ref: str, request: Request) -> Response:
                 raise SandboxError("payment_not_found")
             if payment.state != "new":
                 raise SandboxError("payment_already_processed", params={"state": payment.state})
-            payments.answer(session, sandbox.rng, payment, found, action == "approve", sandbox.clock.now())
+            payments.answer(
+                session, sandbox.rng_in(session), payment, found, action == "approve", sandbox.clock.now()
+            )
             outcome = f"payment {payment.state}, order {engine.status_of(found)}"
             code = found.order_code
         verb = "Approved" if action == "approve" else "Declined"

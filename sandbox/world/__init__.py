@@ -73,7 +73,7 @@ def build_world(
         connection.execute(
             insert(table_of(WorldMeta)), [{"key": k, "value": v} for k, v in spec.signature().items()]
         )
-        state = {"id": 1, "epoch": 0, "version": 0, "clock_frozen_at": None, "clock_offset_us": 0}
+        state = {"id": 1, "epoch": 0, "version": 0, "clock_frozen_at": None, "clock_offset_us": 0, "draws": 0}
         connection.execute(insert(table_of(SandboxState)), [state])  # real time
 
 

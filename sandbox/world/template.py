@@ -39,7 +39,8 @@ PRESERVED: dict[str, list[str] | None] = {
     "fault_rule": None,
     "lifecycle_mode": None,
     "partner": ["webhook_url", "webhook_secret", "profile"],
-    "sandbox_state": None,  # the clock, and the counters below
+    # The clock and the counters `restore` moves on; `draws` restarts with the template's (ids start over).
+    "sandbox_state": ["epoch", "version", "clock_frozen_at", "clock_offset_us"],
 }
 
 

@@ -130,7 +130,6 @@ def test_100k_requests_keep_journal_nonce_windows_and_memory_within_bounds(
     now = nonce_clock.timestamp()
     live = sum(1 for at in minted if now - int(at) <= NONCE_TTL + CLOCK_STEP)
     assert 0 < len(window) <= live < len(minted) // 2
-    assert len(window._by_issue) == len(window)
 
     # Memory: no growth between the 50,000th and the 100,000th request (the caps were full at 50k).
     (blocks_half, rss_half), (blocks_end, rss_end) = footprints[REQUESTS // 2], footprints[REQUESTS]

@@ -7,13 +7,14 @@ which worker holds it (/proc), so every check asks both workers and says which o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.reliability.procs_server import ServerProcess, make_customer, pricefix
+from tests.reliability.procs_server import ServerProcess, make_customer, pricefix, wait_for
 from tests.support.constants import DEMO, PARTNER_HEADERS
 
 ORDERS = "/partner/orders?page=1&total=5"
@@ -31,26 +32,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def pinned(server: ServerProcess) -> Iterator[dict[int, httpx.Client]]:
-    """One single-connection client per worker: worker pid → client."""
+    """One single-connection client per worker: worker pid → client. Connections opened eight at once
+    until both workers hold one (a worker still starting, or one idle worker, may take all of a round)."""
     by_worker: dict[int, httpx.Client] = {}
     spare: list[httpx.Client] = []
+
+    def connect() -> tuple[int, httpx.Client]:
+        client = httpx.Client(
+            base_url=server.url,
+            auth=httpx.DigestAuth(*DEMO),
+            headers=PARTNER_HEADERS,
+            timeout=60,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        return server.worker_serving(client.get("/_sandbox/clock")), client
+
+    def both() -> bool:
+        with ThreadPoolExecutor(8) as pool:
+            for worker, client in pool.map(lambda _: connect(), range(8)):
+                if worker in by_worker:
+                    spare.append(client)
+                else:
+                    by_worker[worker] = client
+        return len(by_worker) == 2
+
     try:
-        for _ in range(64):
-            client = httpx.Client(
-                base_url=server.url,
-                auth=httpx.DigestAuth(*DEMO),
-                headers=PARTNER_HEADERS,
-                timeout=60,
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            )
-            worker = server.worker_serving(client.get("/_sandbox/clock"))
-            if worker in by_worker:
-                spare.append(client)
-            else:
-                by_worker[worker] = client
-            if len(by_worker) == 2:
-                break
-        assert len(by_worker) == 2, "the kernel never handed a connection to the second worker"
+        wait_for(both, 60, "a connection to each worker", interval=0.2)
         yield by_worker
     finally:
         for client in [*by_worker.values(), *spare]:
@@ -105,21 +112,19 @@ def test_a_reseed_through_one_worker_is_the_world_every_reset_restores(
     assert len({str(answer) for answer in prices.values()}) == 1
 
 
-def test_after_a_reset_through_either_worker_ids_start_over_from_the_seed(
+def test_the_same_requests_after_a_reset_get_the_same_ids_whichever_worker_answers(
     pinned: dict[int, httpx.Client],
 ) -> None:
     first, second = pinned.values()
-    make_customer(first, "shared-ids", 1_000)
-    drawn = [pricefix(client, "shared-ids") for client in (first, second, first, second)]  # both streams move
 
-    tokens = []
-    for resetting, fixing in [(first, second), (second, first)]:
+    runs = []
+    for resetting, creating, fixing in [(first, first, second), (second, second, first)]:
         _data(resetting.post("/_sandbox/reset"))
-        make_customer(fixing, "shared-ids", 1_000)
-        tokens.append(pricefix(fixing, "shared-ids"))
+        make_customer(creating, "shared-ids", 1_000)
+        runs.append([pricefix(client, "shared-ids") for client in (fixing, creating, fixing)])
 
-    assert tokens[0] == tokens[1]
-    assert len(set(drawn)) == 4
+    assert runs[0] == runs[1]
+    assert len(set(runs[0])) == 3
 
 
 def test_a_fault_rule_through_one_worker_applies_on_every_worker_at_once(
@@ -134,3 +139,23 @@ def test_a_fault_rule_through_one_worker_applies_on_every_worker_at_once(
     after = [client.get(ORDERS).status_code for client in pinned.values()]
 
     assert (during, after) == ([503, 503], [200, 200])
+
+
+def test_a_tenant_created_through_one_worker_is_served_by_every_worker_until_removed(
+    pinned: dict[int, httpx.Client],
+) -> None:
+    first, second = pinned.values()
+    created = _data(first.post("/_sandbox/tenants", json={"orders": 12}))
+    demo = next(p for p in created["partners"] if p["partner"] == "demo")
+    auth = httpx.DigestAuth(demo["username"], demo["password"])
+    tenant = {"X-Sandbox-Tenant": created["tenant"]}
+
+    served = [client.get(ORDERS, auth=auth).status_code for client in pinned.values()]
+    states = _each(pinned, "GET", "/_sandbox/state", headers=tenant)
+    _data(second.delete(f"/_sandbox/tenants/{created['tenant']}"))
+    after = [client.get(ORDERS, auth=auth).status_code for client in pinned.values()]
+    named = [client.get("/_sandbox/state", headers=tenant).status_code for client in pinned.values()]
+
+    assert (served, after, named) == ([200, 200], [401, 401], [404, 404])
+    first_state, second_state = ({**state, "clock": state["clock"]["mode"]} for state in states.values())
+    assert first_state == second_state

@@ -1,14 +1,16 @@
-"""Stateless HMAC nonces and the nc sliding window (docs/design/digest.md §4)."""
+"""Stateless HMAC nonces and the nc sliding window (docs/design/digest.md §4). Every window test runs
+on the in-process window and on the shared one (tests/unit/test_nonces_shared.py: what only it does)."""
 
 from __future__ import annotations
 
 import itertools
 import re
 import threading
+from pathlib import Path
 
 import pytest
 
-from sandbox.auth.nonces import WINDOW, NcWindow, NonceManager
+from sandbox.auth.nonces import WINDOW, NcWindow, NonceManager, SharedNcWindow
 from sandbox.core.clock import Clock
 from sandbox.core.ids import SystemRandom
 
@@ -40,8 +42,13 @@ def manager(clock: FakeClock) -> NonceManager:
     return NonceManager(SECRET, REALM, ttl=300, clock=clock, random_hex=counting_hex())
 
 
-@pytest.fixture
-def window(clock: FakeClock) -> NcWindow:
+Window = NcWindow | SharedNcWindow
+
+
+@pytest.fixture(params=["in-process", "shared"])
+def window(request: pytest.FixtureRequest, clock: FakeClock, tmp_path: Path) -> Window:
+    if request.param == "shared":
+        return SharedNcWindow(tmp_path / "s.db.nonces", ttl=300, clock=clock)
     return NcWindow(ttl=300, clock=clock)
 
 
@@ -149,24 +156,24 @@ def test_check_real_clock_and_system_random_wiring_is_valid() -> None:
 # NcWindow
 
 
-def test_window_first_nc_is_accepted(window: NcWindow) -> None:
+def test_window_first_nc_is_accepted(window: Window) -> None:
     assert window.accept("n", 1, T0)
 
 
-def test_window_same_nc_twice_is_rejected(window: NcWindow) -> None:
+def test_window_same_nc_twice_is_rejected(window: Window) -> None:
     window.accept("n", 1, T0)
     assert not window.accept("n", 1, T0)
 
 
-def test_window_increasing_nc_is_accepted(window: NcWindow) -> None:
+def test_window_increasing_nc_is_accepted(window: Window) -> None:
     assert all(window.accept("n", nc, T0) for nc in range(1, 200))
 
 
-def test_window_reordered_nc_is_accepted_then_replay_rejected(window: NcWindow) -> None:
+def test_window_reordered_nc_is_accepted_then_replay_rejected(window: Window) -> None:
     assert [window.accept("n", nc, T0) for nc in (1, 2, 5, 4, 3, 1)] == [True] * 5 + [False]
 
 
-def test_window_nc_reordered_far_beyond_in_flight_counts_all_accepted_once(window: NcWindow) -> None:
+def test_window_nc_reordered_far_beyond_in_flight_counts_all_accepted_once(window: Window) -> None:
     """Many connections sharing one nonce (wrk -c32 over httptools, async clients): answers reach the
     check out of send order. Blocks of 1,000 sent in reverse: every nc passes, each exactly once."""
     order = [nc for block in range(10) for nc in range(block * 1000 + 1000, block * 1000, -1)]
@@ -174,47 +181,48 @@ def test_window_nc_reordered_far_beyond_in_flight_counts_all_accepted_once(windo
     assert not any(window.accept("n", nc, T0) for nc in order)
 
 
-def test_window_nc_window_minus_one_above_lowest_unseen_is_accepted(window: NcWindow) -> None:
+def test_window_nc_window_minus_one_above_lowest_unseen_is_accepted(window: Window) -> None:
     window.accept("n", WINDOW, T0)
     assert window.accept("n", 1, T0)
 
 
-def test_window_nc_left_behind_by_the_window_is_rejected(window: NcWindow) -> None:
+def test_window_nc_left_behind_by_the_window_is_rejected(window: Window) -> None:
     window.accept("n", WINDOW + 1, T0)
     assert not window.accept("n", 1, T0)
     assert window.accept("n", 2, T0)
 
 
-def test_window_unused_nc_keeps_memory_bounded(window: NcWindow) -> None:
+def test_window_unused_nc_keeps_memory_bounded(clock: FakeClock) -> None:
     """An nc the client never sends (a request that failed before it left) holds the floor; the bits
     above it stop at the window's width, and the gap is given up once the window moves past it."""
+    window = NcWindow(ttl=300, clock=clock)
     assert all(window.accept("n", nc, T0) for nc in range(2, 100_000))
     assert window._windows["n"].seen.bit_length() <= WINDOW
     assert not window.accept("n", 1, T0)
     assert not window.accept("n", 99_999, T0)
 
 
-def test_window_huge_jump_is_accepted_and_forgets_old_bits(window: NcWindow) -> None:
+def test_window_huge_jump_is_accepted_and_forgets_old_bits(window: Window) -> None:
     window.accept("n", 1, T0)
     assert window.accept("n", 0xFFFFFFFF, T0)
     assert not window.accept("n", 2, T0)
 
 
-def test_window_zero_nc_is_rejected(window: NcWindow) -> None:
+def test_window_zero_nc_is_rejected(window: Window) -> None:
     assert not window.accept("n", 0, T0)
 
 
-def test_window_other_nonce_has_its_own_counts(window: NcWindow) -> None:
+def test_window_other_nonce_has_its_own_counts(window: Window) -> None:
     window.accept("a", 1, T0)
     assert window.accept("b", 1, T0)
 
 
-def test_window_expired_nonce_is_rejected(window: NcWindow, clock: FakeClock) -> None:
+def test_window_expired_nonce_is_rejected(window: Window, clock: FakeClock) -> None:
     clock.now += 301
     assert not window.accept("n", 1, T0)
 
 
-def test_window_expired_nonce_is_purged_lazily(window: NcWindow, clock: FakeClock) -> None:
+def test_window_expired_nonce_is_purged_lazily(window: Window, clock: FakeClock) -> None:
     window.accept("old", 1, T0)
     clock.now += 301
     window.accept("new", 1, T0 + 301)
@@ -237,7 +245,7 @@ def test_window_evicted_nonce_stays_rejected(clock: FakeClock) -> None:
     assert not window.accept("a", 2, T0)
 
 
-def test_window_concurrent_same_nc_is_accepted_exactly_once(window: NcWindow) -> None:
+def test_window_concurrent_same_nc_is_accepted_exactly_once(window: Window) -> None:
     results: list[bool] = []
     lock = threading.Lock()
 

@@ -22,6 +22,7 @@ from sandbox.core.errors import SandboxError
 from sandbox.core.ids import Rng
 from sandbox.domain.flows import FLOWS, Flow
 from sandbox.domain.lifecycle import engine
+from sandbox.store import shared
 from sandbox.store.models import LifecycleMode, Order
 
 MODES = ("immediate", "manual", "timed")
@@ -71,6 +72,7 @@ def set_mode(session: Session, flow: str, mode: str, step_seconds: int | None, n
     row = session.get(LifecycleMode, flow) or LifecycleMode(flow=flow, mode=mode, updated_at=now)
     row.mode, row.step_seconds, row.updated_at = mode, step_seconds if mode == "timed" else None, now
     session.add(row)
+    shared.changed(session)  # every process's ticker looks at the modes again
     return Mode(flow, row.mode, row.step_seconds)
 
 

@@ -133,6 +133,16 @@ def deliver_due(
     return counts
 
 
+def waiting(sandbox: Outbox) -> bool:
+    """Whether any pending event has an endpoint to go to (due now or later). When none has, nothing
+    can become sendable until something is committed: an event, an endpoint."""
+    with sandbox.store.session() as session:
+        query = select(WebhookEvent.id).where(
+            WebhookEvent.state == "pending", col(WebhookEvent.partner_id).in_(_WITH_ENDPOINT)
+        )
+        return session.exec(query.limit(1)).first() is not None
+
+
 def claim_next(
     sandbox: Outbox, *, after: int, everything: bool, base_url: str, lease_clock: Clock
 ) -> Claim | None:

@@ -32,7 +32,7 @@ def card_storage_add(body: CardSave, partner: PartnerDep, sandbox: SandboxDep) -
     """Card Storage Add: save a card for a customer; the same card saved again keeps its token."""
     with sandbox.store.session(write=True) as session:
         card, customer = service.save_card(
-            session, partner.partner_id, body, sandbox.clock.now(), sandbox.rng, sandbox.seed
+            session, partner.partner_id, body, sandbox.clock.now(), sandbox.rng_in(session), sandbox.seed
         )
         return ok(service.render(card, customer))
 

@@ -68,7 +68,7 @@ def delivery_create(body: DeliveryCreateRequest, partner: PartnerDep, sandbox: S
     with sandbox.store.session(write=True) as session:
         now = sandbox.clock.now()
         order = service.create(
-            session, sandbox.rng, sandbox.feed, partner.profile, partner.partner_id, body, now
+            session, sandbox.rng_in(session), sandbox.feed, partner.profile, partner.partner_id, body, now
         )
         rendered = render_orders(session, [order], sandbox.settings.public_base_url)[0]
         return ok(service.render_created(rendered, order, partner.client_id, sandbox.feed.fx))

@@ -87,7 +87,9 @@ def answer_page(
         payment, order = found
         if payment.state == "new" and action not in ("approve", "decline"):
             return _html(threeds.bad_action_page(payment.token, _locale(request)), 422)
-        payments.answer(session, sandbox.rng, payment, order, action == "approve", sandbox.clock.now())
+        payments.answer(
+            session, sandbox.rng_in(session), payment, order, action == "approve", sandbox.clock.now()
+        )
         return _callback(payment.token, payment.state)
 
 

@@ -45,7 +45,7 @@ def price_fix(body: PriceFixRequest, partner: PartnerDep, sandbox: SandboxDep) -
         fix = fixes.create_price_fix(
             session,
             sandbox.feed,
-            sandbox.rng,
+            sandbox.rng_in(session),
             partner_id=partner.partner_id,
             now=now,
             ttl=sandbox.settings.price_fix_ttl,

@@ -43,7 +43,7 @@ def order_response(session: Session, orders: list[Order], base: str) -> Response
 def trade(partner: PartnerContext, sandbox: Sandbox, session: Session) -> service.Trade:
     return service.Trade(
         session=session,
-        rng=sandbox.rng,
+        rng=sandbox.rng_in(session),
         feed=sandbox.feed,
         profile=partner.profile,
         partner_id=partner.partner_id,
