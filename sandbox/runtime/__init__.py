@@ -362,7 +362,7 @@ class Sandbox:
         if not self._timed[1]:
             return 0  # the common case: no write lock taken
         with self.store.session(write=True) as session:
-            return progress_due(session, self.clock.now(), self.rng_in(session))
+            return progress_due(session, self.clock.now(), lambda: self.rng_in(session))
 
     def start(self) -> None:
         """Start the background threads of a serving sandbox: the webhook sender, the ticker."""

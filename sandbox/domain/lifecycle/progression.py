@@ -12,6 +12,7 @@ like the partner's do), deliveries manual (a courier is involved).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,13 +98,15 @@ def settle(session: Session, order: Order, now: datetime, rng: Rng) -> None:
     engine.walk(session, order, path, now, rng)
 
 
-def progress_due(session: Session, now: datetime, rng: Rng) -> int:
+def progress_due(session: Session, now: datetime, new_rng: Callable[[], Rng]) -> int:
     """Timed flows: take every step that has come due on the sandbox clock. Returns the steps taken.
 
     Each step is dated when it fell due (last change + step_seconds), so a clock advanced by an hour
-    produces the same history as an hour of waiting.
+    produces the same history as an hour of waiting. `new_rng` is called at the first step only: a
+    tick that finds nothing due writes nothing.
     """
     taken = 0
+    rng: Rng | None = None
     for mode in modes(session).values():
         if mode.mode != "timed" or not mode.step_seconds:
             continue
@@ -117,6 +120,7 @@ def progress_due(session: Session, now: datetime, rng: Rng) -> int:
             while (
                 target := next_automatic(flow, engine.status_of(order))
             ) and order.updated_at + step <= now:
+                rng = rng or new_rng()
                 engine.advance(session, order, order.updated_at + step, rng, to=target)
                 taken += 1
     return taken
