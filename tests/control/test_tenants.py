@@ -207,3 +207,32 @@ def test_tenants_survive_a_restart_with_their_data_and_credentials(tmp_path: Pat
         customer = tenant_demo.get("/partner/customer/kept-over-restart").status_code
 
     assert ([t["tenant"] for t in listed], customer) == ([created["tenant"]], 200)
+
+
+def test_seeding_a_tenant_changes_its_world_alone(server: SandboxServer) -> None:
+    one, two = (control(server, "POST", "/tenants")["tenant"] for _ in range(2))
+
+    seeded = control(server, "POST", "/seed", tenant=one, json={"seed": 7, "orders": 12})
+    after_reset = control(server, "POST", "/reset", tenant=one)
+
+    seeds = [control(server, "GET", "/state", tenant=t)["seed"] for t in (one, two, None)]
+    assert (seeded["seed"], after_reset["orders"], seeds) == (7, seeded["orders"], [7, 42, 42])
+
+
+def test_webhook_settings_and_lifecycle_modes_are_per_tenant(server: SandboxServer) -> None:
+    tenant = control(server, "POST", "/tenants")["tenant"]
+    hook = {"partner": "demo", "url": "http://127.0.0.1:9/hooks", "secret": "whsec-tenant"}
+
+    control(server, "PUT", "/webhooks", tenant=tenant, json=hook)
+    control(server, "PUT", "/lifecycles/buy-cash/mode", tenant=tenant, json={"mode": "manual"})
+
+    def demo_url(name: str | None) -> str | None:
+        configs = control(server, "GET", "/webhooks", tenant=name)
+        return next(c["url"] for c in configs if c["partner"] == "demo")
+
+    def buy_mode(name: str | None) -> str:
+        modes = control(server, "GET", "/lifecycles", tenant=name)
+        return next(m["mode"]["mode"] for m in modes if m["flow"] == "buy-cash")
+
+    assert (demo_url(tenant), demo_url(None)) == (hook["url"], None)
+    assert (buy_mode(tenant), buy_mode(None)) == ("manual", "immediate")
