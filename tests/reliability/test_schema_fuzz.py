@@ -14,9 +14,10 @@ Runs are derandomized (Hypothesis `derandomize=True`, no example database) and b
 operation, so the file stays well inside its time budget.
 
 Constrained, and why:
-- `POST /_sandbox/seed`: legal `orders` go up to 1,000,000 and the `busy` scenario is 20,000 orders;
-  seeding those would take minutes, so generated sizes are clamped to 40 orders / 5 customers and
-  `busy` becomes `default` (the validation of the real values is unit-tested in tests/control).
+- `POST /_sandbox/seed` and `POST /_sandbox/tenants`: legal `orders` go up to 1,000,000 and the
+  `busy` scenario is 20,000 orders; seeding those would take minutes, so generated sizes are clamped to
+  40 orders / 5 customers and `busy` becomes `default` (the validation of the real values is
+  unit-tested in tests/control). Tenants made are removed after each call.
 - `PUT /_sandbox/webhooks`: a generated `url` would make the webhook worker (and `flush`) connect to
   arbitrary hosts; it is pointed at a closed local port instead.
 - `POST /_sandbox/faults` / `PATCH /_sandbox/faults/{id}`: a stored rule with a 60 s latency or a
@@ -56,7 +57,7 @@ from tests.support.constants import DEMO, PARTNER_HEADERS
 
 EXAMPLES = 12  # per operation and generation mode
 # Each seed rebuilds a world (about a second even when clamped).
-EXAMPLES_FOR = {("POST", "/_sandbox/seed"): 5}
+EXAMPLES_FOR = {("POST", "/_sandbox/seed"): 5, ("POST", "/_sandbox/tenants"): 5}
 # Objects every seeded default world holds (the documented example order and its customer, demo's):
 # with these in the path, reads answer 200 and their success bodies are checked against the schema.
 EXISTING = {
@@ -77,7 +78,7 @@ def _constrain(method: str, path: str, case: Any) -> None:
     if case.headers:
         case.headers.pop("Authorization", None)
     body = case.body if isinstance(case.body, dict) else {}
-    if (method, path) == ("POST", "/_sandbox/seed"):
+    if (method, path) in (("POST", "/_sandbox/seed"), ("POST", "/_sandbox/tenants")):
         for key, limit in (("orders", 40), ("customers", 5)):
             if _number(body.get(key)) > limit:  # 109242, 109242.0 and "109242" are all legal
                 body[key] = limit
@@ -125,6 +126,9 @@ def _check(method: str, path: str, server: SandboxServer, http: requests.Session
     finally:
         if path.startswith("/_sandbox/faults") and method in ("POST", "PATCH"):
             http.delete(f"{server.url}/_sandbox/faults", timeout=10)
+        if (method, path) == ("POST", "/_sandbox/tenants"):
+            for tenant in http.get(f"{server.url}/_sandbox/tenants", timeout=10).json()["data"]["tenants"]:
+                http.delete(f"{server.url}/_sandbox/tenants/{tenant['tenant']}", timeout=10)
 
 
 def _fuzz(
