@@ -7,8 +7,10 @@ instead. Every control call goes over HTTP to `/_sandbox`, whichever server is b
 
 The plugin's own server reads no `SANDBOX_*` variable (a shell configured for another sandbox must not
 change the tests' world): its settings are the defaults. Under pytest-xdist each worker starts a server
-of its own; an external sandbox is one world, so it refuses more than one worker. A marker's world on
-an external sandbox is undone after the test: the sandbox outlives the session.
+of its own. On an external sandbox each session (each pytest-xdist worker, or the one process without
+it) creates a tenant, a world of its own on that server, works in it (its partners' credentials, every
+control call with `X-Sandbox-Tenant`) and removes it at the end: workers never reset each other's world
+and the sandbox's own world is never touched.
 
 Importing this module imports neither FastAPI, uvicorn nor SQLModel: pytest loads it in every suite
 of an environment where the sandbox is installed, so the app is only built when a fixture runs.
@@ -30,12 +32,17 @@ if TYPE_CHECKING:
 
     from sandbox.testing.server import SandboxServer
 
-DEMO = ("demo", "demo-secret")
 PARTNER_HEADERS = {"x-client-id": "web"}
 ASGI_HOST = "minted-sandbox"  # the in-process app's name: allowed by its SANDBOX_ALLOWED_HOSTS
 ASGI_BASE_URL = f"http://{ASGI_HOST}"
 MARKER_KEYS = frozenset({"seed", "scenario", "orders", "customers"})
 CONTROL_HEADERS = {"accept-language": "en"}
+TENANT_HEADER = "x-sandbox-tenant"
+# A session's tenant is removed at its end; one of a killed run goes an hour after its last request.
+TENANT_TTL_SECONDS = 3600
+TENANTS_SINCE = "0.2.0"  # the first minted-sandbox with /_sandbox/tenants
+
+Partners = dict[str, tuple[str, str]]  # partner name → its Digest (username, password)
 
 
 class MintedSandboxError(Exception):
@@ -75,12 +82,15 @@ def _refusal(method: str, url: str, response: httpx.Response) -> str:
 
 
 class Control:
-    """`/_sandbox` over an `httpx.Client` (a socket for a server, starlette's TestClient for ASGI).
+    """`/_sandbox` over an `httpx.Client` (a socket for a server, starlette's TestClient for ASGI), for
+    the server's own world or, with `tenant`, for that tenant's alone.
 
     Methods answer the `data` of the sandbox's envelope and raise `MintedSandboxError` on a refusal."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, tenant: str | None = None) -> None:
         self._http = http
+        self.tenant = tenant
+        self._headers = {**CONTROL_HEADERS, **({TENANT_HEADER: tenant} if tenant else {})}
         self.clock = ClockControl(self)
         self.webhooks = WebhookControl(self)
         state = self.call("GET", "/state")
@@ -94,7 +104,7 @@ class Control:
         base = str(self._http.base_url).rstrip("/")
         try:
             # The sandbox answers in Turkish by default, as the partner does; tests read English.
-            response = self._http.request(method, path, headers=CONTROL_HEADERS, **kwargs)
+            response = self._http.request(method, path, headers=self._headers, **kwargs)
         except httpx.TransportError as error:
             raise MintedSandboxError(
                 f"cannot reach the Minted sandbox at {base} ({method} {path}: {type(error).__name__}: "
@@ -104,12 +114,6 @@ class Control:
         if response.status_code >= 400:
             raise MintedSandboxError(_refusal(method, url, response), response.status_code, response.text)
         return response.json()["data"]
-
-    def restore(self) -> None:
-        """Back to the world the sandbox held when the session began (after a marker's world)."""
-        base = self.baseline
-        if self.world != base:
-            self.seed(base.seed, base.scenario, orders=base.orders, customers=base.customers)
 
     def reset(self, everything: bool = False) -> dict[str, Any]:
         """Copy the seeded world back (milliseconds). `everything` also drops webhook config, fault
@@ -215,12 +219,17 @@ class WebhookControl:
 
 
 class MintedSandbox:
-    """What `minted_sandbox` gives a test: `.url`, `.auth`, `.requests_auth`, `.client()`, `.control`."""
+    """What `minted_sandbox` gives a test: `.url`, `.auth`, `.requests_auth`, `.client()`, `.control`,
+    `.credentials` (the demo partner's) and `.partners` (every partner's: name → (username, password)).
 
-    def __init__(self, url: str, control: Control, credentials: tuple[str, str] = DEMO) -> None:
+    On an external sandbox these are the session's tenant's partners (`t1-demo`, ...): the sandbox's own
+    `demo` / `demo-secret` would reach its own world, not the tenant's."""
+
+    def __init__(self, url: str, control: Control, partners: Partners) -> None:
         self.url = url
         self.control = control
-        self.credentials = credentials
+        self.partners = partners
+        self.credentials = partners.get("demo") or next(iter(partners.values()))
         self._clients: list[Any] = []
 
     @property
@@ -261,8 +270,8 @@ class MintedSandboxAsgi(MintedSandbox):
     """`minted_sandbox_asgi`: the same handle, but `.client()` is an `httpx.AsyncClient` on the app
     itself (no socket). Use it as `async with sandbox.client() as http:`; Digest works through it."""
 
-    def __init__(self, app: Any, control: Control, credentials: tuple[str, str] = DEMO) -> None:
-        super().__init__(ASGI_BASE_URL, control, credentials)
+    def __init__(self, app: Any, control: Control, partners: Partners) -> None:
+        super().__init__(ASGI_BASE_URL, control, partners)
         self.app = app
 
     # The ASGI handle's client is async: the app runs in the test's event loop, not behind a socket.
@@ -332,51 +341,70 @@ def minted_sandbox_server(
 
 
 @pytest.fixture(scope="session")
-def _minted_sandbox_backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Control, bool]]:
-    """(base URL, session Control, external?): the external sandbox when configured, else the session
-    server."""
+def _minted_sandbox_backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Control, Partners]]:
+    """(base URL, session Control, partners' credentials): a tenant of the external sandbox when one is
+    configured, removed when the session ends; else the session server."""
     import httpx
 
     url = _setting(request.config, "minted_sandbox_url")
-    external = url is not None
     if url is None:
-        url = request.getfixturevalue("minted_sandbox_server").url
-    else:
-        _refuse_shared_by_workers(request.config, url)
+        server = request.getfixturevalue("minted_sandbox_server")
+        with httpx.Client(base_url=server.url, timeout=120) as http:
+            with _reported():
+                control = Control(http)
+            yield server.url, control, _credentials(server.settings.partners)
+        return
+    url = url.rstrip("/")
     token = _setting(request.config, "minted_sandbox_token")
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=120) as http:
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
         with _reported():
-            control = Control(http)
-        yield url.rstrip("/"), control, external
+            sandbox = Control(http)
+            tenant = _create_tenant(sandbox, url)
+        try:
+            with _reported():
+                control = Control(http, tenant["tenant"])
+            yield url, control, {p["partner"]: (p["username"], p["password"]) for p in tenant["partners"]}
+        finally:
+            with _reported():
+                sandbox.call("DELETE", f"/tenants/{tenant['tenant']}")
+
+
+def _create_tenant(sandbox: Control, url: str) -> dict[str, Any]:
+    """A tenant holding the sandbox's own world (its seed and scenario): pytest-xdist workers, and runs
+    sharing the sandbox, never reset each other's world."""
+    world = sandbox.baseline
+    body = {"seed": world.seed, "scenario": world.scenario, "ttl_seconds": TENANT_TTL_SECONDS}
+    try:
+        created: dict[str, Any] = sandbox.call("POST", "/tenants", json=body)
+    except MintedSandboxError as error:
+        if error.status != 404:
+            raise
+        raise MintedSandboxError(
+            f"POST {url}/_sandbox/tenants answered 404: the Minted sandbox there has no tenants, and "
+            f"--minted-sandbox-url runs each test session in a tenant of its own; run minted-sandbox "
+            f"{TENANTS_SINCE} or newer at that URL.",
+            error.status,
+            error.body,
+        ) from None
+    return created
+
+
+def _credentials(partners: dict[str, str]) -> Partners:
+    """A server's partners (name → password) as the handle's: name → (username, password)."""
+    return {name: (name, password) for name, password in partners.items()}
 
 
 @pytest.fixture
 def minted_sandbox(
-    request: pytest.FixtureRequest, _minted_sandbox_backend: tuple[str, Control, bool]
+    request: pytest.FixtureRequest, _minted_sandbox_backend: tuple[str, Control, Partners]
 ) -> Iterator[MintedSandbox]:
     """A clean sandbox for this test: the seeded world copied back, config and clock reset."""
-    url, control, external = _minted_sandbox_backend
+    url, control, partners = _minted_sandbox_backend
     _prepare(request, control)
-    handle = MintedSandbox(url, control)
+    handle = MintedSandbox(url, control, partners)
     yield handle
     handle._close()
-    if external:  # the sandbox outlives the session: a marker's world must not stay behind in it
-        with _reported():
-            control.restore()
-
-
-def _refuse_shared_by_workers(config: pytest.Config, url: str) -> None:
-    """pytest-xdist workers on one external sandbox would reset and reseed each other's world between
-    a test's setup and its assertions: flaky failures that point nowhere. Refuse it, saying why."""
-    workers = getattr(config, "workerinput", {}).get("workercount", 1)
-    if workers > 1:
-        pytest.fail(
-            f"--minted-sandbox-url {url} is one sandbox, and {workers} pytest-xdist workers would reset "
-            "each other's world in it. Run with -n 0, or drop --minted-sandbox-url so that each worker "
-            "starts a sandbox of its own.",
-            pytrace=False,
-        )
 
 
 @contextmanager
@@ -390,8 +418,11 @@ def _reported() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def _minted_sandbox_asgi_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Control]]:
-    """(app, Control): the app in this process, its lifespan run in a portal thread (no socket)."""
+def _minted_sandbox_asgi_backend(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Any, Control, Partners]]:
+    """(app, Control, partners' credentials): the app in this process, its lifespan run in a portal
+    thread (no socket)."""
     import httpx
     from anyio.from_thread import start_blocking_portal
 
@@ -412,7 +443,7 @@ def _minted_sandbox_asgi_backend(tmp_path_factory: pytest.TempPathFactory) -> It
     ):
         transport = httpx.MockTransport(_PortalSender(portal, httpx.ASGITransport(app=app)).send)
         with httpx.Client(transport=transport, base_url=ASGI_BASE_URL, timeout=120) as http:
-            yield app, Control(http)
+            yield app, Control(http), _credentials(settings.partners)
 
 
 class _PortalSender:
@@ -435,12 +466,12 @@ class _PortalSender:
 
 @pytest.fixture
 def minted_sandbox_asgi(
-    request: pytest.FixtureRequest, _minted_sandbox_asgi_backend: tuple[Any, Control]
+    request: pytest.FixtureRequest, _minted_sandbox_asgi_backend: tuple[Any, Control, Partners]
 ) -> MintedSandboxAsgi:
     """Like `minted_sandbox`, in-process: `.client()` is an `httpx.AsyncClient` on `ASGITransport`."""
-    app, control = _minted_sandbox_asgi_backend
+    app, control, partners = _minted_sandbox_asgi_backend
     _prepare(request, control)
-    return MintedSandboxAsgi(app, control)
+    return MintedSandboxAsgi(app, control, partners)
 
 
 def _prepare(request: pytest.FixtureRequest, control: Control) -> None:
