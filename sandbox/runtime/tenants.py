@@ -88,6 +88,10 @@ class Tenants:
         found = self._users.get(username)
         return found[2] if found else self.settings.partners.get(username)
 
+    def any(self) -> bool:
+        """Whether any tenant is registered (as of the last `sync`)."""
+        return bool(self._known)
+
     def usernames(self) -> list[str]:
         return [*self.settings.partners, *self._users]
 
