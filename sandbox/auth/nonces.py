@@ -8,7 +8,6 @@ or in a memory-mapped file that every process serving one database file shares (
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import heapq
@@ -24,8 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-
-from sandbox.store.errors import unavailable
 
 _NONCE = re.compile(r"[0-9a-f]{56}")
 CLOCK_SKEW = 5.0  # a nonce minted by another worker whose clock runs slightly ahead is still ours
@@ -159,12 +156,13 @@ class NcWindow:
 
 # The shared window's file: a header, then fixed slots of [key | issued_at | floor | bitmap]. A nonce's
 # slot is found by hashing it and probing the PROBE slots from there (the table has PROBE - 1 extra
-# slots at its end, so a run never wraps). 32,768 slots of 544 bytes: 17 MiB, sparse (only the pages of
-# slots ever used take disk and memory). Eviction comes only when all 8 slots of a run hold live nonces.
+# slots at its end, so a run never wraps). 32,768 slots of 544 bytes: 17 MiB, written out in full when
+# the file is made, so that no request ever needs disk space for it: a full disk (or a file size limit)
+# never refuses an authenticated read. Eviction comes only when all 8 slots of a run hold live nonces.
 SLOTS = 32_768
 PROBE = 8
 _MAGIC = b"SBXNONCE"
-_VERSION = 1
+_VERSION = 2  # 1: a sparse file written with pwrite
 _HEADER = struct.Struct("<8sIIII")  # magic, version, slots, probe, window width
 _FLOOR = struct.Struct("<q16s")  # the shared floor: (issued_at, key) of the latest nonce evicted
 _FLOOR_AT = _HEADER.size
@@ -183,7 +181,7 @@ class NonceFileError(ValueError):
 
 class SharedNcWindow:
     """`NcWindow` for every process serving one database file (§4.2): the windows live in a file, read
-    through a memory map and written with pwrite, and each check-and-record holds an exclusive flock on
+    and written through a shared memory map, and each check-and-record holds an exclusive flock on
     it, behind this instance's own lock (the threads of one process share its flock). The hard cap is
     per probe run: when all its slots hold live nonces, the oldest issued goes and the shared floor
     rises to it. A slot whose nonce has expired or is below the floor is free; all zeros is an empty
@@ -256,14 +254,9 @@ class SharedNcWindow:
         return True
 
     def _write(self, data: bytes, offset: int) -> None:
-        """Written with pwrite, not through the (read-only) map: on a full disk, the first write to a page
-        no slot used before fails here, where a write to the map would kill the process with SIGBUS."""
-        try:
-            if os.pwrite(self._descriptor, data, offset) != len(data):  # the disk filled up half-way
-                raise OSError(errno.ENOSPC, "short write")
-        except OSError as error:
-            log.warning("Digest replay window unavailable: %s", error)
-            raise unavailable() from error
+        # Through the map: the file's blocks were all written when it was made (`_initialise`), so this
+        # needs no disk space and no system call.
+        self._map[offset : offset + len(data)] = data
 
 
 def _map_file(path: Path, slots: int) -> tuple[io.FileIO, mmap.mmap]:
@@ -277,7 +270,7 @@ def _map_file(path: Path, slots: int) -> tuple[io.FileIO, mmap.mmap]:
         try:
             fcntl.flock(file, fcntl.LOCK_EX)
             if _ready(path, file, header, size):
-                mapped = mmap.mmap(file.fileno(), size, access=mmap.ACCESS_READ)
+                mapped = mmap.mmap(file.fileno(), size, access=mmap.ACCESS_WRITE)
                 fcntl.flock(file, fcntl.LOCK_UN)
                 return file, mapped
         except BaseException:
@@ -291,7 +284,7 @@ def _ready(path: Path, file: io.FileIO, header: bytes, size: int) -> bool:
     if not _names(path, file):  # replaced while this process waited for the lock
         return False
     found, length = os.pread(file.fileno(), _HEADER.size, 0), os.fstat(file.fileno()).st_size
-    if length == 0 or (length == size and not found.strip(b"\0")):  # new, or its maker stopped half-way
+    if length <= size and not found.strip(b"\0"):  # new, or its maker stopped half-way
         _initialise(file.fileno(), header, size)
     elif (found, length) != (header, size):
         if not found.startswith(_MAGIC):
@@ -316,8 +309,11 @@ def _names(path: Path, file: io.FileIO) -> bool:
 
 
 def _initialise(descriptor: int, header: bytes, size: int) -> None:
-    """Size first, header last: a file with a header is whole."""
-    os.ftruncate(descriptor, size)
+    """Every byte written out (not a sparse file: its blocks are on disk from now on), header last: a
+    file with a header is whole. A disk too full for it stops the server at start, naming the file."""
+    chunk = bytes(1 << 20)
+    for offset in range(0, size, len(chunk)):
+        os.pwrite(descriptor, chunk[: size - offset], offset)
     os.pwrite(descriptor, header, 0)
 
 

@@ -1,6 +1,6 @@
 """The request journal: what every partner call sent and got back, in a bounded ring.
 
-Per process (documented in docs/manual/journal.md): with several workers each keeps its own ring.
+One ring per database, shared by every process serving it (sandbox/domain/journal_rings.py).
 Authorization values are redacted when the journal is read; card numbers and CVVs in bodies before
 anything is kept (`redacted`); bodies are kept as text up to `BODY_LIMIT` bytes.
 """
@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import deque
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sandbox.domain.cards import luhn_ok, mask
+from sandbox.domain.journal_rings import FileRing, MemoryRing, Row
+from sandbox.store.db import Store
 
 BODY_LIMIT = 65_536
 REDACTED = "[redacted]"
 TRUNCATED = "…[truncated]"
 _SECRET_HEADERS = {"authorization", "cookie", "x-sandbox-control-token"}
+_SECRET_NAMES = {name.encode() for name in _SECRET_HEADERS}  # as ASGI gives them: lower case
 
 
 @dataclass(frozen=True)
@@ -61,67 +63,13 @@ def body_text(body: bytes | str) -> str | None:
     return text + (TRUNCATED if len(body) > BODY_LIMIT else "")
 
 
-class _Raw:
-    """What the journal keeps per request: the ASGI bytes as they passed, decoded only when read.
-
-    Decoding and redacting every header and body on the hot path cost more than the read itself; a
-    ring of 1000 entries is read far less often than it is written. `entry()` builds (once) the same
-    `JournalEntry` that recording decoded values used to give. Only card data cannot wait: a body
-    holding some is kept as its redacted text."""
-
-    __slots__ = ("_entry", "_fields", "at", "id", "method", "partner", "path", "status")
-
-    def __init__(
-        self,
-        id: int,
-        at: datetime,
-        method: str,
-        path: str,
-        partner: str | None,
-        status: int,
-        fields: tuple[Any, ...],
-    ) -> None:
-        self.id, self.at, self.method, self.path, self.partner, self.status = (
-            id,
-            at,
-            method,
-            path,
-            partner,
-            status,
-        )
-        self._fields = fields
-        self._entry: JournalEntry | None = None
-
-    def entry(self) -> JournalEntry:
-        if self._entry is None:
-            fields = self._fields
-            if not fields:  # another thread built it meanwhile (it sets `_entry` before clearing these)
-                return self._entry  # type: ignore[return-value]  # set by that thread
-            query, seconds, request_headers, request_body, response_headers, response_body = fields
-            self._entry = JournalEntry(
-                id=self.id,
-                at=self.at.isoformat(timespec="milliseconds"),
-                method=self.method,
-                path=self.path,
-                query=query.decode("latin-1") if isinstance(query, bytes) else query,
-                partner=self.partner,
-                status=self.status,
-                latency_ms=round(seconds * 1000, 3),
-                request_headers=redact(_unpacked(request_headers)),
-                request_body=body_text(request_body) if request_body is not None else None,
-                response_headers=redact(_unpacked(response_headers)),
-                response_body=body_text(response_body) if response_body is not None else None,
-            )
-            self._fields = ()
-        return self._entry
-
-
 def _packed(headers: Any) -> bytes:
     """ASGI header pairs as one `name:value` line each: one bytes object where a list of tuples held
     dozens of small ones. Freeing those a thousand requests later, long gone from the CPU's caches,
     cost about 20 µs per request under load. Names are tokens (no ':') and h11 and httptools refuse CR
-    and LF in values both ways, so the lines split back exactly."""
-    return b"\n".join([name + b":" + value for name, value in headers])
+    and LF in values both ways, so the lines split back exactly. A secret's value is never kept (the
+    journal file is on disk): `redact` shows it as `[redacted]` by its name."""
+    return b"\n".join([name + b":" + (b"" if name in _SECRET_NAMES else value) for name, value in headers])
 
 
 def _unpacked(packed: bytes) -> list[tuple[str, str]]:
@@ -137,10 +85,18 @@ def _joined(chunks: list[bytes] | None) -> bytes | None:
 
 
 class Journal:
-    def __init__(self, capacity: int) -> None:
-        self._entries: deque[_Raw] = deque(maxlen=capacity)
-        self._lock = threading.Lock()
-        self._next_id = 1
+    """The request journal of one store's database: one ring for every process serving it.
+
+    A file database keeps it in a file of its own beside it, an in-memory store in memory
+    (sandbox/domain/journal_rings.py); this is the one place that chooses."""
+
+    def __init__(self, store: Store, capacity: int) -> None:
+        path = store.path
+        self._ring: MemoryRing | FileRing = (
+            FileRing(path.with_name(f"{path.stem}.journal{path.suffix}"), capacity)
+            if path is not None and capacity > 0  # journal_size=0 records nothing: no file either
+            else MemoryRing(capacity)
+        )
 
     def record_raw(
         self,
@@ -156,9 +112,13 @@ class Journal:
         request_body: list[bytes] | None,
         response_headers: Any,
         response_body: list[bytes] | None,
-    ) -> _Raw:
+    ) -> None:
         """Headers as the ASGI (bytes, bytes) pairs and bodies as their chunks; kept packed, decoded
-        when the journal is read. Bodies that may hold card data are redacted now, not when read."""
+        when the journal is read. Bodies that may hold card data are redacted now, not when read.
+
+        Decoding and redacting every header and body on the hot path cost more than the read itself; a
+        ring of 1000 entries is read far less often than it is written. Only card data cannot wait: a
+        body holding some is kept as its redacted text."""
         sent, answered = _joined(request_body), _joined(response_body)
         request: bytes | str | None = sent
         response: bytes | str | None = answered
@@ -166,12 +126,13 @@ class Journal:
             shown = redacted(sent)
             if shown is not sent:  # card data: the answer too, which can only echo what was sent
                 request, response = shown, answered and redacted(answered)
-        fields = (query, seconds, _packed(request_headers), request, _packed(response_headers), response)
-        with self._lock:
-            raw = _Raw(self._next_id, at, method, path, partner, status, fields)
-            self._next_id += 1
-            self._entries.append(raw)
-        return raw
+        # Real time, for a clear by another process (journal_rings.py); `at` is on the sandbox clock.
+        recorded = time.time_ns()
+        headers, answer_headers = _packed(request_headers), _packed(response_headers)
+        self._ring.keep(
+            (recorded, at, method, path, partner, status, query, seconds, headers, request, answer_headers,
+             response)
+        )  # fmt: skip
 
     def query(
         self,
@@ -181,25 +142,48 @@ class Journal:
         status: int | None = None,
         since: int | None = None,
         partner: str | None = None,
+        limit: int | None = None,
     ) -> list[JournalEntry]:
-        """Newest last. `path` matches a prefix, `since` an entry id (entries after it)."""
-        with self._lock:
-            entries = list(self._entries)
-        return [
-            entry.entry()
-            for entry in entries
-            if (path is None or entry.path.startswith(path))
-            and (method is None or entry.method == method.upper())
-            and (status is None or entry.status == status)
-            and (since is None or entry.id > since)
-            and (partner is None or entry.partner == partner)
-        ]
+        """Newest last. `path` matches a prefix, `since` an entry id (entries after it). `limit`: the
+        oldest that many after `since`, so polling with the last id seen never skips an entry; without
+        `since` the newest that many. Raises `store_unavailable` when the journal file fails."""
+        rows = self._ring.select(
+            path=path,
+            method=None if method is None else method.upper(),
+            status=status,
+            since=since,
+            partner=partner,
+            limit=limit,
+        )
+        return [_entry(row) for row in rows]
 
     def clear(self) -> int:
-        with self._lock:
-            count = len(self._entries)
-            self._entries.clear()
-        return count
+        """Empty the journal (for every process serving the database); how many entries it held. Ids
+        keep counting up. Raises `store_unavailable` when the journal file fails."""
+        return self._ring.clear()
+
+    def close(self) -> None:
+        """Write what this process has not written yet (shutdown)."""
+        self._ring.close()
+
+
+def _entry(row: Row) -> JournalEntry:
+    (id, at, method, path, partner, status, query, seconds, request_headers, request_body, response_headers,
+     response_body) = row  # fmt: skip
+    return JournalEntry(
+        id=id,
+        at=at,
+        method=method,
+        path=path,
+        query=query.decode("latin-1") if isinstance(query, bytes) else query,
+        partner=partner,
+        status=status,
+        latency_ms=round(seconds * 1000, 3),
+        request_headers=redact(_unpacked(request_headers)),
+        request_body=body_text(request_body) if request_body is not None else None,
+        response_headers=redact(_unpacked(response_headers)),
+        response_body=body_text(response_body) if response_body is not None else None,
+    )
 
 
 # -- card data ---------------------------------------------------------------------------------------

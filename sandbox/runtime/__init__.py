@@ -7,6 +7,7 @@ build the world, one reset, and one place state lives (the moto "backend" idea).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -60,7 +61,7 @@ class Sandbox:
         # The world the store holds. Settings are frozen, so a reseed changes this, never them.
         self.world = world or self._spec(settings.scenario)
         self._follow_seed()
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(self.store, settings.journal_size)
         # This process's cached fault rules, drawing from the seeded "faults" stream.
         self.faults = FaultBook(self.store, self.ids.stream("faults"))
         self.webhooks = WebhookWorker(self, self.tick, self.sync)
@@ -268,7 +269,8 @@ class Sandbox:
         """After this process restored the store (at `epoch`): it starts over, the request journal
         empties, and the clock and the rest of the shared row are read back."""
         self._start_over()
-        self.journal.clear()
+        with contextlib.suppress(SandboxError):  # a lost journal file: the journal logs why, the reset stands
+            self.journal.clear()
         apply_defaults(
             self.store, self.settings
         )  # SANDBOX_WEBHOOK_URL comes back after `reset?everything=true`
@@ -373,6 +375,7 @@ class Sandbox:
         """Stop the background threads (if started), then let go of the template and the store."""
         self.ticker.stop()
         self.webhooks.stop()
+        self.journal.close()  # what its writer still holds goes to the file
         template.close(self.template)
         self.template = None
         self.store.dispose()

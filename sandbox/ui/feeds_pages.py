@@ -1,5 +1,5 @@
 """The live feeds: webhook deliveries (the outbox with every attempt) and the request journal (partner
-requests of this process). Each page polls its rows every ~2 s; the rows come from the same services
+requests, of every worker). Each page polls its rows every ~2 s; the rows come from the same services
 as `GET /_sandbox/webhooks/deliveries` and `GET /_sandbox/requests`."""
 
 from __future__ import annotations
@@ -128,8 +128,9 @@ def _entries(sandbox: Sandbox, query: QueryParams) -> tuple[dict[str, str], list
         method=filters["method"] or None,
         status=int(status) if status else None,
         partner=filters["partner"] or None,
+        limit=FEED_LIMIT,
     )
-    return filters, list(reversed(entries[-FEED_LIMIT:])), None  # newest first
+    return filters, entries[::-1], None  # newest first
 
 
 @router.get("/journal")
@@ -161,7 +162,7 @@ def journal_entry(entry_id: str, request: Request) -> Response:
     """One request and its response: headers (secrets redacted) and bodies."""
     sandbox = sandbox_of(request)
     number = int(entry_id) if entry_id.isascii() and entry_id.isdigit() else None
-    found = [e for e in sandbox.journal.query(since=number - 1) if e.id == number] if number else []
+    found = [e for e in sandbox.journal.query(since=number - 1, limit=1) if e.id == number] if number else []
     if not found:
         kept = sandbox.settings.journal_size
         message = f"The journal holds no request {entry_id!r} (it keeps the newest {kept})."
