@@ -70,7 +70,7 @@ def open_saved(path: Path | None, spec: WorldSpec) -> sqlite3.Connection | None:
     """The saved template at `path`, read-only, if it holds exactly the world `spec` describes."""
     if path is None or not path.is_file():
         return None
-    template = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    template = _read_only(path)
     if _signature(template) != spec.signature():
         template.close()
         return None
@@ -89,7 +89,15 @@ def save(template: sqlite3.Connection, path: Path | None) -> sqlite3.Connection:
         target.close()
     os.replace(partial, path)
     template.close()
-    return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    return _read_only(path)
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A saved template, opened to be copied from. A copy reads each page once, so the connection
+    keeps next to no page cache: a server holding 100 tenants kept ~1 MB for each template otherwise."""
+    template = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    template.execute("PRAGMA cache_size=-64")
+    return template
 
 
 class WorldMoved(Exception):
