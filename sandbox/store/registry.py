@@ -73,7 +73,8 @@ class Registry:
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
         self.store = Store(f"sqlite:///{directory / 'registry.db'}" if directory else "sqlite://")
-        _metadata.create_all(self.store.engine)
+        with self.store.exclusive():  # workers starting at once: one makes the file, the others wait
+            _metadata.create_all(self.store.engine)
 
     def generation(self) -> Hashable | None:
         return self.store.generation()
