@@ -45,7 +45,7 @@ class TenantRouter:
             return
         tenants = self.tenants
         try:
-            tenants.sync()
+            tenants.refresh()
             tenant_id = self._named(scope)
             sandbox = tenants.default
             if tenant_id is not None:

@@ -278,6 +278,11 @@ class Sandbox:
             self._epoch, self._seen = epoch, _NEVER
             self.sync()
 
+    @property
+    def version(self) -> tuple[int | None, int | None]:
+        """The shared row's epoch and configuration version as of the last `sync`."""
+        return self._epoch, self._version
+
     def rng_in(self, session: Session) -> Rng:
         """The seeded stream of the ids a write transaction makes (tokens, guids, order codes): the n-th
         transaction since the last reset that draws any gets stream n, in whichever process it runs,
@@ -357,7 +362,7 @@ class Sandbox:
         """Let time-driven work catch up with the clock (timed order progression); called after the
         clock moves and by the background ticker. Returns the status steps taken."""
         self.sync()
-        as_of = (self._epoch, self._version)
+        as_of = self.version
         if self._timed is None or self._timed[0] != as_of:
             with self.store.session() as session:
                 self._timed = (as_of, any(mode.mode == "timed" for mode in modes(session).values()))

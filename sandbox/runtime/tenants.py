@@ -30,6 +30,7 @@ from sandbox.core.clock import Clock
 from sandbox.core.errors import SandboxError
 from sandbox.core.ids import SystemRandom
 from sandbox.runtime import Sandbox
+from sandbox.store import shared
 from sandbox.store.db import Store
 from sandbox.store.registry import Registry, Tenant
 from sandbox.world import WorldSpec, template
@@ -62,8 +63,18 @@ class Tenants:
         self._serving = False
         self._stop = threading.Event()
         self._expiry: threading.Thread | None = None
+        self._as_of: object = _NEVER  # the default world's version when the registry was last read
 
     # -- what requests need -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Before each request: read the registry again only when the default world's configuration
+        version moved, as adding or removing a tenant through any process moves it (`_announce`). A
+        request pays the default world's `sync`, which it pays anyway, and a comparison."""
+        self.default.sync(wait=False)
+        if self.default.version != self._as_of:
+            self._as_of = self.default.version  # first: a change while reading moves it again
+            self.sync()
 
     def sync(self) -> None:
         """Read the registry again if it changed (a tenant added, removed or used through any process);
@@ -110,6 +121,8 @@ class Tenants:
         found = self._open.get(tenant_id)
         if found is not None:
             return found
+        if tenant_id not in self._known:  # made through another process a moment ago?
+            self.sync()
         with self._lock:
             found = self._open.get(tenant_id)
             tenant = self._known.get(tenant_id)
@@ -180,7 +193,7 @@ class Tenants:
                 self.registry.remove(chosen)
                 raise
             self._opening(chosen, sandbox)
-        self.sync()
+        self._announce()
         return tenant
 
     def all(self) -> list[Tenant]:
@@ -194,8 +207,16 @@ class Tenants:
             self._close(tenant_id)
             if removed:
                 self._remove_files(tenant_id)
-        self.sync()
+        if removed:
+            self._announce()
         return removed
+
+    def _announce(self) -> None:
+        """Tell every process the registry changed: through the default world's configuration version,
+        which each one looks at before every request anyway (`refresh`)."""
+        with self.default.store.session(write=True) as session:
+            shared.changed(session)
+        self.sync()
 
     def expire(self) -> list[str]:
         """Remove the tenants whose time-to-live ran out since their last use."""
