@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 from collections.abc import AsyncIterator
@@ -11,14 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox import docs, handlers
 from sandbox.auth.cors import SandboxCORS
 from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
 from sandbox.auth.nonces import NonceManager, SharedNcWindow
-from sandbox.auth.tenancy import TenantRouter, sandbox_of
+from sandbox.auth.tenancy import TenantRouter
 from sandbox.cached_reads import CachedReads
 from sandbox.config import Settings
 from sandbox.control.lifecycle_router import router as lifecycle_router
@@ -31,7 +29,6 @@ from sandbox.control.traffic_router import router as traffic_router
 from sandbox.control.webhooks_router import router as webhooks_router
 from sandbox.control.world_router import router as world_router
 from sandbox.core.clock import Clock
-from sandbox.core.errors import SandboxError
 from sandbox.core.ids import SystemRandom
 from sandbox.core.version import version
 from sandbox.handlers import MiddlewareErrors
@@ -92,9 +89,9 @@ def create_app(
         Middleware(HostGate, hosts=settings.allowed_hosts, bind_host=settings.host),  # 421 unknown Host
         Middleware(SandboxCORS, origins=settings.cors_origins),
         Middleware(ControlGate, token=settings.control_token, origins=settings.cors_origins),
-        # Which world: the default one or a tenant's (from here on, `scope["sandbox"]`).
+        # Which world (the default one or a tenant's: from here on `scope["sandbox"]`), caught up with
+        # what any process committed: clock, world, configuration.
         Middleware(TenantRouter, tenants=tenants, verifier=verifier),
-        Middleware(CatchUp),  # what any process committed: clock, world, configuration
         # Outside the Digest gate: it also keeps the requests Digest refuses.
         *([Middleware(JournalMiddleware)] if settings.journal_size > 0 else []),
         Middleware(
@@ -141,22 +138,6 @@ def create_app(
     handlers.install(app)
     docs.install(app)
     return app
-
-
-class CatchUp:
-    """Each request starts from what any process serving the store committed before it arrived
-    (`Sandbox.sync`: the clock, the world, the configuration). A request that arrives while this
-    process resets or reseeds goes on without waiting: the reset catches up itself when it is done."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            # A failing store: the route answers store_unavailable in the envelope.
-            with contextlib.suppress(SandboxError):
-                sandbox_of(scope).sync(wait=False)
-        await self.app(scope, receive, send)
 
 
 def _two_malloc_arenas() -> None:

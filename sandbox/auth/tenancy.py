@@ -2,13 +2,16 @@
 
 A partner request is for the world of the partner its Digest header names (`t1-demo`: tenant t1's
 `demo`); any other request names a tenant with the `X-Sandbox-Tenant` header, or (the dashboard, in a
-browser) the `sandbox_tenant` cookie. The chosen `Sandbox` goes into the scope (`scope["sandbox"]`)
-for everything after this step: the journal, the Digest gate, the fault rules, the cached reads and
-the routes.
+browser) the `sandbox_tenant` cookie. The chosen `Sandbox` catches up with what any process serving
+its store committed before the request arrived (`Sandbox.sync`: the clock, the world, the
+configuration) and goes into the scope (`scope["sandbox"]`) for everything after this step: the
+journal, the Digest gate, the fault rules, the cached reads and the routes. A request that arrives
+while this process resets or reseeds that world goes on without waiting for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from http.cookies import CookieError, SimpleCookie
 
 from starlette.concurrency import run_in_threadpool
@@ -59,6 +62,8 @@ class TenantRouter:
             headers = dict(scope["headers"])
             await fail(error, i18n.pick_locale(_text(headers.get(b"accept-language"))))(scope, receive, send)
             return
+        with contextlib.suppress(SandboxError):  # a failing store: the route answers store_unavailable
+            sandbox.sync(wait=False)
         scope["sandbox"] = sandbox
         await self.app(scope, receive, send)
 
