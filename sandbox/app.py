@@ -98,7 +98,7 @@ def create_app(
             RequestGate,
             verifier=verifier,
             max_body_bytes=settings.max_body_bytes,
-            partner_of=lambda username: (tenants.of_user(username) or ("", username))[1],
+            partner_of=tenants.partner_of,
         ),
         Middleware(MiddlewareErrors),  # errors raised by the middlewares below: the partner's envelope
         # Inside the gate: a rule can match the authenticated partner and the buffered body.

@@ -62,8 +62,9 @@ class TenantRouter:
             headers = dict(scope["headers"])
             await fail(error, i18n.pick_locale(_text(headers.get(b"accept-language"))))(scope, receive, send)
             return
-        with contextlib.suppress(SandboxError):  # a failing store: the route answers store_unavailable
-            sandbox.sync(wait=False)
+        if sandbox is not tenants.default:  # `refresh` caught the default world up already
+            with contextlib.suppress(SandboxError):  # a failing store: the route answers store_unavailable
+                sandbox.sync(wait=False)
         scope["sandbox"] = sandbox
         await self.app(scope, receive, send)
 

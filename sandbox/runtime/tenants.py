@@ -50,6 +50,7 @@ class Tenants:
     def __init__(self, default: Sandbox) -> None:
         self.default = default
         self.settings = default.settings
+        self._partners = default.settings.partners
         path = default.store.path
         self.directory = path.with_name(f"{path.stem}.tenants") if path else None
         self.registry = Registry(self.directory)
@@ -97,8 +98,15 @@ class Tenants:
 
     def password(self, username: str) -> str | None:
         """A partner's Digest password: the default world's (settings) or a tenant's."""
+        password = self._partners.get(username)
+        if password is None and (found := self._users.get(username)):
+            password = found[2]
+        return password
+
+    def partner_of(self, username: str) -> str:
+        """The partner a Digest username is in its world (`t1-demo`: `demo`; `demo`: itself)."""
         found = self._users.get(username)
-        return found[2] if found else self.settings.partners.get(username)
+        return found[1] if found else username
 
     def any(self) -> bool:
         """Whether any tenant is registered (as of the last `sync`)."""
