@@ -171,6 +171,8 @@ def tenant_measures(db: Path, work: Path, opts, results: dict) -> None:
     try:
         with httpx.Client(base_url=server.url, timeout=120) as http:
             http.post("/_sandbox/reset").raise_for_status()
+            for left in http.get("/_sandbox/tenants").json()["data"]["tenants"]:  # an earlier run's
+                http.delete(f"/_sandbox/tenants/{left['tenant']}").raise_for_status()
             created, resets = [], []
             for _ in range(20):
                 started = time.perf_counter()
@@ -200,6 +202,8 @@ def tenant_measures(db: Path, work: Path, opts, results: dict) -> None:
                 "tenants": len(http.get("/_sandbox/tenants").json()["data"]["tenants"]),
             }
             log(f"  100 tenants: {measures['tenants|100']}")
+            for made in http.get("/_sandbox/tenants").json()["data"]["tenants"]:
+                http.delete(f"/_sandbox/tenants/{made['tenant']}").raise_for_status()
     finally:
         server.stop()
 
