@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,39 @@ class ServerProcess:
                     if os.readlink(descriptor) == f"socket:[{inode}]":
                         return pid
         raise AssertionError(f"no worker holds socket {inode}")
+
+    @contextmanager
+    def client_per_worker(self, **options: Any) -> Iterator[dict[int, httpx.Client]]:
+        """One single-connection client per worker (worker pid → client; `options` go to each client).
+        Connections are opened eight at once until both workers hold one (a worker still starting, or
+        one idle worker, may take all of a round)."""
+        by_worker: dict[int, httpx.Client] = {}
+        spare: list[httpx.Client] = []
+
+        def connect() -> tuple[int, httpx.Client]:
+            client = httpx.Client(
+                base_url=self.url,
+                timeout=60,
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                **options,
+            )
+            return self.worker_serving(client.get("/_sandbox/clock")), client
+
+        def every_worker() -> bool:
+            with ThreadPoolExecutor(8) as pool:
+                for worker, client in pool.map(lambda _: connect(), range(8)):
+                    if worker in by_worker:
+                        spare.append(client)
+                    else:
+                        by_worker[worker] = client
+            return len(by_worker) == self.workers
+
+        try:
+            wait_for(every_worker, 60, "a connection to each worker", interval=0.2)
+            yield by_worker
+        finally:
+            for client in [*by_worker.values(), *spare]:
+                client.close()
 
     @staticmethod
     def cpu_seconds(pid: int) -> float:

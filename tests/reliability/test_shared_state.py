@@ -7,14 +7,13 @@ which worker holds it (/proc), so every check asks both workers and says which o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.reliability.procs_server import ServerProcess, make_customer, pricefix, wait_for
+from tests.reliability.procs_server import ServerProcess, make_customer, pricefix
 from tests.support.constants import DEMO, PARTNER_HEADERS
 
 ORDERS = "/partner/orders?page=1&total=5"
@@ -32,36 +31,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def pinned(server: ServerProcess) -> Iterator[dict[int, httpx.Client]]:
-    """One single-connection client per worker: worker pid → client. Connections opened eight at once
-    until both workers hold one (a worker still starting, or one idle worker, may take all of a round)."""
-    by_worker: dict[int, httpx.Client] = {}
-    spare: list[httpx.Client] = []
-
-    def connect() -> tuple[int, httpx.Client]:
-        client = httpx.Client(
-            base_url=server.url,
-            auth=httpx.DigestAuth(*DEMO),
-            headers=PARTNER_HEADERS,
-            timeout=60,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        )
-        return server.worker_serving(client.get("/_sandbox/clock")), client
-
-    def both() -> bool:
-        with ThreadPoolExecutor(8) as pool:
-            for worker, client in pool.map(lambda _: connect(), range(8)):
-                if worker in by_worker:
-                    spare.append(client)
-                else:
-                    by_worker[worker] = client
-        return len(by_worker) == 2
-
-    try:
-        wait_for(both, 60, "a connection to each worker", interval=0.2)
-        yield by_worker
-    finally:
-        for client in [*by_worker.values(), *spare]:
-            client.close()
+    """One single-connection partner client per worker: worker pid → client."""
+    with server.client_per_worker(auth=httpx.DigestAuth(*DEMO), headers=PARTNER_HEADERS) as clients:
+        yield clients
 
 
 @pytest.fixture(autouse=True)

@@ -39,32 +39,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 @pytest.fixture(scope="module")
 def pinned(server: ServerProcess) -> Iterator[dict[int, httpx.Client]]:
     """One single-connection control client per worker: worker pid → client."""
-    by_worker: dict[int, httpx.Client] = {}
-    spare: list[httpx.Client] = []
-
-    def connect() -> tuple[int, httpx.Client]:
-        client = httpx.Client(
-            base_url=server.url,
-            timeout=60,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        )
-        return server.worker_serving(client.get("/_sandbox/clock")), client
-
-    def both() -> bool:
-        with ThreadPoolExecutor(8) as pool:
-            for worker, client in pool.map(lambda _: connect(), range(8)):
-                if worker in by_worker:
-                    spare.append(client)
-                else:
-                    by_worker[worker] = client
-        return len(by_worker) == 2
-
-    try:
-        wait_for(both, 60, "a connection to each worker", interval=0.2)
-        yield by_worker
-    finally:
-        for client in [*by_worker.values(), *spare]:
-            client.close()
+    with server.client_per_worker() as clients:
+        yield clients
 
 
 @pytest.fixture(autouse=True)
