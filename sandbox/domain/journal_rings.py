@@ -155,7 +155,11 @@ class FileRing:
     def __init__(self, path: Path, capacity: int) -> None:
         self.path = path
         self._capacity = capacity
-        self._buffer: deque[Kept] = deque(maxlen=capacity)
+        # Entries not written yet; when the writer falls behind, the oldest go (they would leave the
+        # ring anyway) and are counted, so that ids still count every request recorded.
+        self._buffer: deque[Kept] = deque()
+        self._pushed_out = 0
+        self._buffer_lock = threading.Lock()
         # The connection, and one flush at a time, so batches reach the file in the order recorded.
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
@@ -169,8 +173,12 @@ class FileRing:
         self._writer_lock = threading.Lock()
 
     def keep(self, kept: Kept) -> None:
-        """Hot path: an append (atomic), and a wake-up for the writer when it has nothing to do."""
-        self._buffer.append(kept)
+        """Hot path: an append, and a wake-up for the writer when it has nothing to do."""
+        with self._buffer_lock:
+            if len(self._buffer) >= self._capacity:
+                self._buffer.popleft()
+                self._pushed_out += 1
+            self._buffer.append(kept)
         if not self._due.is_set():
             self._due.set()
             if self._writer is None:
@@ -196,8 +204,9 @@ class FileRing:
             self._flush()
 
     def _flush(self) -> None:
-        buffer = self._buffer
-        batch = [buffer.popleft() for _ in range(len(buffer))]  # one consumer; appends may go on
+        with self._buffer_lock:
+            batch, self._buffer = list(self._buffer), deque()
+            skipped, self._pushed_out = self._pushed_out, 0
         if not batch:
             return
         try:
@@ -205,10 +214,13 @@ class FileRing:
             with connection:
                 connection.execute("BEGIN IMMEDIATE")
                 (cleared,) = connection.execute("SELECT before_ns FROM cleared").fetchone()
+                if skipped:  # the ids of the entries pushed out unwritten stay taken
+                    _skip_ids(connection, skipped)
                 connection.executemany(
                     _INSERT, [(_at(at), *rest) for recorded, at, *rest in batch if recorded >= cleared]
                 )
-                # Ids are consecutive (AUTOINCREMENT, and only the oldest or all are ever deleted).
+                # Ids are consecutive (AUTOINCREMENT, and only the oldest or all are ever deleted) but for
+                # the ids skipped just before a batch that fills the ring by itself.
                 connection.execute(
                     "DELETE FROM entry WHERE id <= (SELECT max(id) FROM entry) - ?", (self._capacity,)
                 )
@@ -324,6 +336,12 @@ class FileRing:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def _skip_ids(connection: sqlite3.Connection, count: int) -> None:
+    moved = connection.execute("UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'entry'", (count,))
+    if moved.rowcount == 0:  # nothing written to the file yet
+        connection.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('entry', ?)", (count,))
 
 
 def _prepare(connection: sqlite3.Connection) -> None:

@@ -122,6 +122,19 @@ def test_ids_increase_across_processes_and_after_a_clear(journal_of: Opener) -> 
 
 
 @pytest.mark.usefixtures("unflushed")
+@pytest.mark.usefixtures("unflushed")
+def test_entries_pushed_out_before_their_write_still_count_in_the_ids(journal_of: Opener) -> None:
+    """A writer that falls behind (a busy machine): the buffer keeps the newest `capacity` entries, and
+    the ids of those it let go stay taken, so the last id still counts every request recorded."""
+    journal = journal_of(5)
+    for n in range(12):
+        record(journal, f"/partner/{n}")
+
+    entries = journal.query()
+
+    assert [(entry.id, entry.path) for entry in entries] == [(n, f"/partner/{n - 1}") for n in range(8, 13)]
+
+
 def test_the_ring_keeps_the_newest_capacity_entries_of_all_processes(journal_of: Opener) -> None:
     first, second = journal_of(capacity=5), journal_of(capacity=5)
     for n in range(4):
