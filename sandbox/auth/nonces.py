@@ -9,6 +9,7 @@ or in a memory-mapped file that every process serving one database file shares (
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import hashlib
 import heapq
@@ -181,20 +182,25 @@ class NonceFileError(ValueError):
 
 
 def _gil_holding_flock() -> Callable[[int, int], None]:
-    """flock(2) called without letting go of the interpreter lock, as `fcntl.flock` does. Every process
-    holds the window's lock for a few microseconds only; but each time the event loop's thread let go
-    of the interpreter for it, another thread (the journal's writer, a route's) could keep it for
-    milliseconds: in a profile of S1, 5 % of the server's time was spent waiting at this lock."""
+    """flock(2) tried first without letting go of the interpreter lock, as `fcntl.flock` does. Every
+    process holds the window's lock for a few microseconds only; but each time the event loop's thread
+    let go of the interpreter for it, another thread (the journal's writer, a route's) could keep it for
+    milliseconds: in a profile of S1, 5 % of the server's time was spent waiting at this lock. When the
+    lock is taken, the wait is `fcntl.flock`'s, which lets go: a holder in this process (another window
+    on the same file) must be able to run to let go of it."""
     try:
-        call = ctypes.PyDLL(None).flock
+        call = ctypes.PyDLL(None, use_errno=True).flock
     except (AttributeError, OSError):  # no flock symbol in this process: the standard call
         return fcntl.flock
     call.argtypes, call.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
 
     def flock(descriptor: int, operation: int) -> None:
-        if call(descriptor, operation) != 0:
-            error = ctypes.get_errno()
+        if call(descriptor, operation | fcntl.LOCK_NB) == 0:
+            return
+        error = ctypes.get_errno()
+        if error not in (errno.EWOULDBLOCK, errno.EINTR):
             raise OSError(error, os.strerror(error))
+        fcntl.flock(descriptor, operation)
 
     return flock
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import random
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -55,6 +57,36 @@ def test_shared_nc_accepted_through_one_window_is_refused_by_the_other(path: Pat
     assert not second.accept("n", 1, T0)
     assert second.accept("n", 2, T0)
     assert not first.accept("n", 2, T0)
+
+
+def test_shared_window_waits_for_a_lock_held_in_its_own_process_without_freezing_it(path: Path) -> None:
+    """A thread of this process holds the window file's lock (as a second window on the same file does
+    mid-check) and needs the interpreter to let it go: the check waits for it, then passes. Run in a
+    child process, since a wait that kept the interpreter lock would freeze the whole process."""
+    script = f"""
+import fcntl, threading, time
+from pathlib import Path
+from sandbox.auth.nonces import SharedNcWindow
+window = SharedNcWindow(Path({str(path)!r}), ttl={TTL}, clock=lambda: {T0})
+held = threading.Event()
+def hold():
+    with open({str(path)!r}, "rb") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        held.set()
+        time.sleep(0.3)  # Python code, between taking the lock and letting it go
+        fcntl.flock(other, fcntl.LOCK_UN)
+holder = threading.Thread(target=hold)
+holder.start()
+held.wait()
+started = time.monotonic()
+print(window.accept("n", 1, {T0}), round(time.monotonic() - started, 1))
+holder.join()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    accepted, waited = done.stdout.split()
+    assert accepted == "True" and 0.2 <= float(waited) < 5
 
 
 def test_shared_reordered_nc_through_both_windows_accepted_once_each(path: Path, clock: FakeClock) -> None:
