@@ -273,7 +273,9 @@ class Tenants:
 
     def _sandbox(self, tenant: Tenant) -> Sandbox:
         url = f"sqlite:///{self.directory / f'{tenant.id}.db'}" if self.directory else "sqlite://"
-        settings = self.settings.model_copy(update={"database_url": url})
+        # Its links (a card payment's 3-D Secure page, Get Orders' pages) name it: sandbox/auth/tenancy.py.
+        base_url = f"{self.settings.public_base_url}/t/{tenant.id}"
+        settings = self.settings.model_copy(update={"database_url": url, "public_base_url": base_url})
         spec = self.default.spec_for(
             seed=tenant.seed, scenario=tenant.scenario, orders=tenant.orders, customers=tenant.customers
         )

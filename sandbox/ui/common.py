@@ -5,6 +5,11 @@ posts from other sites (the control API is open without a token, so a page elsew
 to reset the sandbox), runs its action off the event loop and redirects back with `?flash=` or
 `?error=` (post/redirect/get). Errors are the sandbox's own (`SandboxError`, pydantic validation of
 the control API's models), shown in English on the page.
+
+Every page shows one world: the default one, or the tenant the `sandbox_tenant` cookie names (the
+layout's selector sets it; sandbox/auth/tenancy.py picks the world). When that tenant is gone (removed,
+expired), pages show the default world, say so and clear the cookie, and form posts do nothing: a
+button pressed on the tenant's page must not act on the default world instead.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from sandbox.core.errors import FieldError, SandboxError, ValidationFailed, fiel
 from sandbox.core.money import grams, money
 from sandbox.core.pagination import last_page
 from sandbox.runtime import Sandbox
+from sandbox.runtime.tenants import Tenants
 
 PREFIX = "/_sandbox/ui"
 HERE = Path(__file__).resolve().parent
@@ -108,6 +114,21 @@ def sandbox_of(request: Request) -> Sandbox:
     return tenancy.sandbox_of(request.scope)
 
 
+def tenant_ids(request: Request) -> list[str]:
+    """Every tenant, oldest first (blocking: it may read the registry)."""
+    tenants: Tenants = request.app.state.tenants
+    return [tenant.id for tenant in tenants.all()]
+
+
+def _here(request: Request) -> str:
+    """The page's own path and query, without its one-off message: where the world selector comes back to."""
+    kept = [
+        (name, value) for name, value in request.query_params.multi_items() if name not in ("flash", "error")
+    ]
+    path: str = request.scope["path"]
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
 def html(text: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(text, status_code=status, headers=SECURITY_HEADERS)
 
@@ -120,16 +141,24 @@ def fragment(template: str, **context: Any) -> HTMLResponse:
 def render(
     request: Request, template: str, section: str, http_status: int = 200, /, **context: Any
 ) -> HTMLResponse:
-    """A whole page: the layout's nav, the sandbox clock and the flash message around `template`."""
+    """A whole page: the layout's nav, world selector, sandbox clock and flash message around `template`."""
     query = request.query_params
+    gone = tenancy.gone_tenant_of(request.scope)
     page = ENV.get_template(template).render(
         section=section,
         clock=clock_view(sandbox_of(request).clock),
+        tenants=tenant_ids(request),
+        tenant=tenancy.tenant_of(request.scope),
+        gone=gone,
+        here=_here(request),
         flash=query.get("flash"),
         error=context.pop("error", None) or query.get("error"),
         **context,
     )
-    return html(page, http_status)
+    response = html(page, http_status)
+    if gone:
+        response.delete_cookie(tenancy.TENANT_COOKIE, path=PREFIX)
+    return response
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
@@ -218,6 +247,9 @@ def parse_form(body: bytes) -> dict[str, str]:
 async def submit(request: Request, back: str, action: Action) -> Response:
     """Run a form's action, then redirect to `back` with its message or the error it raised. A post
     from another site's page never gets here: ControlGate refuses it (403 `foreign_origin`)."""
+    gone = tenancy.gone_tenant_of(request.scope)
+    if gone:
+        return redirect(back, error=f"Tenant {gone} no longer exists: nothing was done.")
     form = parse_form(await request.body())
     return await run_in_threadpool(_attempt, request, back, action, form)
 

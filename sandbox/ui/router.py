@@ -1,5 +1,5 @@
 """The dashboard's routes under /_sandbox/ui (left out of OpenAPI): the overview with the world, clock
-and lifecycle controls, the static assets, and the other pages' routers."""
+and lifecycle controls, the world selector, the static assets, and the other pages' routers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from sandbox.auth.tenancy import TENANT_COOKIE
 from sandbox.catalog import ORDER_TYPES, STATUSES
 from sandbox.control.lifecycle_router import ModeRequest
 from sandbox.control.world_router import ClockMove, SeedRequest, clock_view, state_view
@@ -17,7 +19,19 @@ from sandbox.domain.flows import FLOWS
 from sandbox.domain.lifecycle import progression
 from sandbox.runtime import Sandbox
 from sandbox.ui import customers_pages, faults_pages, feeds_pages, orders_pages
-from sandbox.ui.common import HERE, PREFIX, bad_field, error_page, fragment, render, sandbox_of, submit
+from sandbox.ui.common import (
+    HERE,
+    PREFIX,
+    bad_field,
+    error_page,
+    fragment,
+    parse_form,
+    redirect,
+    render,
+    sandbox_of,
+    submit,
+    tenant_ids,
+)
 from sandbox.world import scenarios
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -64,6 +78,25 @@ def static(name: str, request: Request) -> Response:
     if path.suffix not in STATIC_TYPES or path.parent != STATIC or not path.is_file():
         return error_page(request, 404, "Not found", f"There is no dashboard asset named {name!r}.")
     return FileResponse(path, media_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+
+
+@router.post("/tenant")
+async def switch_tenant(request: Request) -> Response:
+    """The layout's world selector: show the tenant chosen (field `tenant`; empty: the default world),
+    back on the page it was chosen on (field `back`)."""
+    form = parse_form(await request.body())
+    back = form.get("back", "")
+    if back != PREFIX and not back.startswith((f"{PREFIX}/", f"{PREFIX}?")):
+        back = PREFIX  # only ever back to a dashboard page
+    chosen = form.get("tenant", "")
+    if chosen and chosen not in await run_in_threadpool(tenant_ids, request):
+        return redirect(back, error=f"There is no tenant {chosen}.")
+    response = redirect(back)
+    if chosen:
+        response.set_cookie(TENANT_COOKIE, chosen, path=PREFIX, samesite="lax")
+    else:
+        response.delete_cookie(TENANT_COOKIE, path=PREFIX)
+    return response
 
 
 @router.post("/reset")

@@ -1,6 +1,7 @@
 """Card payments: Payment Get All Types and Bin Query (Digest, under /partner), and the 3-D Secure pages
 a card order's `redirect_url` opens (no Digest: the cardholder's browser has no partner credentials;
-the 32-character payment token in the path is the only key, as on a real bank page)."""
+the 32-character payment token in the path is the only key, as on a real bank page). A tenant's pages
+live under `/t/<id>` (the ASGI root path, sandbox/auth/tenancy.py): their links and redirects keep it."""
 
 from __future__ import annotations
 
@@ -49,10 +50,16 @@ def _html(text: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(text, status_code=status_code, headers=threeds.SECURITY_HEADERS)
 
 
-def _callback(token: str, state: str) -> RedirectResponse:
+def _root(request: Request) -> str:
+    """Where these pages are: `/t/<id>` for a tenant's, nothing for the default world's."""
+    root: str = request.scope.get("root_path", "")
+    return root
+
+
+def _callback(request: Request, token: str, state: str) -> RedirectResponse:
     result = "success" if state in ("success", "refunded") else "fail"
     return RedirectResponse(
-        f"/pay/{token}/callback/{result}", status_code=303, headers=threeds.SECURITY_HEADERS
+        f"{_root(request)}/pay/{token}/callback/{result}", status_code=303, headers=threeds.SECURITY_HEADERS
     )
 
 
@@ -71,8 +78,8 @@ def payment_page(token: str, sandbox: SandboxDep, request: Request) -> Response:
             return _html(threeds.not_found_page(_locale(request)), 404)
         payment, order = found
         if payment.state != "new":
-            return _callback(payment.token, payment.state)
-        return _html(threeds.payment_page(payment, order, _locale(request)))
+            return _callback(request, payment.token, payment.state)
+        return _html(threeds.payment_page(payment, order, _locale(request), _root(request)))
 
 
 @pages.post("/pay/{token}")
@@ -86,11 +93,11 @@ def answer_page(
             return _html(threeds.not_found_page(_locale(request)), 404)
         payment, order = found
         if payment.state == "new" and action not in ("approve", "decline"):
-            return _html(threeds.bad_action_page(payment.token, _locale(request)), 422)
+            return _html(threeds.bad_action_page(payment.token, _locale(request), _root(request)), 422)
         payments.answer(
             session, sandbox.rng_in(session), payment, order, action == "approve", sandbox.clock.now()
         )
-        return _callback(payment.token, payment.state)
+        return _callback(request, payment.token, payment.state)
 
 
 @pages.get("/pay/{token}/callback/{result}")

@@ -101,8 +101,9 @@ def _rows(rows: list[tuple[str, str, str]]) -> str:
     return f"<dl>{cells}</dl>"
 
 
-def payment_page(payment: Payment, order: Order, locale: str) -> str:
-    """The bank page: who is charged how much on which card, and the Approve / Decline form."""
+def payment_page(payment: Payment, order: Order, locale: str, root: str) -> str:
+    """The bank page: who is charged how much on which card, and the Approve / Decline form (posted
+    back to the page, under `root`)."""
     t = _labels(locale)
     token = escape(payment.token)
     rows = [
@@ -117,7 +118,7 @@ def payment_page(payment: Payment, order: Order, locale: str) -> str:
     ]
     body = (
         f'<h1>{escape(t["title"])}</h1><p class="note">{escape(t["intro"])}</p>{_rows(rows)}'
-        f'<form method="post" action="/pay/{token}">'
+        f'<form method="post" action="{escape(root)}/pay/{token}">'
         f'<button type="submit" id="approve" name="action" value="approve">{escape(t["approve"])}</button>'
         f'<button type="submit" id="decline" name="action" value="decline">{escape(t["decline"])}</button>'
         "</form>"
@@ -148,11 +149,11 @@ def not_found_page(locale: str) -> str:
     return _document(message, f'<h1 id="result" data-state="not-found">{escape(message)}</h1>', locale)
 
 
-def bad_action_page(token: str, locale: str) -> str:
+def bad_action_page(token: str, locale: str, root: str) -> str:
     t = _labels(locale)
     message = t["bad_action"]
     body = (
         f'<h1 id="result" data-state="invalid">{escape(message)}</h1>'
-        f'<p><a href="/pay/{escape(token)}">{escape(t["back"])}</a></p>'
+        f'<p><a href="{escape(root)}/pay/{escape(token)}">{escape(t["back"])}</a></p>'
     )
     return _document(message, body, locale)
