@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
+from sandbox.auth.tenancy import TENANT_ID
 from sandbox.partner.deps import API_VERSIONS
 from sandbox.responses import ok
 
@@ -68,13 +69,15 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _partner_spec(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                    tags=TAGS,
+            app.openapi_schema = _control_spec(
+                _partner_spec(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        description=app.description,
+                        routes=app.routes,
+                        tags=TAGS,
+                    )
                 )
             )
         return app.openapi_schema
@@ -104,4 +107,31 @@ def _partner_spec(spec: dict[str, Any]) -> dict[str, Any]:
                     # The documented values; a strict partner's other values are 422 invalid_header, a
                     # lenient one's any version number goes through (profile rule `api_version`).
                     parameter["schema"] = {"type": "string", "enum": list(API_VERSIONS), "default": "3"}
+    return spec
+
+
+# Read by the tenant router (sandbox/auth/tenancy.py) before any route, so no route declares it.
+TENANT_PARAMETER = {
+    "name": "X-Sandbox-Tenant",
+    "in": "header",
+    "required": False,
+    "description": "The tenant whose world this call acts on (docs/manual/tenants.md); without it, the "
+    "server's own world. An unknown tenant is 404 `tenant_not_found`.",
+    "schema": {"type": "string", "pattern": TENANT_ID},
+}
+
+
+def _control_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """`X-Sandbox-Tenant` on every control operation but those of the tenants themselves, with the 404 an
+    unknown tenant gets."""
+    not_found = {
+        "description": "Not Found (`tenant_not_found` among others)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+    }
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/_sandbox/") or path.startswith("/_sandbox/tenants"):
+            continue
+        for operation in operations.values():
+            operation.setdefault("parameters", []).append(TENANT_PARAMETER)
+            operation["responses"].setdefault("404", not_found)
     return spec

@@ -31,6 +31,7 @@ from sandbox.runtime import Sandbox
 from sandbox.runtime.tenants import Tenants
 
 TENANT_HEADER = b"x-sandbox-tenant"
+TENANT_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"  # what `POST /_sandbox/tenants` takes as an id
 TENANT_COOKIE = "sandbox_tenant"
 DASHBOARD_PREFIX = "/_sandbox/ui"
 # What a tenant's links reach (`<public_base_url>/t/<id>/...`): its card payments' 3-D Secure pages and

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from sandbox.auth.tenancy import TENANT_ID
 from sandbox.control.router import control
 from sandbox.core.errors import SandboxError
 from sandbox.responses import ok
@@ -20,7 +21,6 @@ from sandbox.wire.base import Envelope, WireModel
 router = APIRouter(prefix="/_sandbox", tags=["Sandbox control"])
 
 GUARDED = (401, 403)
-TENANT_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 DAY = 86_400
 
 

@@ -184,6 +184,33 @@ def test_openapi_control_routes_are_tagged_and_need_no_digest(spec: dict[str, An
     assert all(op["tags"] == ["Sandbox control"] and "security" not in op for op in control)
 
 
+def test_openapi_control_operations_take_a_tenant_header_but_the_tenants_own(spec: dict[str, Any]) -> None:
+    def tenant_header(op: dict[str, Any]) -> list[tuple[bool, str]]:
+        return [
+            (p["required"], p["schema"]["pattern"])
+            for p in op.get("parameters", [])
+            if (p["in"], p["name"]) == ("header", "X-Sandbox-Tenant")
+        ]
+
+    found = {
+        (method, path): tenant_header(op)
+        for path, ops in spec["paths"].items()
+        if path.startswith("/_sandbox/")
+        for method, op in ops.items()
+    }
+    tenants = {key for key in found if key[1].startswith("/_sandbox/tenants")}
+
+    assert tenants == {
+        ("get", "/_sandbox/tenants"),
+        ("post", "/_sandbox/tenants"),
+        ("delete", "/_sandbox/tenants/{tenant_id}"),
+    }
+    assert all(found[key] == [] for key in tenants)
+    assert {key: header for key, header in found.items() if key not in tenants} == {
+        key: [(False, "^[a-z0-9][a-z0-9-]{0,39}$")] for key in found if key not in tenants
+    }
+
+
 def test_docs_reference_no_remote_url(docs_html: str) -> None:
     assert re.findall(r"https?://\S+", docs_html) == []
 
