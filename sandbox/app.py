@@ -15,7 +15,7 @@ from sandbox import docs, handlers
 from sandbox.auth.cors import SandboxCORS
 from sandbox.auth.digest import DigestConfig, DigestVerifier
 from sandbox.auth.middleware import RequestGate
-from sandbox.auth.nonces import NonceManager, SharedNcWindow
+from sandbox.auth.nonces import NonceManager, ReplayWindow, ServerNcWindow, SharedNcWindow
 from sandbox.auth.tenancy import TenantRouter
 from sandbox.cached_reads import CachedReads
 from sandbox.config import Settings
@@ -83,6 +83,7 @@ def create_app(
         yield
         tenants.close()
         sandbox.close()
+        verifier.close()
 
     # The whole request pipeline, outermost first.
     middleware = [
@@ -176,10 +177,10 @@ def _digest_verifier(sandbox: Sandbox, tenants: Tenants) -> DigestVerifier:
         SystemRandom.hex,
     )
     # A database file may be served by several processes: a captured header passes once in all of them.
-    database = sandbox.store.path
-    window = (
-        SharedNcWindow(database.with_name(f"{database.name}.nonces"), config.nonce_ttl, nonces.clock)
-        if database
-        else None
-    )
+    store, database = sandbox.store, sandbox.store.path
+    window: ReplayWindow | None = None  # an in-memory store: this process's own
+    if store.dialect == "postgresql":
+        window = ServerNcWindow(store.conninfo, config.nonce_ttl, nonces.clock)
+    elif database is not None:
+        window = SharedNcWindow(database.with_name(f"{database.name}.nonces"), config.nonce_ttl, nonces.clock)
     return DigestVerifier(config, tenants.password, nonces, usernames=tenants.usernames, window=window)

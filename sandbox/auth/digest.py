@@ -225,6 +225,10 @@ class DigestVerifier:
         expired = self._nonces.clock() - issued_at > self._nonces.ttl
         return NonceCheck(valid=True, expired=expired, issued_at=issued_at)
 
+    def close(self) -> None:
+        """Let go of the replay window's file or connection (shutdown)."""
+        self._window.close()
+
     def challenges(self, stale: bool = False) -> list[str]:
         """One line per algorithm, all sharing one fresh nonce: requests merges the lines and Postman takes
         line 1's nonce with its own algorithm, so any nonce must work with any algorithm (§2.2, §3.2)."""

@@ -26,6 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import psycopg
+
+from sandbox.store import postgres
+from sandbox.store.errors import unavailable
+
 _NONCE = re.compile(r"[0-9a-f]{56}")
 CLOCK_SKEW = 5.0  # a nonce minted by another worker whose clock runs slightly ahead is still ours
 # How far above the lowest nc not yet seen a nonce's answers may run (§4.2). Clients that share one
@@ -116,6 +121,8 @@ class ReplayWindow(Protocol):
         """Record nc for a nonce answered rightly; False if it was used (or the nonce counts as expired)."""
         ...
 
+    def close(self) -> None: ...
+
 
 class NcWindow:
     """Replay check per nonce, kept only for nonces used with a valid response (§4.2). Per process."""
@@ -154,6 +161,9 @@ class NcWindow:
         key = heapq.heappop(self._by_issue)
         del self._windows[key[1]]
         self._floor = max(self._floor, key)
+
+    def close(self) -> None:
+        """Nothing to let go of: the windows are this process's memory."""
 
 
 # The shared window's file: a header, then fixed slots of [key | issued_at | floor | bitmap]. A nonce's
@@ -282,6 +292,11 @@ class SharedNcWindow:
         self._write(_SLOT.pack(key, issued_at, window.floor) + window.seen.to_bytes(_BITS, "little"), slot)
         return True
 
+    def close(self) -> None:
+        with self._lock:
+            self._map.close()
+            self._file.close()
+
     def _write(self, data: bytes, offset: int) -> None:
         # Through the map: the file's blocks were all written when it was made (`_initialise`), so this
         # needs no disk space and no system call.
@@ -351,3 +366,74 @@ def _replace(path: Path, header: bytes, size: int) -> None:
     with open(partial, "wb") as file:
         _initialise(file.fileno(), header, size)
     os.replace(partial, path)
+
+
+_NC_TABLE = (
+    "CREATE TABLE IF NOT EXISTS sandbox_digest_nc (key bytea, nc bigint, issued_at bigint NOT NULL,"
+    " PRIMARY KEY (key, nc))"
+)
+
+
+# A nonce count is accepted once, and only within WINDOW of the highest one seen for its nonce, as
+# `_Window` accepts it.
+_NC_INSERT = (
+    "INSERT INTO sandbox_digest_nc (key, nc, issued_at) SELECT %s, %s, %s"
+    f" WHERE %s > coalesce((SELECT max(nc) FROM sandbox_digest_nc WHERE key = %s), 0) - {WINDOW}"
+    " ON CONFLICT DO NOTHING RETURNING 1"
+)
+
+
+class ServerNcWindow:
+    """`NcWindow` for every process (every replica, on any machine) serving one PostgreSQL database:
+    each nonce count answered rightly is a row of `sandbox_digest_nc`, and the same one again is refused
+    by its primary key, in one round trip. Rows of nonces past their TTL go every PURGE_EVERY accepts;
+    the table needs no hard cap (it is on the database server's disk, not in a process's memory)."""
+
+    PURGE_EVERY = 1000
+
+    def __init__(self, conninfo: str, ttl: float, clock: Callable[[], float]) -> None:
+        self._conninfo = conninfo
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        self._accepted = 0
+
+    def __len__(self) -> int:
+        """The nonces tracked: issued within the TTL."""
+        floor = int(self._clock() - self._ttl)
+        with self._lock:
+            found = self._run(
+                "SELECT count(DISTINCT key) FROM sandbox_digest_nc WHERE issued_at >= %s", floor
+            )
+        return int(str(found[0])) if found else 0
+
+    def accept(self, nonce: str, nc: int, issued_at: int) -> bool:
+        now = self._clock()
+        if nc < 1 or now - issued_at > self._ttl:
+            return False
+        key = hashlib.blake2b(nonce.encode(), digest_size=16).digest()
+        with self._lock:
+            self._accepted += 1
+            if self._accepted % self.PURGE_EVERY == 0:
+                self._run(
+                    "DELETE FROM sandbox_digest_nc WHERE issued_at < %s", int(now - self._ttl - CLOCK_SKEW)
+                )
+            added = self._run(_NC_INSERT, key, nc, issued_at, nc, key)
+        return added is not None
+
+    def _run(self, sql: str, *parameters: object) -> tuple[object, ...] | None:
+        """The statement's first row; a database that fails answers store_unavailable (under `_lock`)."""
+        try:
+            if self._connection is None or self._connection.closed:
+                self._connection = postgres.side_connection(self._conninfo, [_NC_TABLE])
+            return self._connection.execute(sql, parameters).fetchone()
+        except psycopg.Error as error:
+            log.warning("Digest replay window unavailable: %s", error)
+            raise unavailable() from error
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.domain.cards import luhn_ok, mask
-from sandbox.domain.journal_rings import FileRing, MemoryRing, Row
-from sandbox.store.db import Store
+from sandbox.domain.journal_rings import FileRing, MemoryRing, Row, ServerRing, SharedRing
+from sandbox.store.db import Store, parsed_safe
 
 BODY_LIMIT = 65_536
 REDACTED = "[redacted]"
@@ -87,16 +87,19 @@ def _joined(chunks: list[bytes] | None) -> bytes | None:
 class Journal:
     """The request journal of one store's database: one ring for every process serving it.
 
-    A file database keeps it in a file of its own beside it, an in-memory store in memory
-    (sandbox/domain/journal_rings.py); this is the one place that chooses."""
+    A file database keeps it in a file of its own beside it, a PostgreSQL store in tables of its
+    database, an in-memory store in memory (sandbox/domain/journal_rings.py); this is the one place
+    that chooses."""
 
     def __init__(self, store: Store, capacity: int) -> None:
         path = store.path
-        self._ring: MemoryRing | FileRing = (
-            FileRing(path.with_name(f"{path.stem}.journal{path.suffix}"), capacity)
-            if path is not None and capacity > 0  # journal_size=0 records nothing: no file either
-            else MemoryRing(capacity)
-        )
+        self._ring: MemoryRing | SharedRing
+        if capacity > 0 and store.dialect == "postgresql":
+            self._ring = ServerRing(store.conninfo, capacity, parsed_safe(store.url))
+        elif capacity > 0 and path is not None:  # journal_size=0 records nothing: no file either
+            self._ring = FileRing(path.with_name(f"{path.stem}.journal{path.suffix}"), capacity)
+        else:
+            self._ring = MemoryRing(capacity)
 
     def record_raw(
         self,

@@ -30,12 +30,15 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
+
+import psycopg
 
 from sandbox.core.errors import SandboxError
+from sandbox.store import postgres
 from sandbox.store.errors import failure_of, unavailable
 
 log = logging.getLogger("sandbox.journal")
@@ -96,6 +99,20 @@ _COLUMNS = (
     " response_body"
 )
 _INSERT = f"INSERT INTO entry ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# PostgreSQL: bodies and queries are bytea (a redacted body's text goes in as UTF-8).
+_PG_TABLES = (
+    "CREATE TABLE IF NOT EXISTS sandbox_journal (id bigserial PRIMARY KEY, at text NOT NULL,"
+    " method text NOT NULL, path text NOT NULL, partner text, status integer NOT NULL, query bytea NOT NULL,"
+    " seconds double precision NOT NULL, request_headers bytea NOT NULL, request_body bytea,"
+    " response_headers bytea NOT NULL, response_body bytea)",
+    "CREATE TABLE IF NOT EXISTS sandbox_journal_cleared (id int PRIMARY KEY, before_ns bigint NOT NULL)",
+    "INSERT INTO sandbox_journal_cleared VALUES (1, 0) ON CONFLICT DO NOTHING",
+)
+_PG_INSERT = f"INSERT INTO sandbox_journal ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+# Positions, in a kept entry after `at`, of the columns holding bytes or text (query and bodies).
+_TEXT_OR_BYTES = (4, 7, 9)
 
 
 def _at(at: datetime) -> str:
@@ -149,22 +166,25 @@ class MemoryRing:
         """Nothing to write: the ring is the journal."""
 
 
-class FileRing:
-    """The journal of a file database, in `path`, shared by every process serving the database."""
+class SharedRing:
+    """The journal of a database several processes may serve: entries buffered here, written by one
+    background thread per process into a table every process reads. `FileRing` keeps the table in a
+    SQLite file, `ServerRing` in the PostgreSQL database."""
 
-    def __init__(self, path: Path, capacity: int) -> None:
-        self.path = path
+    # What the store's driver raises when the journal's table fails.
+    failures: tuple[type[Exception], ...] = (OSError,)
+
+    def __init__(self, capacity: int) -> None:
         self._capacity = capacity
+        self._dropped_on: tuple[type[Exception], ...] = (SandboxError, *self.failures)
         # Entries not written yet; when the writer falls behind, the oldest go (they would leave the
         # ring anyway) and are counted, so that ids still count every request recorded.
         self._buffer: deque[Kept] = deque()
         self._pushed_out = 0
         self._buffer_lock = threading.Lock()
-        # The connection, and one flush at a time, so batches reach the file in the order recorded.
+        # The connection, and one flush at a time, so batches reach the table in the order recorded.
         self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = None
-        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
-        self.lost: str | None = None  # why the file is gone for good (until a restart)
+        self.lost: str | None = None  # why the table is gone for good (until a restart)
         self.failure: str | None = None  # why the last flush failed, until one succeeds
         self.dropped = 0  # entries recorded that could not be written
         self._due = threading.Event()  # something waits in the buffer
@@ -199,7 +219,7 @@ class FileRing:
             self.flush()
 
     def flush(self) -> None:
-        """Write this process's buffer to the file (or drop it, counted, when the file fails)."""
+        """Write this process's buffer to the table (or drop it, counted, when the table fails)."""
         with self._lock:
             self._flush()
 
@@ -210,34 +230,21 @@ class FileRing:
         if not batch:
             return
         try:
-            connection = self._open()
-            with connection:
-                connection.execute("BEGIN IMMEDIATE")
-                (cleared,) = connection.execute("SELECT before_ns FROM cleared").fetchone()
-                if skipped:  # the ids of the entries pushed out unwritten stay taken
-                    _skip_ids(connection, skipped)
-                connection.executemany(
-                    _INSERT, [(_at(at), *rest) for recorded, at, *rest in batch if recorded >= cleared]
-                )
-                # Ids are consecutive (AUTOINCREMENT, and only the oldest or all are ever deleted) but for
-                # the ids skipped just before a batch that fills the ring by itself.
-                connection.execute(
-                    "DELETE FROM entry WHERE id <= (SELECT max(id) FROM entry) - ?", (self._capacity,)
-                )
-        except (sqlite3.Error, OSError, SandboxError) as error:
+            self._append(batch, skipped)
+        except self._dropped_on as error:
             self.dropped += len(batch)
             reason = self.lost or failure_of(error) or str(error)
             if reason != self.failure:
                 log.warning(
                     "request journal: %s (%s); entries are dropped until it is written again",
                     reason,
-                    self.path,
+                    self.where,
                 )
             self.failure = reason
             return
         if self.failure is not None:
             log.warning(
-                "request journal: written again (%s); %d entries were dropped", self.path, self.dropped
+                "request journal: written again (%s); %d entries were dropped", self.where, self.dropped
             )
             self.failure = None
 
@@ -265,34 +272,94 @@ class FileRing:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         # With `since` the oldest after it (polling never skips one), else the newest; oldest first.
         order = "ASC" if since is not None else "DESC"
-        sql = f"SELECT id, {_COLUMNS} FROM entry {where} ORDER BY id {order} LIMIT ?"
         with self._lock:
             self._flush()
-            every = -1 if limit is None else limit  # SQLite: LIMIT -1 is none
-            rows: list[Row] = self._run(lambda db: db.execute(sql, [*parameters, every]).fetchall())
+            rows = self._run(lambda: self._select(where, parameters, order, limit))
         return rows if since is not None else rows[::-1]
 
     def clear(self) -> int:
         """Empty the journal for every process; the entries removed (this process's buffer included)."""
         with self._lock:
             self._flush()
+            return self._run(self._clear)
 
-            def clear(connection: sqlite3.Connection) -> int:
-                with connection:
-                    connection.execute("BEGIN IMMEDIATE")
-                    # Taken inside the transaction: every flush after it sees this mark.
-                    connection.execute("UPDATE cleared SET before_ns = max(before_ns, ?)", (time.time_ns(),))
-                    return connection.execute("DELETE FROM entry").rowcount
-
-            return self._run(clear)
-
-    def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """`work` on the connection; a failing file raises `store_unavailable` (the log says why)."""
+    def _run(self, work: Callable[[], T]) -> T:
+        """`work` on the table; a failing one raises `store_unavailable` (the log says why)."""
         try:
-            return work(self._open())
-        except (sqlite3.Error, OSError) as error:
-            log.warning("request journal unavailable: %s (%s)", failure_of(error) or error, self.path)
+            return work()
+        except self.failures as error:
+            log.warning("request journal unavailable: %s (%s)", failure_of(error) or error, self.where)
             raise unavailable() from error
+
+    def close(self) -> None:
+        """Stop the writer and write what is left (shutdown)."""
+        self._closing.set()
+        self._due.set()
+        with self._writer_lock:
+            writer = self._writer
+        if writer is not None:
+            writer.join()
+        with self._lock:
+            self._flush()
+            self._disconnect()
+
+    # What each store does: under `_lock`.
+    where: str
+
+    def _append(self, batch: list[Kept], skipped: int) -> None:
+        raise NotImplementedError
+
+    def _select(self, where: str, parameters: Sequence[object], order: str, limit: int | None) -> list[Row]:
+        raise NotImplementedError
+
+    def _clear(self) -> int:
+        raise NotImplementedError
+
+    def _disconnect(self) -> None:
+        raise NotImplementedError
+
+
+class FileRing(SharedRing):
+    """The journal of a file database, in `path`, shared by every process serving the database."""
+
+    failures = (sqlite3.Error, OSError)
+
+    def __init__(self, path: Path, capacity: int) -> None:
+        super().__init__(capacity)
+        self.path = path
+        self.where = str(path)
+        self._connection: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+
+    def _append(self, batch: list[Kept], skipped: int) -> None:
+        connection = self._open()
+        with connection:
+            connection.execute("BEGIN IMMEDIATE")
+            (cleared,) = connection.execute("SELECT before_ns FROM cleared").fetchone()
+            if skipped:  # the ids of the entries pushed out unwritten stay taken
+                _skip_ids(connection, skipped)
+            connection.executemany(
+                _INSERT, [(_at(at), *rest) for recorded, at, *rest in batch if recorded >= cleared]
+            )
+            # Ids are consecutive (AUTOINCREMENT, and only the oldest or all are ever deleted) but for
+            # the ids skipped just before a batch that fills the ring by itself.
+            connection.execute(
+                "DELETE FROM entry WHERE id <= (SELECT max(id) FROM entry) - ?", (self._capacity,)
+            )
+
+    def _select(self, where: str, parameters: Sequence[object], order: str, limit: int | None) -> list[Row]:
+        sql = f"SELECT id, {_COLUMNS} FROM entry {where} ORDER BY id {order} LIMIT ?"
+        every = -1 if limit is None else limit  # SQLite: LIMIT -1 is none
+        rows: list[Row] = self._open().execute(sql, [*parameters, every]).fetchall()
+        return rows
+
+    def _clear(self) -> int:
+        connection = self._open()
+        with connection:
+            connection.execute("BEGIN IMMEDIATE")
+            # Taken inside the transaction: every flush after it sees this mark.
+            connection.execute("UPDATE cleared SET before_ns = max(before_ns, ?)", (time.time_ns(),))
+            return connection.execute("DELETE FROM entry").rowcount
 
     def _open(self) -> sqlite3.Connection:
         """The connection, on the file at `path` still (else the journal is lost)."""
@@ -323,19 +390,77 @@ class FileRing:
         log.error("request journal lost: %s (%s); restart the sandbox to start a new one", reason, self.path)
         raise unavailable()
 
-    def close(self) -> None:
-        """Stop the writer and write what is left (shutdown)."""
-        self._closing.set()
-        self._due.set()
-        with self._writer_lock:
-            writer = self._writer
-        if writer is not None:
-            writer.join()
-        with self._lock:
-            self._flush()
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+class ServerRing(SharedRing):
+    """The journal of a PostgreSQL store, in two tables of its database beside the world's (a reset
+    leaves them alone; writing them moves no generation, so cached answers stay valid)."""
+
+    failures = (psycopg.Error, OSError)
+
+    def __init__(self, conninfo: str, capacity: int, where: str) -> None:
+        super().__init__(capacity)
+        self._conninfo = conninfo
+        self.where = where
+        self._connection: Any = None
+
+    def _open(self) -> Any:
+        if self._connection is None or self._connection.closed:
+            self._connection = postgres.side_connection(self._conninfo, _PG_TABLES)
+        return self._connection
+
+    def _append(self, batch: list[Kept], skipped: int) -> None:
+        connection = self._open()
+        with connection.transaction():
+            # The row lock makes flushes and clears of every process take turns.
+            (cleared,) = connection.execute(
+                "SELECT before_ns FROM sandbox_journal_cleared FOR UPDATE"
+            ).fetchone()
+            if skipped:  # the ids of the entries pushed out unwritten stay taken
+                connection.execute(
+                    "SELECT setval('sandbox_journal_id_seq', nextval('sandbox_journal_id_seq') + %s - 1)",
+                    (skipped,),
+                )
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    _PG_INSERT,
+                    [(_at(at), *_bytes(rest)) for recorded, at, *rest in batch if recorded >= cleared],
+                )
+            connection.execute(
+                "DELETE FROM sandbox_journal WHERE id <= (SELECT max(id) FROM sandbox_journal) - %s",
+                (self._capacity,),
+            )
+
+    def _select(self, where: str, parameters: Sequence[object], order: str, limit: int | None) -> list[Row]:
+        where = where.replace("?", "%s")
+        sql = f"SELECT id, {_COLUMNS} FROM sandbox_journal {where} ORDER BY id {order} LIMIT %s"
+        rows: list[Row] = self._open().execute(sql, [*parameters, limit]).fetchall()  # LIMIT NULL: none
+        return rows
+
+    def _clear(self) -> int:
+        connection = self._open()
+        with connection.transaction():
+            connection.execute(
+                "UPDATE sandbox_journal_cleared SET before_ns = greatest(before_ns, %s)", (time.time_ns(),)
+            )
+            return int(connection.execute("DELETE FROM sandbox_journal").rowcount)
+
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _bytes(values: Sequence[object]) -> list[object]:
+    """A kept entry's columns for bytea: text (a redacted body, a query) as UTF-8."""
+    return [
+        value.encode() if isinstance(value, str) and i in _TEXT_OR_BYTES else value
+        for i, value in enumerate(values)
+    ]
 
 
 def _skip_ids(connection: sqlite3.Connection, count: int) -> None:

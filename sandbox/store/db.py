@@ -1,4 +1,6 @@
-"""Engine and sessions. The only module that knows the store is SQLite (pragmas, in-memory mode).
+"""Engine and sessions on SQLite (a file, or in memory) or PostgreSQL: the only module that knows
+which (pragmas, locks, the generation of cached reads); sandbox/store/postgres.py has what only
+PostgreSQL needs (copying a template in).
 
 It also notices when the store itself fails rather than a request: the database file deleted or
 replaced under the running server (its connections would go on writing into a file nobody will ever
@@ -15,6 +17,7 @@ import logging
 import os
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -41,12 +44,35 @@ T = TypeVar("T")
 BUSY_TIMEOUT = 30
 
 
+def parsed_safe(url: str) -> str:
+    """The URL for a message: its password hidden."""
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        return repr(url)
+
+
+def make_generation_row(execute: Callable[[str], object], key: int) -> None:
+    """The generation table of a PostgreSQL database, made once by whichever process comes first (in a
+    transaction: the advisory lock is the transaction's; not the write turns' own, which a reset making
+    it may hold already)."""
+    execute(f"SELECT pg_advisory_xact_lock({key + 1})")
+    execute(f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (id int PRIMARY KEY, n bigint NOT NULL)")
+    execute(f"INSERT INTO {GENERATION_TABLE} VALUES (1, 0) ON CONFLICT DO NOTHING")
+
+
 def _sqlite(raw: PoolProxiedConnection) -> sqlite3.Connection:
     """The sqlite3 connection under a pooled one (SQLAlchemy types it optional: None once invalidated)."""
     connection = raw.driver_connection
     if connection is None:
         raise RuntimeError("the pooled connection was invalidated")
     return connection
+
+
+# PostgreSQL: a one-row table every transaction that changed rows moves on (`generation`); outside the
+# world's tables, so copying a template in never sets it back.
+GENERATION_TABLE = "sandbox_generation"
+_WROTE = "sandbox_wrote"  # connection.info key: a statement of this transaction changed rows
 
 
 def _changes(connection: Connection) -> int | None:
@@ -59,7 +85,9 @@ class Store:
 
     An in-memory SQLite database lives on a single shared connection, so its sessions take turns
     (a lock); a file database runs in WAL mode. Write sessions and resets take turns at a `WriteLock`,
-    across processes too for a file database, so SQLite never has to arbitrate between writers.
+    across processes too for a file database, so SQLite never has to arbitrate between writers. On
+    PostgreSQL the turn across processes (replicas, on any machine) is an advisory lock: each write
+    transaction's first statement takes it, and a reset holds it for its whole step (`exclusive`).
     """
 
     def __init__(self, url: str, *, cache_kib: int | None = None) -> None:
@@ -73,10 +101,17 @@ class Store:
             self.in_memory = sqlite and parsed.database in (None, "", ":memory:")
             if sqlite:
                 self.engine = self._sqlite_engine(url, parsed.database)
+            elif parsed.get_backend_name() == "postgresql":
+                self.engine = self._postgres_engine(url)
             else:
-                self.engine = create_engine(url, pool_pre_ping=True)
+                raise ArgumentError(
+                    "the sandbox runs on SQLite (sqlite://) or PostgreSQL (postgresql+psycopg://)"
+                )
         except (ArgumentError, ImportError) as error:  # a malformed URL, an unknown or missing driver
-            raise ValueError(f"database URL {url!r}: {error}") from None
+            raise ValueError(f"database URL {parsed_safe(url)}: {error}") from None
+        self.dialect: str = self.engine.dialect.name
+        # The advisory lock of this database's write turns (a number, as PostgreSQL wants it).
+        self.lock_key = zlib.crc32(f"minted-sandbox:{parsed.database}".encode())
         self._lock = threading.RLock() if self.in_memory else None
         database = parsed.database if sqlite and not self.in_memory else None
         self.path = Path(database).expanduser().resolve() if database else None
@@ -140,6 +175,36 @@ class Store:
 
         return engine
 
+    def _postgres_engine(self, url: str) -> Engine:
+        # No pre-ping (a round trip per checkout): a connection the server dropped fails its statement,
+        # which answers store_unavailable once, and the pool replaces it.
+        engine = create_engine(url, pool_size=10, max_overflow=-1)
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            # The turn in this process, then the one among every process on the database: READ
+            # COMMITTED reads each later statement's data after the lock, so a read-check-write
+            # transaction runs alone among writers, as SQLite's BEGIN IMMEDIATE makes it.
+            take_turn = connection.get_execution_options().get("write_turn")
+            if take_turn is not None:
+                take_turn()
+                if not self._writes.reentered():  # a reset's own writes: it holds the lock already
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({self.lock_key})")
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _count_writes(
+            connection: Connection,
+            cursor: Any,
+            statement: str,
+            _params: object,
+            _context: object,
+            _many: bool,
+        ) -> None:
+            if cursor.rowcount and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+                connection.info[_WROTE] = True
+
+        return engine
+
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on any error.
@@ -153,26 +218,37 @@ class Store:
         self.check()
         turn = self._writes.turn() if write else None
         with self._failures(write), turn or nullcontext():
-            if turn is not None and (self._lock is not None or self.engine.dialect.name != "sqlite"):
-                turn.take()  # before an in-memory store's lock, as a reset takes them; or no `_begin`
+            if turn is not None and self._lock is not None:
+                turn.take()  # before an in-memory store's lock, as a reset takes them
             with self._lock or nullcontext(), self.engine.connect() as connection:
                 written = _changes(connection)
+                connection.info.pop(_WROTE, None)
                 if turn is not None:  # taken by `_begin` at the first statement, if not yet
                     connection = connection.execution_options(write_turn=turn.take)
                 with Session(bind=connection, expire_on_commit=False) as session:
                     try:
                         yield session
+                        if connection.info.pop(_WROTE, False):  # PostgreSQL: tell every process
+                            connection.exec_driver_sql(f"UPDATE {GENERATION_TABLE} SET n = n + 1")
+                            written = True
                         session.commit()
                     except BaseException:
                         self._roll_back(session)
                         raise
-                written = _changes(connection) != written
+                if written is not True:
+                    written = _changes(connection) != written
                 if written:
                     self.invalidate_reads()
         if write:
             self.check()
             if written:  # a write reached the disk: whatever kept writes from it is over
                 self.write_failure = None
+
+    @property
+    def conninfo(self) -> str:
+        """PostgreSQL: the store's URL as libpq takes it, for the tables kept beside the world's (the
+        journal, the Digest replay window) on connections of their own."""
+        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
 
     @property
     def waiting_writers(self) -> int:
@@ -186,12 +262,14 @@ class Store:
         SQLite: `PRAGMA data_version` on a dedicated connection (it moves when any other connection
         commits, a `restore` included) plus a count of this process's own commits (`invalidate_reads`;
         an in-memory store's one connection never sees its own commits in data_version). A store on
-        another database (PostgreSQL) would read a counter row bumped inside every write transaction.
-        Raises `store_unavailable` when the database file is gone, as a read would (looked at with
-        data_version, so at most once per loop iteration too)."""
-        if self.path is None:  # in memory, or not SQLite
+        PostgreSQL: the counter row every transaction that changed rows moves on (`GENERATION_TABLE`),
+        plus the same count. Raises `store_unavailable` when the database file is gone, as a read
+        would (looked at with data_version, so at most once per loop iteration too)."""
+        if self.dialect == "postgresql":
+            return (self._data_version(), self._commits)
+        if self.path is None:  # in memory
             self.check()
-            return self._commits if self.engine.dialect.name == "sqlite" else None
+            return self._commits
         if self.lost is not None:
             raise unavailable()
         return (self._data_version(), self._commits)
@@ -213,13 +291,15 @@ class Store:
         self._commits = next(self._commit_counter)  # atomic, unlike += across threads
 
     def _data_version(self) -> int:
-        """`PRAGMA data_version`; on an event loop, read at most once per loop iteration.
+        """`PRAGMA data_version` (PostgreSQL: the generation row); on an event loop, read at most once
+        per loop iteration.
 
-        The PRAGMA takes SQLite's shared-memory locks (two fcntl calls): about 15 µs under load, a tenth of
-        a cached answer. Reusing the value until the loop's next iteration loses nothing. The callback
-        that expires it is queued right after the read, and the loop runs its queue in order, so whatever
-        runs before the expiry was queued before the read: the bytes of its request had arrived before the
-        read, and so had every commit its client saw acknowledged."""
+        The PRAGMA takes SQLite's shared-memory locks (two fcntl calls): about 15 µs under load, a tenth
+        of a cached answer; PostgreSQL's read is a round trip. Reusing the value until the loop's next
+        iteration loses nothing. The callback that expires it is queued right after the read, and the
+        loop runs its queue in order, so whatever runs before the expiry was queued before the read: the
+        bytes of its request had arrived before the read, and so had every commit its client saw
+        acknowledged (through any process)."""
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -227,19 +307,26 @@ class Store:
         if loop is not None and self._version_loop is loop:
             return self._version
         self.check()
+        query = "PRAGMA data_version" if self.dialect == "sqlite" else f"SELECT n FROM {GENERATION_TABLE}"
         with self._failures(False), self._version_lock:
-            version = self._watcher().execute("PRAGMA data_version").fetchone()[0]
+            version = self._watcher().execute(query).fetchone()[0]
         if loop is not None:
             self._version, self._version_loop = version, loop
             loop.call_soon(self._expire_version, loop)
         return version
 
-    def _watcher(self) -> sqlite3.Connection:
-        """The dedicated connection `generation` and `peek` read on (held under `_version_lock`)."""
+    def _watcher(self) -> Any:
+        """The dedicated connection `generation` and `peek` read on (held under `_version_lock`);
+        autocommit, so each read sees what is committed now."""
         if self._version_connection is None:
             raw = self.engine.raw_connection()  # through the pool, so the connect pragmas apply
-            self._version_connection = _sqlite(raw)
+            connection: Any = raw.driver_connection
             raw.detach()  # ours until dispose(): the pool opens another in its place
+            if self.dialect == "postgresql":
+                connection.autocommit = True
+                with connection.transaction():
+                    make_generation_row(connection.execute, self.lock_key)
+            self._version_connection = connection
         return self._version_connection
 
     def peek(self, sql: str) -> tuple[Any, ...] | None:
@@ -247,7 +334,7 @@ class Store:
         connection `generation` reads on, about 10 µs). For state every request may need to look at
         once the database changed (sandbox/runtime/shared.py)."""
         self.check()
-        if self.path is None:
+        if self.path is None and self.dialect == "sqlite":
             with self._failures(False), self._lock or nullcontext(), self.engine.connect() as connection:
                 row = connection.exec_driver_sql(sql).first()
                 return None if row is None else tuple(row)
@@ -304,8 +391,30 @@ class Store:
         """No write session runs meanwhile, in this process or any other sharing the database file;
         this thread's own write sessions do run."""
         self.check()
+        outermost = not self._writes.reentered()
         with self._failures(True), self._writes.exclusive(), self._lock or nullcontext():
-            yield
+            if outermost and self.dialect == "postgresql":
+                with self._advisory_lock():
+                    yield
+            else:
+                yield
+
+    @contextmanager
+    def _advisory_lock(self) -> Iterator[None]:
+        """Every write transaction's advisory lock, held on a connection of its own (a reset's writes
+        run on others: they skip it, `_postgres_engine`)."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"SELECT pg_advisory_lock({self.lock_key})")
+            raw.commit()
+            try:
+                yield
+            finally:
+                cursor.execute(f"SELECT pg_advisory_unlock({self.lock_key})")
+                raw.commit()
+        finally:
+            raw.close()
 
     def check(self) -> None:
         """Raise `store_unavailable` when the database file is no longer the one the store opened."""

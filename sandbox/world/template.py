@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from sandbox.store import postgres
 from sandbox.store.db import Store
 from sandbox.world import build_world
 from sandbox.world.context import WorldSpec
@@ -115,7 +116,16 @@ def restore(store: Store, template: sqlite3.Connection, *, keep: bool = True, mo
     into a copy of the template (`staging`), which goes over the database in one piece.
 
     A reset (not `moved_ok`) raises `WorldMoved`, changing nothing, when the database holds another
-    world than the template: the resetting process holds an old template. Returns the new epoch."""
+    world than the template: the resetting process holds an old template. Returns the new epoch.
+    On PostgreSQL the copy and the configuration are one transaction (sandbox/store/postgres.py)."""
+    if store.dialect == "postgresql":
+        expected = _signature(template)
+
+        def check_live(live: dict[str, str] | None) -> None:
+            if not moved_ok and live is not None and live != expected:
+                raise WorldMoved()
+
+        return postgres.restore(store, template, PRESERVED if keep else {}, check_live)
     with store.exclusive():
         with store.raw_connection() as connection:
             live = _signature(connection)

@@ -1,0 +1,150 @@
+"""What only a PostgreSQL store needs: copying a world's template in (a reset, a reseed, a new tenant).
+
+The template stays what it is on SQLite, a SQLite database built once from the seed (every replica
+builds the same one), and a reset copies it in with COPY, in one transaction with everything else it
+does: it reads what the user configured, empties the world's tables, copies the template's rows, writes
+the configuration back, moves the epoch and the sequences on. Readers in any process see the old world
+or the new one, never a half-copied one; writers wait at the advisory lock (`Store.exclusive`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
+from sandbox.store.db import GENERATION_TABLE, Store, make_generation_row
+
+# The advisory lock under which a process makes the tables kept beside the world's (the journal's, the
+# Digest replay window's): two replicas starting at once would otherwise both create them, one failing.
+_SIDE_TABLES_LOCK = 0x53425854
+
+
+def side_connection(conninfo: str, tables: Sequence[str]) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection of its own (autocommit) to a PostgreSQL store, its `tables` made if need be."""
+    connection = psycopg.connect(conninfo, autocommit=True)
+    try:
+        with connection.transaction():
+            connection.execute(f"SELECT pg_advisory_xact_lock({_SIDE_TABLES_LOCK})")
+            for statement in tables:
+                connection.execute(statement)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(_quote(name) for name in names)
+
+
+def restore(
+    store: Store,
+    template: sqlite3.Connection,
+    preserved: dict[str, list[str] | None],
+    check_live: Callable[[dict[str, str] | None], None],
+) -> int:
+    """Replace the world in `store` with `template`'s, keeping `preserved` (table → the columns kept,
+    None: every row) and moving the epoch on. `check_live(signature)` may refuse, raising, before
+    anything changed. Returns the new epoch."""
+    tables = [table for table in SQLModel.metadata.sorted_tables if _in_template(template, table.name)]
+    with store.exclusive(), store.engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection
+        with raw.transaction(), raw.cursor() as cursor:
+            make_generation_row(cursor.execute, store.lock_key)
+            if _exists(cursor, "world_meta"):
+                cursor.execute("SELECT key, value FROM world_meta")
+                check_live(dict(cursor.fetchall()) or None)
+                cursor.execute("SELECT epoch FROM sandbox_state")
+                found = cursor.fetchone()
+                epoch = (found[0] if found else 0) + 1
+            else:
+                check_live(None)
+                SQLModel.metadata.create_all(connection)
+                epoch = 1
+            models = SQLModel.metadata.tables
+            kept = [_read(cursor, models[name], wanted) for name, wanted in preserved.items()]
+            cursor.execute(f"TRUNCATE {_names([table.name for table in tables])} RESTART IDENTITY CASCADE")
+            for table in tables:
+                _copy(template, cursor, table)
+            for rows in kept:
+                rows.write(cursor)
+            cursor.execute("UPDATE sandbox_state SET epoch = %s", (epoch,))
+            for table in tables:
+                _restart_sequence(cursor, table)
+            cursor.execute(f"UPDATE {GENERATION_TABLE} SET n = n + 1")
+        connection.rollback()  # SQLAlchemy's own (empty) transaction around the raw one
+    store.invalidate_reads()
+    return epoch
+
+
+def _in_template(template: sqlite3.Connection, name: str) -> bool:
+    found = template.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
+
+
+def _exists(cursor: Any, table: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+    return bool(cursor.fetchone()[0])
+
+
+def _copy(template: sqlite3.Connection, cursor: Any, table: Table) -> None:
+    """The template's rows of `table`, as SQLite holds them: COPY's text form reads SQLite's datetimes
+    (ISO text) and booleans (0 and 1) as PostgreSQL's own."""
+    columns = [column.name for column in table.columns]
+    rows = template.execute(f"SELECT {_names(columns)} FROM {_quote(table.name)}")
+    with cursor.copy(f"COPY {_quote(table.name)} ({_names(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _restart_sequence(cursor: Any, table: Table) -> None:
+    """A table whose id PostgreSQL numbers goes on after the highest id copied in."""
+    key = list(table.primary_key.columns)
+    if len(key) != 1 or key[0].autoincrement is False or key[0].type.python_type is not int:
+        return
+    name, column = _quote(table.name), _quote(key[0].name)
+    cursor.execute(
+        f"SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({column}), 0) + 1, false) FROM {name}",
+        (table.name, key[0].name),
+    )
+
+
+class _Kept:
+    """Rows of one table read before the copy, written back after it."""
+
+    def __init__(self, table: Table, key: list[str], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        self.table, self.key, self.columns, self.rows = table, key, columns, rows
+
+    def write(self, cursor: Any) -> None:
+        name = _quote(self.table.name)
+        if not self.key:  # the whole table
+            cursor.execute(f"DELETE FROM {name}")
+            if self.rows:
+                with cursor.copy(f"COPY {name} ({_names(self.columns)}) FROM STDIN") as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+            return
+        values = [c for c in self.columns if c not in self.key]
+        if not values or not self.rows:
+            return
+        assignments = ", ".join(f"{_quote(c)} = %s" for c in values)
+        match = " AND ".join(f"{_quote(c)} = %s" for c in self.key)
+        width = len(self.key)
+        moved = [(*row[width:], *row[:width]) for row in self.rows]
+        cursor.executemany(f"UPDATE {name} SET {assignments} WHERE {match}", moved)
+
+
+def _read(cursor: Any, table: Table, wanted: list[str] | None) -> _Kept:
+    key = [] if wanted is None else [column.name for column in table.primary_key.columns]
+    columns = [column.name for column in table.columns] if wanted is None else [*key, *wanted]
+    cursor.execute(f"SELECT {_names(columns)} FROM {_quote(table.name)}")
+    return _Kept(table, key, columns, cursor.fetchall())
