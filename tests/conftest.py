@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ from requests.auth import HTTPDigestAuth
 
 from sandbox.core.clock import Clock
 from sandbox.testing.server import SandboxServer
+from tests.support import postgres
 from tests.support.constants import ACME, DEMO, PARTNER_HEADERS
 from tests.support.servers import make_settings
 
@@ -25,6 +28,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Serve the shared `server` through the pytest plugin's door (minted_sandbox_server, reset "
         "by minted_sandbox before every test that uses it), as an integrator's suite would.",
     )
+    parser.addoption(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="The store of every server the suites start: a SQLite file each (default), or a database "
+        "each on a throwaway PostgreSQL server this session starts (tests/support/postgres.py).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("store") == "postgresql":  # each xdist worker starts a server of its own
+        worker = getattr(config, "workerinput", {}).get("workerid", "main")
+        postgres.start(Path(tempfile.mkdtemp(prefix=f"sandbox-postgres-{worker}-")))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    postgres.stop()
 
 
 def through_plugin(config: pytest.Config) -> bool:

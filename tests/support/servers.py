@@ -24,11 +24,15 @@ from sandbox.config import Settings
 from sandbox.core.clock import Clock
 from sandbox.testing.plugin import Control
 from sandbox.testing.server import SandboxServer
+from tests.support import postgres
 
 
 def make_settings(tmp_dir: Any, **overrides: Any) -> Settings:
-    """The suite's default world (seed 42, 400 orders) in `tmp_dir`; `overrides` change any setting."""
-    values = {"database_url": f"sqlite:///{tmp_dir}/sandbox.db", "seed": 42, "orders": 400}
+    """The suite's default world (seed 42, 400 orders) in `tmp_dir`, or in a database of its own on the
+    session's PostgreSQL server (`--store postgresql`); `overrides` change any setting."""
+    cluster = postgres.active()
+    database = cluster.new_database() if cluster else f"sqlite:///{tmp_dir}/sandbox.db"
+    values = {"database_url": database, "seed": 42, "orders": 400}
     values.update(overrides)
     return Settings(**values)
 

@@ -1,0 +1,118 @@
+"""A real PostgreSQL server for the suites run with `--store postgresql` (make test-postgres).
+
+Debian's server binaries (package postgresql; `.ci/run` installs it), started by the test session in a
+throwaway data directory on a free port, and stopped at its end: no container, nothing left behind.
+Every server a test starts gets a database of its own (`new_database`), as each gets a SQLite file of
+its own otherwise. Run as root (CI), the server runs as the `postgres` user, since PostgreSQL refuses
+root.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+
+USER = "sandbox"
+
+
+def binaries() -> Path:
+    """Where Debian installs the server (the newest version there)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if not found:
+        raise RuntimeError(
+            "PostgreSQL's server is not installed: `apt-get install postgresql` (Debian), or run "
+            "`make test-postgres`, which installs it"
+        )
+    return found[-1].parent
+
+
+class Cluster:
+    """One throwaway server: `start`, `new_database` for each sandbox, `stop`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root  # its Unix socket's directory, too: no TCP port to pick or clash on
+        self.data = root / "data"
+        self._names = itertools.count(1)
+        self._as_postgres = os.geteuid() == 0
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
+        done = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres")
+        bin_dir = binaries()
+        self._run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            USER,
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
+        # Durability off: a throwaway server whose data dies with the test session.
+        options = (
+            f"-k {self.root} -c listen_addresses='' -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
+        )
+        self._run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://{USER}@/{database}?host={self.root}"
+
+    def new_database(self) -> str:
+        """The URL of a new, empty database."""
+        name = f"sandbox_{next(self._names)}"
+        with psycopg.connect(f"host={self.root} user={USER} dbname=postgres", autocommit=True) as c:
+            c.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self.data.exists():
+            self._run(str(binaries() / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+_cluster: Cluster | None = None
+
+
+def start(root: Path) -> Cluster:
+    global _cluster
+    _cluster = Cluster(root)
+    _cluster.start()
+    return _cluster
+
+
+def stop() -> None:
+    global _cluster
+    if _cluster is not None:
+        _cluster.stop()
+        _cluster = None
+
+
+def active() -> Cluster | None:
+    """The session's server when the suites run on PostgreSQL."""
+    return _cluster
