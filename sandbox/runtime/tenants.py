@@ -31,7 +31,7 @@ from sandbox.core.errors import SandboxError
 from sandbox.core.ids import SystemRandom
 from sandbox.runtime import Sandbox
 from sandbox.store import shared
-from sandbox.store.db import Store
+from sandbox.store.db import Store, drop_schema
 from sandbox.store.registry import Registry, Tenant
 from sandbox.world import WorldSpec, template
 
@@ -44,6 +44,8 @@ EXPIRY_CHECK_SECONDS = 5.0
 # SQLite's page cache per connection of a tenant's store (a default world is under 1 MiB on disk):
 # 100 open tenants took 314 MB of RSS with SQLite's default 2 MiB, 258 MB with this.
 TENANT_CACHE_KIB = 256
+# PostgreSQL: connections a tenant's store keeps open (beside its generation watcher and journal).
+TENANT_POOL_SIZE = 2
 
 
 class Tenants:
@@ -53,7 +55,7 @@ class Tenants:
         self._partners = default.settings.partners
         path = default.store.path
         self.directory = path.with_name(f"{path.stem}.tenants") if path else None
-        self.registry = Registry(self.directory)
+        self.registry = Registry(default.store, self.directory)
         self._lock = threading.RLock()
         self._seen: Hashable = _NEVER
         self._known: dict[str, Tenant] = {}
@@ -272,14 +274,18 @@ class Tenants:
     # -- files and stores --------------------------------------------------------------------------
 
     def _sandbox(self, tenant: Tenant) -> Sandbox:
-        url = f"sqlite:///{self.directory / f'{tenant.id}.db'}" if self.directory else "sqlite://"
+        if self.default.store.dialect == "postgresql":  # a schema of the same database
+            url = self.default.store.url
+            store = Store(url, schema=_schema(tenant.id), pool_size=TENANT_POOL_SIZE)
+        else:
+            url = f"sqlite:///{self.directory / f'{tenant.id}.db'}" if self.directory else "sqlite://"
+            store = Store(url, cache_kib=TENANT_CACHE_KIB)
         # Its links (a card payment's 3-D Secure page, Get Orders' pages) name it: sandbox/auth/tenancy.py.
         base_url = f"{self.settings.public_base_url}/t/{tenant.id}"
         settings = self.settings.model_copy(update={"database_url": url, "public_base_url": base_url})
         spec = self.default.spec_for(
             seed=tenant.seed, scenario=tenant.scenario, orders=tenant.orders, customers=tenant.customers
         )
-        store = Store(url, cache_kib=TENANT_CACHE_KIB)
         return Sandbox(settings, nonce_clock=self.default.nonce_clock, world=spec, store=store)
 
     def _opening(self, tenant_id: str, sandbox: Sandbox) -> Sandbox:
@@ -334,8 +340,16 @@ class Tenants:
         return copy
 
     def _remove_files(self, tenant_id: str) -> None:
+        """What holds the tenant's world: its files, or its schema on PostgreSQL."""
+        if self.default.store.dialect == "postgresql":
+            drop_schema(self.default.store, _schema(tenant_id))
+            return
         if self.directory is None:
             return
         for leftover in self.directory.glob(f"{tenant_id}.*"):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def _schema(tenant_id: str) -> str:
+    return f"tenant_{tenant_id}"

@@ -52,13 +52,26 @@ def parsed_safe(url: str) -> str:
         return repr(url)
 
 
-def make_generation_row(execute: Callable[[str], object], key: int) -> None:
-    """The generation table of a PostgreSQL database, made once by whichever process comes first (in a
-    transaction: the advisory lock is the transaction's; not the write turns' own, which a reset making
-    it may hold already)."""
+def make_generation_row(execute: Callable[[str], object], key: int, schema: str | None) -> None:
+    """The generation table of a PostgreSQL database (and the schema holding it), made once by whichever
+    process comes first (in a transaction: the advisory lock is the transaction's; not the write turns'
+    own, which a reset making it may hold already)."""
     execute(f"SELECT pg_advisory_xact_lock({key + 1})")
+    if schema:
+        execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
     execute(f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (id int PRIMARY KEY, n bigint NOT NULL)")
     execute(f"INSERT INTO {GENERATION_TABLE} VALUES (1, 0) ON CONFLICT DO NOTHING")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def drop_schema(store: Store, schema: str) -> None:
+    """PostgreSQL: remove `schema` of `store`'s database, and everything in it (a tenant's world)."""
+    with store._failures(True), store.engine.connect() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
+        connection.commit()
 
 
 def _sqlite(raw: PoolProxiedConnection) -> sqlite3.Connection:
@@ -90,11 +103,17 @@ class Store:
     transaction's first statement takes it, and a reset holds it for its whole step (`exclusive`).
     """
 
-    def __init__(self, url: str, *, cache_kib: int | None = None) -> None:
+    def __init__(
+        self, url: str, *, cache_kib: int | None = None, schema: str | None = None, pool_size: int = 10
+    ) -> None:
         """`cache_kib`: SQLite's page cache per connection (its default: 2 MiB); a server holding many
-        small worlds (tenants) gives each less, and leaves the rest to the OS's file cache."""
+        small worlds (tenants) gives each less, and leaves the rest to the OS's file cache.
+        PostgreSQL: `schema` holds this store's world (a tenant's) instead of the database's default
+        one; `pool_size` connections are kept open (a tenant keeps fewer)."""
         self.url = url
+        self.schema = schema
         self._cache_kib = cache_kib
+        self._pool_size = pool_size
         try:
             parsed = make_url(url)
             sqlite = parsed.get_backend_name() == "sqlite"
@@ -111,7 +130,7 @@ class Store:
             raise ValueError(f"database URL {parsed_safe(url)}: {error}") from None
         self.dialect: str = self.engine.dialect.name
         # The advisory lock of this database's write turns (a number, as PostgreSQL wants it).
-        self.lock_key = zlib.crc32(f"minted-sandbox:{parsed.database}".encode())
+        self.lock_key = zlib.crc32(f"minted-sandbox:{parsed.database}:{schema}".encode())
         self._lock = threading.RLock() if self.in_memory else None
         database = parsed.database if sqlite and not self.in_memory else None
         self.path = Path(database).expanduser().resolve() if database else None
@@ -178,7 +197,8 @@ class Store:
     def _postgres_engine(self, url: str) -> Engine:
         # No pre-ping (a round trip per checkout): a connection the server dropped fails its statement,
         # which answers store_unavailable once, and the pool replaces it.
-        engine = create_engine(url, pool_size=10, max_overflow=-1)
+        options = {"options": f"-csearch_path={_quote(self.schema)}"} if self.schema else {}
+        engine = create_engine(url, pool_size=self._pool_size, max_overflow=-1, connect_args=options)
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
@@ -247,8 +267,11 @@ class Store:
     @property
     def conninfo(self) -> str:
         """PostgreSQL: the store's URL as libpq takes it, for the tables kept beside the world's (the
-        journal, the Digest replay window) on connections of their own."""
-        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        journal, the Digest replay window) on connections of their own, in its schema."""
+        url = make_url(self.url).set(drivername="postgresql")
+        if self.schema:
+            url = url.update_query_dict({"options": f"-csearch_path={_quote(self.schema)}"})
+        return url.render_as_string(hide_password=False)
 
     @property
     def waiting_writers(self) -> int:
@@ -325,7 +348,7 @@ class Store:
             if self.dialect == "postgresql":
                 connection.autocommit = True
                 with connection.transaction():
-                    make_generation_row(connection.execute, self.lock_key)
+                    make_generation_row(connection.execute, self.lock_key, self.schema)
             self._version_connection = connection
         return self._version_connection
 

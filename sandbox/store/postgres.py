@@ -59,7 +59,7 @@ def restore(
     with store.exclusive(), store.engine.connect() as connection:
         raw: Any = connection.connection.driver_connection
         with raw.transaction(), raw.cursor() as cursor:
-            make_generation_row(cursor.execute, store.lock_key)
+            make_generation_row(cursor.execute, store.lock_key, store.schema)
             if _exists(cursor, "world_meta"):
                 cursor.execute("SELECT key, value FROM world_meta")
                 check_live(dict(cursor.fetchall()) or None)

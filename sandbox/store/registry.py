@@ -1,7 +1,8 @@
 """The tenant registry: which worlds a server holds besides its default one, and their partners'
 credentials. A database of its own (`<name>.tenants/registry.db` beside a file database, in memory
-beside an in-memory one), so no reset or reseed of the default world ever touches it, and every
-process serving the same files reads the same registry (its generation moves with each change).
+beside an in-memory one, the schema `sandbox_registry` of a PostgreSQL database), so no reset or reseed
+of the default world ever touches it, and every process serving the same database reads the same
+registry (its generation moves with each change).
 """
 
 from __future__ import annotations
@@ -66,14 +67,22 @@ class Tenant:
         return cls(**fields)
 
 
+SCHEMA = "sandbox_registry"
+
+
 class Registry:
-    def __init__(self, directory: Path | None) -> None:
-        """`directory`: where a file database keeps its tenants (None: in memory)."""
-        self.directory = directory
-        if directory is not None:
+    def __init__(self, default: Store, directory: Path | None) -> None:
+        """Beside the `default` world's store; `directory`: where a file database keeps its tenants."""
+        if default.dialect == "postgresql":
+            self.store = Store(default.url, schema=SCHEMA, pool_size=2)
+        elif directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-        self.store = Store(f"sqlite:///{directory / 'registry.db'}" if directory else "sqlite://")
-        with self.store.exclusive():  # workers starting at once: one makes the file, the others wait
+            self.store = Store(f"sqlite:///{directory / 'registry.db'}")
+        else:
+            self.store = Store("sqlite://")
+        with self.store.exclusive():  # workers starting at once: one makes the table, the others wait
+            if self.store.schema:
+                self.store.generation()  # which makes the schema
             _metadata.create_all(self.store.engine)
 
     def generation(self) -> Hashable | None:
@@ -86,13 +95,14 @@ class Registry:
 
     def next_number(self) -> int:
         """The number after the last tenant ever registered: names are never reused."""
+        last = (
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('tenant', 'seq'))"
+            if self.store.dialect == "postgresql"
+            else "SELECT seq FROM sqlite_sequence WHERE name = 'tenant'"
+        )
         with self.store.session() as session:
-            found = (
-                session.connection()
-                .exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'tenant'")
-                .first()
-            )
-        return 1 if found is None else found[0] + 1
+            found = session.connection().exec_driver_sql(last).first()
+        return 1 if found is None or found[0] is None else found[0] + 1
 
     def add(self, tenant: Tenant) -> bool:
         """Register `tenant`; False when its id is taken."""

@@ -38,6 +38,7 @@ class Cluster:
         self.root = root  # its Unix socket's directory, too: no TCP port to pick or clash on
         self.data = root / "data"
         self._names = itertools.count(1)
+        self._databases: dict[str, str] = {}
         self._as_postgres = os.geteuid() == 0
 
     def _run(self, *command: str) -> None:
@@ -83,8 +84,14 @@ class Cluster:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{USER}@/{database}?host={self.root}"
 
-    def new_database(self) -> str:
-        """The URL of a new, empty database."""
+    def database(self, folder: str) -> str:
+        """The URL of the database of a test's `folder` (where its SQLite file would be): empty when
+        first asked for, the same one again for a server restarted on the same folder."""
+        if folder not in self._databases:
+            self._databases[folder] = self._new_database()
+        return self._databases[folder]
+
+    def _new_database(self) -> str:
         name = f"sandbox_{next(self._names)}"
         with psycopg.connect(f"host={self.root} user={USER} dbname=postgres", autocommit=True) as c:
             c.execute(f"CREATE DATABASE {name}")

@@ -31,7 +31,7 @@ def make_settings(tmp_dir: Any, **overrides: Any) -> Settings:
     """The suite's default world (seed 42, 400 orders) in `tmp_dir`, or in a database of its own on the
     session's PostgreSQL server (`--store postgresql`); `overrides` change any setting."""
     cluster = postgres.active()
-    database = cluster.new_database() if cluster else f"sqlite:///{tmp_dir}/sandbox.db"
+    database = cluster.database(str(tmp_dir)) if cluster else f"sqlite:///{tmp_dir}/sandbox.db"
     values = {"database_url": database, "seed": 42, "orders": 400}
     values.update(overrides)
     return Settings(**values)
