@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test ensure-browser test-plugin-door test-wheel-door test-clients container-smoke lint docs bench clean
+.PHONY: run test ensure-test-tools test-postgres test-plugin-door test-wheel-door test-clients container-smoke lint docs bench clean
 
 $(RUN_STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +23,14 @@ $(STAMP): $(RUN_STAMP)
 run: $(RUN_STAMP) ## serve the seeded world on http://127.0.0.1:8000
 	$(BIN)/minted-sandbox serve --host $(HOST) --port $(PORT)
 
-test: ensure-browser $(STAMP) ## the whole suite
+test: ensure-test-tools $(STAMP) ## the whole suite
 	$(BIN)/pytest
 
-# Chromium (the browser tests) and curl (the Digest interop tests): installed with apt-get where this
-# user may, else one line saying what to install. `make run` does not need them.
-ensure-browser:
-	@scripts/ensure-browser
+# Chromium (the browser tests), curl (the Digest interop tests) and PostgreSQL's server (replicas,
+# test-postgres): installed with apt-get where this user may, else one line saying what to install.
+# `make run` does not need them.
+ensure-test-tools:
+	@scripts/ensure-test-tools
 
 test-plugin-door: $(STAMP) ## tests/api again, its shared server served by the pytest plugin's fixtures
 	$(BIN)/pytest tests/api --through-plugin -q

@@ -1,5 +1,5 @@
 """The one headless Chromium every browser test uses: Debian's /usr/bin/chromium (apt package `chromium`,
-provisioned for `make test` by scripts/ensure-browser), or the binary $CHROMIUM names, driven by
+provisioned for `make test` by scripts/ensure-test-tools), or the binary $CHROMIUM names, driven by
 Playwright's Python package. Playwright's own browser download is never used: it does not work on the
 machines this runs on.
 
@@ -35,7 +35,9 @@ FLAGS = (
 def chromium(*extra_flags: str) -> Iterator[Browser]:
     """Headless Chromium with the shared flags plus `extra_flags`; closed, with Playwright, on exit."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (scripts/ensure-browser)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs it (scripts/ensure-test-tools)", pytrace=False
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=[*FLAGS, *extra_flags], headless=True

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -40,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("store") == "postgresql":  # each xdist worker starts a server of its own
         worker = getattr(config, "workerinput", {}).get("workerid", "main")
-        postgres.start(Path(tempfile.mkdtemp(prefix=f"sandbox-postgres-{worker}-")))
+        postgres.start(worker)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -27,7 +27,8 @@ def check(session: Session) -> dict[str, Any]:
         .join(Partner, col(Partner.id) == col(Wallet.partner_id))
         .outerjoin(Customer, col(Customer.id) == col(Wallet.customer_id))
         .outerjoin(LedgerEntry, col(LedgerEntry.wallet_id) == col(Wallet.id))
-        .group_by(Wallet.id)
+        # Every column the query selects (PostgreSQL refuses one that is neither grouped nor summed).
+        .group_by(Wallet.id, Partner.username, Customer.external_id, Wallet.asset, Wallet.balance)
         .order_by(Wallet.id)
     )
     wallets = entries = 0

@@ -248,6 +248,7 @@ class Store:
                 with Session(bind=connection, expire_on_commit=False) as session:
                     try:
                         yield session
+                        session.flush()  # the ORM's pending writes count too
                         if connection.info.pop(_WROTE, False):  # PostgreSQL: tell every process
                             connection.exec_driver_sql(f"UPDATE {GENERATION_TABLE} SET n = n + 1")
                             written = True

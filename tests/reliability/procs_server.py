@@ -32,11 +32,12 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass
 class ServerProcess:
-    db: Path
+    db: Path  # the SQLite file (its log goes beside it)
     workers: int = 1
     flags: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    store: str | None = None  # another store's URL (PostgreSQL): `db` then only places the log
 
     @property
     def url(self) -> str:
@@ -44,7 +45,7 @@ class ServerProcess:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.db}"
+        return self.store or f"sqlite:///{self.db}"
 
     def start(self, timeout: float = 90) -> ServerProcess:
         log = open(self.db.with_suffix(f".{self.port}.log"), "wb")  # noqa: SIM115 (closed with the process)

@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -22,7 +23,8 @@ USER = "sandbox"
 
 def binaries() -> Path:
     """Where Debian installs the server (the newest version there)."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    root = Path(os.environ.get("POSTGRESQL_ROOT", "/usr/lib/postgresql"))  # as scripts/ensure-test-tools
+    found = sorted(root.glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     if not found:
         raise RuntimeError(
             "PostgreSQL's server is not installed: `apt-get install postgresql` (Debian), or run "
@@ -34,9 +36,11 @@ def binaries() -> Path:
 class Cluster:
     """One throwaway server: `start`, `new_database` for each sandbox, `stop`."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root  # its Unix socket's directory, too: no TCP port to pick or clash on
-        self.data = root / "data"
+    def __init__(self, label: str) -> None:
+        # Under /tmp, not pytest's folders (readable by their owner alone): the server's user must reach
+        # its data. Its Unix socket's directory, too: no TCP port to pick or clash on.
+        self.root = Path(tempfile.mkdtemp(prefix=f"sandbox-postgres-{label}-"))
+        self.data = self.root / "data"
         self._names = itertools.count(1)
         self._databases: dict[str, str] = {}
         self._as_postgres = os.geteuid() == 0
@@ -48,7 +52,6 @@ class Cluster:
             raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
 
     def start(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         if self._as_postgres:
             shutil.chown(self.root, "postgres")
         bin_dir = binaries()
@@ -106,9 +109,10 @@ class Cluster:
 _cluster: Cluster | None = None
 
 
-def start(root: Path) -> Cluster:
+def start(label: str) -> Cluster:
+    """The session's server (`label`: which session, for xdist workers)."""
     global _cluster
-    _cluster = Cluster(root)
+    _cluster = Cluster(label)
     _cluster.start()
     return _cluster
 

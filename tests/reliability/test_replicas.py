@@ -1,0 +1,148 @@
+"""Two replicas on one PostgreSQL database are one sandbox: two `minted-sandbox serve` processes (as on
+two machines behind a load balancer), each asked in turn. Concurrent buys through both leave clean
+invariants and every order in one journal; a clock moved through one is the other's; a captured
+Authorization header accepted by one is refused by the other.
+
+The database is on the session's PostgreSQL server under `--store postgresql`, else on one this module
+starts (tests/support/postgres.py): the test runs in every suite run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.digest_helpers import RawResponse, answer, assert_failure_envelope, header, parse_challenge
+from tests.reliability.procs_server import ServerProcess, make_customer, pricefix
+from tests.support import postgres
+from tests.support.constants import PARTNER_HEADERS
+
+BUYERS = 4
+BUYS = 10  # per buyer, through the replicas in turn
+STATUSES = "/partner/orders/statuses"
+
+
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    folder = Path(tmp_path_factory.mktemp("replicas"))
+    own = None if postgres.active() else postgres.Cluster("replicas")
+    if own is not None:
+        own.start()
+    cluster = postgres.active() or own
+    assert cluster is not None
+    store = cluster.database(str(folder))
+    first = ServerProcess(folder / "a.db", flags=("--orders", "40"), store=store).start()
+    try:
+        second = ServerProcess(folder / "b.db", flags=("--orders", "40"), store=store).start()
+        try:
+            yield first, second
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+        if own is not None:
+            own.stop()
+
+
+def _data(response: httpx.Response) -> object:
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def test_concurrent_buys_through_both_replicas_keep_one_clean_world_and_one_journal(
+    replicas: tuple[ServerProcess, ServerProcess],
+) -> None:
+    first, second = replicas
+    with first.client() as http:
+        for buyer in range(BUYERS):
+            make_customer(http, f"replica-buyer-{buyer}", 100_000)
+    with first.control() as control:
+        since = control.get("/_sandbox/requests?limit=1").json()["data"]["requests"][-1]["id"]
+
+    def buy(buyer: int) -> list[str]:
+        customer, guids = f"replica-buyer-{buyer}", []
+        clients = [first.client(), second.client()]
+        try:
+            for number, http in enumerate(itertools.islice(itertools.cycle(clients), BUYS)):
+                bought = http.post(
+                    "/partner/order/digital/buy",
+                    json={
+                        "price_token": pricefix(http, customer),
+                        "currency_code": "TRY",
+                        "external_id": f"replica-{buyer}-{number}",
+                        "customer": {"external_id": customer},
+                        "items": [{"sku": "GAU", "amount": 0.01}],
+                    },
+                )
+                assert bought.status_code == 200, bought.text
+                guids.append(bought.json()["data"]["guid"][0])
+        finally:
+            for http in clients:
+                http.close()
+        return guids
+
+    with ThreadPoolExecutor(BUYERS) as pool:
+        guids = [guid for bought in pool.map(buy, range(BUYERS)) for guid in bought]
+
+    with first.control() as through_first, second.control() as through_second:
+        invariants = [_data(c.get("/_sandbox/invariants")) for c in (through_first, through_second)]
+        journals = [
+            _data(c.get(f"/_sandbox/requests?since={since}&path=/partner/order/digital/buy&limit=1000"))
+            for c in (through_first, through_second)
+        ]
+    with second.client() as http:
+        found = [_data(http.get(f"/partner/order/{guid}")) for guid in guids]
+
+    assert len(set(guids)) == BUYERS * BUYS
+    assert [report["violations"] for report in invariants] == [[], []]  # type: ignore[index]
+    assert journals[0] == journals[1]
+    assert len(journals[0]["requests"]) == BUYERS * BUYS  # type: ignore[index]
+    assert {order["guid"] for order in found} == set(guids)  # type: ignore[index]
+
+
+def test_a_clock_moved_through_one_replica_is_the_others(
+    replicas: tuple[ServerProcess, ServerProcess],
+) -> None:
+    first, second = replicas
+    with first.control() as through_first, second.control() as through_second:
+        _data(through_first.post("/_sandbox/clock", json={"at": "2030-01-01T12:00:00+03:00"}))
+        seen = _data(through_second.get("/_sandbox/clock"))
+        _data(through_second.post("/_sandbox/clock", json={"mode": "real"}))
+        back = _data(through_first.get("/_sandbox/clock"))
+
+    assert (seen["mode"], seen["now"]) == ("frozen", "2030-01-01T12:00:00+03:00")  # type: ignore[index]
+    assert back["mode"] == "real"  # type: ignore[index]
+
+
+def _send(server: ServerProcess, authorization: str | None) -> RawResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        headers = dict(PARTNER_HEADERS)
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        connection.request("GET", STATUSES, headers=headers)
+        response = connection.getresponse()
+        return RawResponse(response.status, response.getheaders(), response.read())
+    finally:
+        connection.close()
+
+
+def test_a_header_accepted_by_one_replica_is_refused_by_the_other(
+    replicas: tuple[ServerProcess, ServerProcess],
+) -> None:
+    first, second = replicas
+    challenged = _send(first, None)
+    challenge = parse_challenge(challenged.header_all("WWW-Authenticate")[0])
+    captured = header(answer(challenge, uri=STATUSES))
+
+    accepted, replayed, again = _send(first, captured), _send(second, captured), _send(first, captured)
+
+    assert (challenged.status, accepted.status) == (401, 200)
+    assert_failure_envelope(replayed, 401, "nonce_count_reused")
+    assert_failure_envelope(again, 401, "nonce_count_reused")
