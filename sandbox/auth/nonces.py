@@ -416,9 +416,8 @@ class ServerNcWindow:
         with self._lock:
             self._accepted += 1
             if self._accepted % self.PURGE_EVERY == 0:
-                self._run(
-                    "DELETE FROM sandbox_digest_nc WHERE issued_at < %s", int(now - self._ttl - CLOCK_SKEW)
-                )
+                purge = "DELETE FROM sandbox_digest_nc WHERE issued_at < %s RETURNING 1"
+                self._run(purge, int(now - self._ttl - CLOCK_SKEW))
             added = self._run(_NC_INSERT, key, nc, issued_at, nc, key)
         return added is not None
 

@@ -47,6 +47,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Parametre hatası: gönderilen veri geçersiz.",
         "Parameter error: the given data was invalid.",
     ),
+    "text_with_nul": (
+        422,
+        "Metin değerleri NUL (0x00) karakteri içeremez.",
+        "Text values cannot contain the NUL (0x00) character.",
+    ),
     "malformed_json": (422, "İstek gövdesi geçerli bir JSON değil.", "The request body is not valid JSON."),
     "body_too_deep": (
         422,

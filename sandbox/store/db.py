@@ -85,6 +85,7 @@ def _sqlite(raw: PoolProxiedConnection) -> sqlite3.Connection:
 # PostgreSQL: a one-row table every transaction that changed rows moves on (`generation`); outside the
 # world's tables, so copying a template in never sets it back.
 GENERATION_TABLE = "sandbox_generation"
+NUL_REFUSED = "cannot contain NUL (0x00) bytes"  # psycopg's words for a text value holding one
 _WROTE = "sandbox_wrote"  # connection.info key: a statement of this transaction changed rows
 
 
@@ -496,6 +497,9 @@ class Store:
         try:
             yield
         except (DBAPIError, sqlite3.Error) as error:
+            if NUL_REFUSED in str(getattr(error, "orig", error)):
+                # PostgreSQL cannot hold NUL in text (SQLite can, and finds no match): a clear 422, not a 500.
+                raise SandboxError("text_with_nul") from None
             reason = failure_of(error)
             if reason is None:
                 raise

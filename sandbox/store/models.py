@@ -486,5 +486,6 @@ class SandboxState(SQLModel, table=True):
     epoch: int = 0
     version: int = 0
     clock_frozen_at: datetime | None = utc_column(nullable=True)
-    clock_offset_us: int = 0  # real mode: how far the clock runs ahead of real time
+    # Real mode: how far the clock runs ahead of real time (64 bits: PostgreSQL's integer stops at 35 min).
+    clock_offset_us: int = Field(default=0, sa_type=BigInteger)
     draws: int = 0  # write transactions that drew ids since the last reset (sandbox/store/shared.py)

@@ -26,6 +26,7 @@ from tests.api.card_helpers import (
     violations,
 )
 from tests.api.helpers import ok_data
+from tests.support import postgres
 from tests.support.trading import (
     BUY,
     add_customer,
@@ -177,8 +178,7 @@ def test_card_buy_from_total_price_pays_the_topup(demo: httpx.Client) -> None:
 def test_card_buy_keeps_no_full_card_number_anywhere(demo: httpx.Client, trading: SandboxServer) -> None:
     card_buy(demo, card("4000000000000002"))
 
-    with trading.sandbox.store.engine.connect() as connection:
-        dump = "\n".join(connection.connection.iterdump())
+    dump = postgres.database_text(trading.sandbox.store)
     assert "4000000000000002" not in dump
     assert "400000******0002" in dump
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import Connection
 
 from sandbox import cli
 from sandbox.catalog import STATUS_NAMES
@@ -48,8 +48,9 @@ def error_key(response: httpx.Response) -> str:
     return response.json()["data"]["error"]
 
 
-def database(server: SandboxServer) -> sqlite3.Connection:
-    return sqlite3.connect(server.settings.database_url.removeprefix("sqlite:///"))
+def database(server: SandboxServer) -> Connection:
+    """The server's database on a connection of its own, as another program would read it."""
+    return server.sandbox.store.engine.connect()
 
 
 # -- state ------------------------------------------------------------------------------------------
@@ -63,15 +64,19 @@ def test_state_counts_equal_the_database_counts(counted: SandboxServer) -> None:
     data = sandbox_get(counted, "/state").json()["data"]
 
     with database(counted) as db:
-        partners = db.execute("SELECT id, username FROM partner ORDER BY id").fetchall()
-        customers = dict(db.execute("SELECT partner_id, count(*) FROM customer GROUP BY partner_id"))
-        wallets = dict(db.execute("SELECT partner_id, count(*) FROM wallet GROUP BY partner_id"))
+        partners = db.exec_driver_sql("SELECT id, username FROM partner ORDER BY id").fetchall()
+        customers = dict(
+            db.exec_driver_sql("SELECT partner_id, count(*) FROM customer GROUP BY partner_id").all()
+        )
+        wallets = dict(
+            db.exec_driver_sql("SELECT partner_id, count(*) FROM wallet GROUP BY partner_id").all()
+        )
         orders: dict[int, dict[str, dict[str, int]]] = {}
-        for partner_id, kind, status, n in db.execute(
+        for partner_id, kind, status, n in db.exec_driver_sql(
             "SELECT partner_id, type, status_id, count(*) FROM orders GROUP BY partner_id, type, status_id"
         ):
             orders.setdefault(partner_id, {}).setdefault(kind, {})[STATUS_NAMES[status]] = n
-        pending = db.execute("SELECT count(*) FROM webhook_event WHERE state = 'pending'").fetchone()[0]
+        pending = db.exec_driver_sql("SELECT count(*) FROM webhook_event WHERE state = 'pending'").scalar()
     assert data["partners"] == [
         {"partner": name, "customers": customers[pid], "wallets": wallets[pid], "orders": orders[pid]}
         for pid, name in partners

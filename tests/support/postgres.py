@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 
+from sandbox.store.db import Store
+
 USER = "sandbox"
 
 
@@ -127,3 +129,26 @@ def stop() -> None:
 def active() -> Cluster | None:
     """The session's server when the suites run on PostgreSQL."""
     return _cluster
+
+
+def refuses(text: str) -> bool:
+    """Whether the suites' servers refuse `text` as a value (422 `text_with_nul`): PostgreSQL cannot hold
+    a NUL character, where SQLite holds it and simply finds nothing."""
+    return _cluster is not None and "\x00" in text
+
+
+def database_text(store: Store) -> str:
+    """Every row of every table of `store`'s database as text: SQLite's dump, or on PostgreSQL each row
+    of each table of its schema (the world's, the journal's, the replay window's) cast to text."""
+    with store.engine.connect() as connection:
+        if store.dialect == "sqlite":
+            return "\n".join(connection.connection.driver_connection.iterdump())
+        tables = connection.exec_driver_sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).scalars()
+        quoted = ['"' + name.replace('"', '""') + '"' for name in tables]
+        return "\n".join(
+            str(row)
+            for name in quoted
+            for row in connection.exec_driver_sql(f"SELECT t::text FROM {name} t").scalars()
+        )

@@ -97,6 +97,7 @@ def test_flush_delivers_synchronously(server: SandboxServer, receiver: Receiver)
     assert len(receiver.calls()) == 1
 
 
+@pytest.mark.sqlite  # counted in SQLite VM steps
 def test_a_sweep_does_not_walk_events_waiting_for_a_partner_without_an_endpoint(
     server: SandboxServer,
 ) -> None:

@@ -153,7 +153,12 @@ def page_of(
     `ix_orders_partner_type_order_at`) past the skipped orders without reading their rows: SQLite
     keeps the id in every index and seeks a row only for the page it returns."""
     column = SORT_COLUMNS[filters.sort_by]
-    direction = (lambda c: c.asc()) if filters.sort_type == "asc" else (lambda c: c.desc())
+    # Empty values (a B2B order's customer) sort as the smallest, as SQLite sorts NULL; PostgreSQL's
+    # default is the opposite.
+    if filters.sort_type == "asc":
+        direction = lambda c: c.asc().nulls_first()  # noqa: E731
+    else:
+        direction = lambda c: c.desc().nulls_last()  # noqa: E731
     query = query.order_by(direction(column), direction(col(Order.id)))
     # Run as a plain select of the orders' columns: rows, not ORM objects.
     return list(session.connection().execute(query.offset((page - 1) * per_page).limit(per_page)))

@@ -222,6 +222,7 @@ def test_patch_non_numeric_id_is_422(server: SandboxServer) -> None:
 # -- a database from before the switch -----------------------------------------------------------------
 
 
+@pytest.mark.sqlite  # an older SQLite file, opened with sqlite3
 def test_database_of_the_previous_schema_is_rebuilt_with_its_rules_on(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
