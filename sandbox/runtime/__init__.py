@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,6 +72,7 @@ class Sandbox:
         self._partners: dict[str, tuple[int, str]] = {}
         # One reset, reseed or catching up (`sync`) at a time: each may swap the template.
         self._world_lock = threading.RLock()
+        self._changing = 0  # resets and reseeds of this process under way (`_changing_world`)
         # What `sync` last saw: the store's generation, and the shared row's epoch and version.
         self._seen: Hashable = _NEVER
         self._epoch: int | None = None
@@ -114,7 +115,7 @@ class Sandbox:
     def reset(self, everything: bool = False) -> dict[str, Any]:
         """Copy the template over the database (no Faker). The user's configuration (webhooks, fault
         rules, lifecycle modes) and the clock stay, unless `everything`; ids restart from the seed."""
-        with self._world_lock:
+        with self._changing_world():
             if self.template is None:
                 self.ensure_world()
             started = time.perf_counter()
@@ -205,7 +206,7 @@ class Sandbox:
         """Build `spec` into a scratch template, save it, and restore it over the live database: the
         live database switches worlds in one step, never half-built."""
         built = template.build(spec, self.settings.fixtures_dir, progress)
-        with self._world_lock:
+        with self._changing_world():
             # Saved and restored in one step for every process: the template file always holds the
             # world the database holds, however many reseed at once.
             with self.store.exclusive():
@@ -243,7 +244,7 @@ class Sandbox:
 
     def install(self, saved: sqlite3.Connection) -> None:
         """Start this sandbox's store from `saved`, a template of its world (a new tenant's)."""
-        with self._world_lock:
+        with self._changing_world():
             epoch = template.restore(self.store, saved, keep=False, moved_ok=True)
             self._follow_world(self.world, saved)
             self._restart_runtime(epoch)
@@ -303,7 +304,9 @@ class Sandbox:
         if generation is not None and generation == self._seen:
             return
         if not self._world_lock.acquire(blocking=wait):
-            return
+            if self._changing:  # this process resets or reseeds: the request goes on meanwhile
+                return
+            self._world_lock.acquire()  # another thread of this process catching up: a moment
         try:
             if generation is not None and generation == self._seen:
                 return
@@ -321,6 +324,16 @@ class Sandbox:
             self._seen = generation
         finally:
             self._world_lock.release()
+
+    @contextlib.contextmanager
+    def _changing_world(self) -> Iterator[None]:
+        """A reset or reseed of this process: it holds the world lock; `sync(wait=False)` goes on."""
+        with self._world_lock:
+            self._changing += 1
+            try:
+                yield
+            finally:
+                self._changing -= 1
 
     def _follow_store(self) -> None:
         """Another process reseeded: take its world (seed, sizes) and the template it saved."""
