@@ -94,6 +94,13 @@ def build_parser() -> Parser:
         description="Drop what the database holds and build the world for SEED with ORDERS orders.",
     )
     _add_settings_flags(seed, WorldSettings)
+    migrate = commands.add_parser(
+        "migrate",
+        usage=OPTIONS,
+        help="bring the database to this version's schema, in place, its data kept",
+        description="Run the schema migrations the database lacks (every `serve` does the same at start).",
+    )
+    _add_settings_flags(migrate, WorldSettings)
     reset = commands.add_parser(
         "reset",
         usage=OPTIONS,
@@ -459,6 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(settings, args.workers, args.log_level)
         if args.command == "seed":
             _seed_with_progress(settings, force=True)
+        elif args.command == "migrate":
+            migrate(settings)
         elif args.command == "reset":
             reset(settings, args.everything)
         elif args.command == "advance":
@@ -476,6 +485,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def migrate(settings: WorldSettings) -> None:
+    from sandbox.store import migrate as migrations
+    from sandbox.store.db import Store, parsed_safe
+
+    store = Store(settings.database_url)
+    try:
+        before, after = migrations.upgrade(store)
+    finally:
+        store.dispose()
+    where = parsed_safe(settings.database_url)
+    if after is None:
+        print(f"{where} holds a schema from before migrations: `serve` or `seed` rebuilds its world")
+    elif before == after:
+        print(f"{where} is at schema {after} already")
+    else:
+        print(f"migrated {where} from schema {before or 'none'} to {after}")
 
 
 def _fail(message: str) -> int:

@@ -29,7 +29,7 @@ from sandbox.domain.prices.feed import PriceFeed
 from sandbox.domain.webhooks.config import apply_defaults
 from sandbox.runtime.ticker import Ticker
 from sandbox.runtime.worker import WebhookWorker
-from sandbox.store import shared
+from sandbox.store import migrate, shared
 from sandbox.store.db import Store
 from sandbox.store.models import Partner, WorldMeta, pk
 from sandbox.world import WorldSpec, census, scenarios, template, world_is_current
@@ -92,7 +92,9 @@ class Sandbox:
     def ensure_world(self, progress: Callable[[int], None] | None = None) -> bool:
         """Build the seeded world unless the database already holds exactly this one. True if built.
 
-        Either way the reset template is ready afterwards: the saved one when it matches, else rebuilt."""
+        Either way the reset template is ready afterwards: the saved one when it matches, else rebuilt.
+        First the database is brought to this version's schema, in place (sandbox/store/migrate.py)."""
+        migrate.upgrade(self.store)
         built = not world_is_current(self.store, self.world)
         if built:
             self.rebuild_world(progress)

@@ -23,6 +23,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -496,7 +497,7 @@ class Store:
         """A database error that means the store is failing becomes `store_unavailable`."""
         try:
             yield
-        except (DBAPIError, sqlite3.Error) as error:
+        except (DBAPIError, sqlite3.Error, psycopg.Error) as error:
             if NUL_REFUSED in str(getattr(error, "orig", error)):
                 # PostgreSQL cannot hold NUL in text (SQLite can, and finds no match): a clear 422, not a 500.
                 raise SandboxError("text_with_nul") from None

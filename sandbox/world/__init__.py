@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, inspect, update
 from sqlmodel import select
 
 from sandbox.core.identity import identity_number, is_valid_identity_number
+from sandbox.store import migrate
 from sandbox.store.db import Store
 from sandbox.store.models import LedgerEntry, SandboxState, Wallet, WorldMeta, table_of
 from sandbox.world import documented
@@ -50,6 +51,9 @@ def build_world(
     """Drop whatever the store holds and build the world `spec` describes."""
     store.drop_schema()
     store.create_schema()
+    with store.engine.connect() as connection:  # a database restored from it is at the newest schema
+        migrate.stamp_head(connection)
+        connection.commit()
     context = WorldContext.for_spec(spec)
     documented = _documented(spec, fixtures_dir)
     with store.engine.begin() as connection:
