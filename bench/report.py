@@ -212,6 +212,43 @@ def _tenant_targets(ms: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _postgres_targets(ms: dict, runs: dict) -> list[tuple[str, str, str, str]]:
+    """Issue 17's targets: PostgreSQL on this machine against SQLite in the same run."""
+    rows = []
+    s1, sqlite_s1 = ms.get("postgres|s1"), runs.get("s1|sandbox|1|default")
+    if s1 and sqlite_s1:
+        rows.append(
+            (
+                f"S1 on PostgreSQL vs on SQLite ({s1['rate']:.0f} vs {sqlite_s1['rate']:.0f} req/s)",
+                _ratio(s1, sqlite_s1),
+                "≥ 0.70×",
+                _met(s1["rate"] >= 0.7 * sqlite_s1["rate"]),
+            )
+        )
+    s4, sqlite_s4 = ms.get("postgres|s4"), runs.get("s4|sandbox|1|default")
+    if s4 and sqlite_s4:
+        rows.append(
+            (
+                f"S4 through two replicas on PostgreSQL vs one server on SQLite ({s4['rate']:.1f} vs "
+                f"{sqlite_s4['rate']:.1f} pairs/s; p99 {s4['p99_ms']:.0f} ms, failed pairs "
+                f"{s4['failed_pairs']})",
+                f"{s4['rate'] / sqlite_s4['rate']:.2f}×",
+                "≥ 1.50×, p99 < 100 ms",
+                _met(s4["rate"] >= 1.5 * sqlite_s4["rate"] and s4["p99_ms"] < 100),
+            )
+        )
+    if reset := ms.get("postgres|reset"):
+        rows.append(
+            (
+                "`POST /_sandbox/reset` of the default world on PostgreSQL, median of 20 (copy only)",
+                f"{reset['trip_ms']:.1f} ms ({reset['copy_ms']:.1f} ms)",
+                "< 100 ms",
+                _met(reset["trip_ms"] < 100),
+            )
+        )
+    return rows
+
+
 def render(r: dict) -> str:
     m, runs = r["machine"], r["runs"]
     configs = sorted(
@@ -423,6 +460,7 @@ def render(r: dict) -> str:
         label = f"server peak RSS (VmHWM), {workers} worker(s), {world} world, through S1–S4"
         rows.append((label, value, "< 200 MB" if target else "", _met(rss["total"] < 200) if target else ""))
     rows += _tenant_targets(ms)
+    rows += _postgres_targets(ms, r["runs"])
     for world in ("default", "100k"):
         if (seconds := ms.get(f"seed|{world}")) is not None:
             rows.append((f"`minted-sandbox seed`, {world} world", f"{seconds:.1f} s", "", ""))

@@ -5,6 +5,7 @@ bench/RESULTS.md by bench/report.py. Numbers are figures in a report, never test
     python bench/run.py --wait-quiet 600  # first wait for an idle machine (other processes skew it)
     python bench/run.py --quick         # shorter runs, written to bench/RESULTS.quick.md
     python bench/run.py --only s1,refs  # some sections: seed start reset fixture s1 s2 s3 s4 refs
+                                        # tenants postgres
     python bench/run.py --worlds default --workers 1
 
 Pinning: one sandbox worker, the FastAPI floors, Prism and WireMock run on CPU 0, wrk and the S4 driver
@@ -37,7 +38,7 @@ import wrk
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / ".data"
-SECTIONS = ("seed", "start", "reset", "fixture", "s1", "s2", "s3", "s4", "refs", "tenants")
+SECTIONS = ("seed", "start", "reset", "fixture", "s1", "s2", "s3", "s4", "refs", "tenants", "postgres")
 WORLDS = {"default": 400, "100k": 100_000}
 THREADS, CONNECTIONS = 1, 32
 S3_FILTER = "type=Buy"
@@ -206,6 +207,59 @@ def tenant_measures(db: Path, work: Path, opts, results: dict) -> None:
                 http.delete(f"/_sandbox/tenants/{made['tenant']}").raise_for_status()
     finally:
         server.stop()
+
+
+def postgres_measures(work: Path, opts, results: dict) -> None:
+    """Issue 17, on a PostgreSQL server on this machine (Debian's, in a throwaway directory, as the
+    tests start it): S1 and resets of the default world through one server, and S4 through two servers
+    on the one database (half the S4 clients on each), against one SQLite server's runs of this run."""
+    sys.path.insert(0, str(BENCH.parent))
+    from tests.support.postgres import Cluster  # noqa: PLC0415 (the repository's tests, not the package's)
+
+    log("postgres: S1 and reset through one server, S4 through two replicas")
+    note_load(results, "postgres")
+    cluster = Cluster("bench")
+    cluster.start()
+    measures = results["measures"]
+    try:
+        store = cluster.database("bench")
+        first = servers.start_sandbox(work / "pg.db", WORLDS["default"], 1, work / "pg-1.log", store=store)
+        try:
+            ids = sample_orders(first.url, opts.pages)
+            measures["postgres|s1"] = load(first, "s1", ids, work, opts, real_digest=True)
+            measures["postgres|reset"] = reset_times(first.url)
+            log(f"  reset: {measures['postgres|reset']}")
+            second = servers.start_sandbox(
+                work / "pg.db", WORLDS["default"], 1, work / "pg-2.log", cpus="1", store=store
+            )
+            try:
+                measures["postgres|s4"] = replicas_s4([first, second], opts)
+            finally:
+                second.stop()
+        finally:
+            first.stop()
+    finally:
+        cluster.stop()
+
+
+def replicas_s4(replicas: list[servers.Server], opts) -> dict:
+    """S4 through every replica at once (its share of the clients each); pairs/s summed, p99 the worst."""
+    share = max(opts.s4_concurrency // len(replicas), 1)
+    tag = f"s4pg-{int(time.time())}"
+    driver = ["taskset", "-c", servers.LOAD_CPU, sys.executable, str(BENCH / "writes.py")]
+    commands = [[*driver, r.url, str(opts.seconds), str(share), f"{tag}-{n}"] for n, r in enumerate(replicas)]
+    running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for command in commands]
+    outs = [json.loads(process.communicate()[0]) for process in running]
+    out = {
+        "rate": sum(o["rate"] for o in outs),
+        "p50_ms": max(o["p50_ms"] for o in outs),
+        "p99_ms": max(o["p99_ms"] for o in outs),
+        "failed_pairs": sum(o["failed_pairs"] for o in outs),
+        "replicas": len(replicas),
+        "concurrency": share * len(replicas),
+    }
+    log(f"  s4, {len(replicas)} replicas: {out}")
+    return out
 
 
 def fixture_overhead() -> dict:
@@ -509,6 +563,8 @@ def main() -> None:
                 guarded(results, "references", references, dbs["default"], work, opts)
         if "tenants" in opts.only:
             guarded(results, "tenants", tenant_measures, dbs["default"], work, opts)
+        if "postgres" in opts.only:
+            guarded(results, "postgres", postgres_measures, work, opts)
     results["wall_seconds"] = time.perf_counter() - started
     for key in ("s1_body", "openapi"):
         results.pop(key, None)

@@ -144,13 +144,16 @@ def _partner_200(url: str) -> bool:
     return response.status_code == 200
 
 
-def start_sandbox(db: Path, orders: int, workers: int, log: Path, cpus: str | None = None) -> Server:
-    """`minted-sandbox serve` with default settings but the database, its world size and a free port."""
+def start_sandbox(
+    db: Path, orders: int, workers: int, log: Path, cpus: str | None = None, store: str | None = None
+) -> Server:
+    """`minted-sandbox serve` with default settings but the database (the SQLite file `db`, or the URL
+    `store`), its world size and a free port."""
     command = [
         str(BIN / "minted-sandbox"),
         "serve",
         "--db",
-        f"sqlite:///{db}",
+        store or f"sqlite:///{db}",
         "--orders",
         str(orders),
         "--port",
