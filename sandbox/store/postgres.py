@@ -1,14 +1,18 @@
 """What only a PostgreSQL store needs: copying a world's template in (a reset, a reseed, a new tenant).
 
-The template stays what it is on SQLite, a SQLite database built once from the seed (every replica
-builds the same one), and a reset copies it in with COPY, in one transaction with everything else it
-does: it reads what the user configured, empties the world's tables, copies the template's rows, writes
-the configuration back, moves the epoch and the sequences on. Readers in any process see the old world
-or the new one, never a half-copied one; writers wait at the advisory lock (`Store.exclusive`).
+The template is what it is on SQLite, a SQLite database built once from the seed (every replica
+builds the same one). The first reset of a world copies it with COPY into a schema of the database
+(`sandbox_template_<hash of the world's signature>`, shared by every replica and every tenant holding
+that world); each reset then copies from there on the server, in one transaction with everything else
+it does: it reads what the user configured, empties the world's tables, copies the template's rows,
+writes the configuration back, moves the epoch and the sequences on. Readers in any process see the old
+world or the new one, never a half-copied one; writers wait at the advisory lock (`Store.exclusive`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +23,8 @@ from sqlmodel import SQLModel
 
 from sandbox.store.db import GENERATION_TABLE, Store, make_generation_row
 
+# The advisory lock under which one process makes a template's schema; the others wait, then use it.
+_TEMPLATES_LOCK = 0x53425452
 # The advisory lock under which a process makes the tables kept beside the world's (the journal's, the
 # Digest replay window's): two replicas starting at once would otherwise both create them, one failing.
 _SIDE_TABLES_LOCK = 0x53425854
@@ -72,9 +78,12 @@ def restore(
                 epoch = 1
             models = SQLModel.metadata.tables
             kept = [_read(cursor, models[name], wanted) for name, wanted in preserved.items()]
+            source = _server_template(template, cursor, tables)
             cursor.execute(f"TRUNCATE {_names([table.name for table in tables])} RESTART IDENTITY CASCADE")
             for table in tables:
-                _copy(template, cursor, table)
+                columns = _names([column.name for column in table.columns])
+                name = _quote(table.name)
+                cursor.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {source}.{name}")
             for rows in kept:
                 rows.write(cursor)
             cursor.execute("UPDATE sandbox_state SET epoch = %s", (epoch,))
@@ -84,6 +93,25 @@ def restore(
         connection.rollback()  # SQLAlchemy's own (empty) transaction around the raw one
     store.invalidate_reads()
     return epoch
+
+
+def _server_template(template: sqlite3.Connection, cursor: Any, tables: list[Table]) -> str:
+    """The schema holding `template`'s rows on the server (quoted), made from it the first time."""
+    signature = dict(template.execute("SELECT key, value FROM world_meta").fetchall())
+    digest = hashlib.sha256(json.dumps(signature, sort_keys=True).encode()).hexdigest()[:16]
+    schema = _quote(f"sandbox_template_{digest}")
+    cursor.execute(f"SELECT pg_advisory_xact_lock({_TEMPLATES_LOCK})")
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.complete",))
+    if cursor.fetchone()[0]:
+        return schema
+    cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # one a failed first reset left behind
+    cursor.execute(f"CREATE SCHEMA {schema}")
+    for table in tables:
+        name = _quote(table.name)
+        cursor.execute(f"CREATE TABLE {schema}.{name} AS SELECT * FROM {name} WITH NO DATA")
+        _copy(template, cursor, table, f"{schema}.{name}")
+    cursor.execute(f"CREATE TABLE {schema}.complete ()")
+    return schema
 
 
 def _in_template(template: sqlite3.Connection, name: str) -> bool:
@@ -96,12 +124,12 @@ def _exists(cursor: Any, table: str) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def _copy(template: sqlite3.Connection, cursor: Any, table: Table) -> None:
-    """The template's rows of `table`, as SQLite holds them: COPY's text form reads SQLite's datetimes
-    (ISO text) and booleans (0 and 1) as PostgreSQL's own."""
+def _copy(template: sqlite3.Connection, cursor: Any, table: Table, into: str) -> None:
+    """The template's rows of `table` into the table `into`, as SQLite holds them: COPY's text form reads
+    SQLite's datetimes (ISO text) and booleans (0 and 1) as PostgreSQL's own."""
     columns = [column.name for column in table.columns]
     rows = template.execute(f"SELECT {_names(columns)} FROM {_quote(table.name)}")
-    with cursor.copy(f"COPY {_quote(table.name)} ({_names(columns)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {into} ({_names(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
