@@ -192,6 +192,17 @@ class ServerProcess:
             connection.close()
 
 
+def buy_body(token: str, customer: str, external_id: str, grams: float = 0.01) -> dict[str, Any]:
+    """A Digital Buy of `grams` GAU from the customer's TRY cash, at the price `token` fixed."""
+    return {
+        "price_token": token,
+        "currency_code": "TRY",
+        "external_id": external_id,
+        "customer": {"external_id": customer},
+        "items": [{"sku": "GAU", "amount": grams}],
+    }
+
+
 def pricefix(http: httpx.Client, customer: str, total: int | None = None) -> str:
     body: dict[str, Any] = {"type": "digital", "customer_external_id": customer, "currency": "TRY"}
     if total is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.procs_server import ServerProcess, make_customer, pricefix, wait_for
+from tests.reliability.procs_server import ServerProcess, buy_body, make_customer, pricefix, wait_for
 from tests.webhooks.receiver import Receiver
 
 CUSTOMERS = [f"crash-customer-{n}" for n in range(4)]
@@ -49,14 +49,7 @@ def _writer(server: ServerProcess, number: int, acked: dict[str, str], failures:
                 external_id = f"crash-{number}-{sequence}"
                 token = pricefix(http, customer)
                 response = http.post(
-                    "/partner/order/digital/buy",
-                    json={
-                        "price_token": token,
-                        "currency_code": "TRY",
-                        "external_id": external_id,
-                        "customer": {"external_id": customer},
-                        "items": [{"sku": "GAU", "amount": 0.01}],
-                    },
+                    "/partner/order/digital/buy", json=buy_body(token, customer, external_id)
                 )
                 assert response.status_code == 200, response.text
                 acked[external_id] = response.json()["data"]["guid"][0]

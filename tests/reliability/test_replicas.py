@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.e2e.digest_helpers import RawResponse, answer, assert_failure_envelope, header, parse_challenge
-from tests.reliability.procs_server import ServerProcess, make_customer, pricefix
+from tests.reliability.procs_server import ServerProcess, buy_body, make_customer, pricefix
 from tests.support import postgres
 from tests.support.constants import PARTNER_HEADERS
 from tests.support.waiting import wait_for
@@ -72,16 +72,8 @@ def test_concurrent_buys_through_both_replicas_keep_one_clean_world_and_one_jour
         clients = [first.client(), second.client()]
         try:
             for number, http in enumerate(itertools.islice(itertools.cycle(clients), BUYS)):
-                bought = http.post(
-                    "/partner/order/digital/buy",
-                    json={
-                        "price_token": pricefix(http, customer),
-                        "currency_code": "TRY",
-                        "external_id": f"replica-{buyer}-{number}",
-                        "customer": {"external_id": customer},
-                        "items": [{"sku": "GAU", "amount": 0.01}],
-                    },
-                )
+                body = buy_body(pricefix(http, customer), customer, f"replica-{buyer}-{number}")
+                bought = http.post("/partner/order/digital/buy", json=body)
                 assert bought.status_code == 200, bought.text
                 guids.append(bought.json()["data"]["guid"][0])
         finally:

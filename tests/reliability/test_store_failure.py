@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reliability.procs_server import ServerProcess, make_customer, pricefix, wait_for
+from tests.reliability.procs_server import ServerProcess, buy_body, make_customer, pricefix, wait_for
 from tests.support.constants import CONTROL_TOKEN
 
 FLAGS = ("--orders", "40", "--customers", "5")
@@ -43,16 +43,6 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield running
     finally:
         running.kill()
-
-
-def buy_body(token: str, external_id: str) -> dict[str, Any]:
-    return {
-        "price_token": token,
-        "currency_code": "TRY",
-        "external_id": external_id,
-        "customer": {"external_id": CUSTOMER},
-        "items": [{"sku": "GAU", "amount": 0.01}],
-    }
 
 
 def healthcheck(server: ServerProcess, **env: str) -> subprocess.CompletedProcess[str]:
@@ -106,7 +96,9 @@ def call(server: ServerProcess, method: str, path: str, body: Any, partner: bool
 
 def test_deleting_the_database_file_under_load_acknowledges_nothing_more(server: ServerProcess) -> None:
     with server.client() as http:
-        before = http.post("/partner/order/digital/buy", json=buy_body(pricefix(http, CUSTOMER), "before"))
+        before = http.post(
+            "/partner/order/digital/buy", json=buy_body(pricefix(http, CUSTOMER), CUSTOMER, "before")
+        )
         guid = before.json()["data"]["guid"][0]
     # A second name for the file, so that what the server wrote into it can be read afterwards.
     kept = server.db.with_name("kept.db")
@@ -125,7 +117,9 @@ def test_deleting_the_database_file_under_load_acknowledges_nothing_more(server:
                 if response.status_code == 200:
                     started = time.monotonic()
                     token = response.json()["data"]["token"]
-                    response = http.post("/partner/order/digital/buy", json=buy_body(token, external_id))
+                    response = http.post(
+                        "/partner/order/digital/buy", json=buy_body(token, CUSTOMER, external_id)
+                    )
                     buys.append((external_id, started, response.status_code))
                 if response.status_code != 200:
                     refusals.append(response)
@@ -204,7 +198,7 @@ def test_a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers(server: Se
     with server.client() as http:
         for number in range(3):
             response = http.post(
-                "/partner/order/digital/buy", json=buy_body(pricefix(http, CUSTOMER), f"b{number}")
+                "/partner/order/digital/buy", json=buy_body(pricefix(http, CUSTOMER), CUSTOMER, f"b{number}")
             )
             assert response.status_code == 200, response.text
             acknowledged.append(response.json()["data"]["guid"][0])
@@ -215,7 +209,7 @@ def test_a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers(server: Se
         resource.prlimit(server.process.pid, resource.RLIMIT_FSIZE, (wal, resource.RLIM_INFINITY))
         try:
             refused = [
-                http.post("/partner/order/digital/buy", json=buy_body(token, f"full-{number}"))
+                http.post("/partner/order/digital/buy", json=buy_body(token, CUSTOMER, f"full-{number}"))
                 for number, token in enumerate(tokens)
             ]
             refused += [call(server, *spec) for spec in STORE_CALLS if spec[0] != "GET"]
@@ -233,7 +227,9 @@ def test_a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers(server: Se
             resource.prlimit(server.process.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
 
         # Space again: writes go through, and with the first one the store is healthy again.
-        response = http.post("/partner/order/digital/buy", json=buy_body(pricefix(http, CUSTOMER), "after"))
+        response = http.post(
+            "/partner/order/digital/buy", json=buy_body(pricefix(http, CUSTOMER), CUSTOMER, "after")
+        )
         assert response.status_code == 200, response.text
         acknowledged.append(response.json()["data"]["guid"][0])
         assert call(server, "GET", "/_sandbox/health", None, False).json()["data"] == {"status": "ok"}

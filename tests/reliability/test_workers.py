@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.procs_server import ServerProcess, make_customer, pricefix, wait_for
+from tests.reliability.procs_server import ServerProcess, buy_body, make_customer, pricefix, wait_for
 from tests.webhooks.receiver import Receiver
 
 CUSTOMERS = [f"wk-customer-{n}" for n in range(8)]
@@ -111,16 +111,8 @@ def test_two_workers_take_200_mixed_concurrent_writes_without_errors_or_duplicat
     with server.client() as http:
         for customer in CUSTOMERS:
             make_customer(http, customer, START_CASH)
-            start = http.post(
-                "/partner/order/digital/buy",
-                json={
-                    "price_token": pricefix(http, customer),
-                    "currency_code": "TRY",
-                    "external_id": f"wk-start-{customer}",
-                    "customer": {"external_id": customer},
-                    "items": [{"sku": "GAU", "amount": float(START_GRAMS)}],
-                },
-            )
+            body = buy_body(pricefix(http, customer), customer, f"wk-start-{customer}", float(START_GRAMS))
+            start = http.post("/partner/order/digital/buy", json=body)
             assert start.status_code == 200, start.text
         before = {customer: _balances(http, customer) for customer in CUSTOMERS}
     workers = server.worker_pids()
