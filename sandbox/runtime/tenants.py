@@ -31,7 +31,8 @@ from sandbox.core.errors import SandboxError
 from sandbox.core.ids import SystemRandom
 from sandbox.runtime import Sandbox
 from sandbox.store import shared
-from sandbox.store.db import Store, drop_schema
+from sandbox.store.db import Store
+from sandbox.store.postgres import drop_schema
 from sandbox.store.registry import Registry, Tenant
 from sandbox.world import WorldSpec, template
 

@@ -31,7 +31,10 @@ from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from sandbox.core.errors import SandboxError
-from sandbox.store import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from sandbox.store import (
+    models,  # noqa: F401  (registers every table on SQLModel.metadata)
+    postgres,
+)
 from sandbox.store.cache import AnswerCache
 from sandbox.store.errors import failure_of, unavailable
 from sandbox.store.gate import WriteLock
@@ -53,41 +56,12 @@ def parsed_safe(url: str) -> str:
         return repr(url)
 
 
-def make_generation_row(execute: Callable[[str], object], key: int, schema: str | None) -> None:
-    """The generation table of a PostgreSQL database (and the schema holding it), made once by whichever
-    process comes first (in a transaction: the advisory lock is the transaction's; not the write turns'
-    own, which a reset making it may hold already)."""
-    execute(f"SELECT pg_advisory_xact_lock({key + 1})")
-    if schema:
-        execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
-    execute(f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (id int PRIMARY KEY, n bigint NOT NULL)")
-    execute(f"INSERT INTO {GENERATION_TABLE} VALUES (1, 0) ON CONFLICT DO NOTHING")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def drop_schema(store: Store, schema: str) -> None:
-    """PostgreSQL: remove `schema` of `store`'s database, and everything in it (a tenant's world)."""
-    with store._failures(True), store.engine.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
-        connection.commit()
-
-
 def _sqlite(raw: PoolProxiedConnection) -> sqlite3.Connection:
     """The sqlite3 connection under a pooled one (SQLAlchemy types it optional: None once invalidated)."""
     connection = raw.driver_connection
     if connection is None:
         raise RuntimeError("the pooled connection was invalidated")
     return connection
-
-
-# PostgreSQL: a one-row table every transaction that changed rows moves on (`generation`); outside the
-# world's tables, so copying a template in never sets it back.
-GENERATION_TABLE = "sandbox_generation"
-NUL_REFUSED = "cannot contain NUL (0x00) bytes"  # psycopg's words for a text value holding one
-_WROTE = "sandbox_wrote"  # connection.info key: a statement of this transaction changed rows
 
 
 def _changes(connection: Connection) -> int | None:
@@ -115,7 +89,7 @@ class Store:
         self.url = url
         self.schema = schema
         self._cache_kib = cache_kib
-        self._pool_size = pool_size
+        self.pool_size = pool_size
         try:
             parsed = make_url(url)
             sqlite = parsed.get_backend_name() == "sqlite"
@@ -123,7 +97,7 @@ class Store:
             if sqlite:
                 self.engine = self._sqlite_engine(url, parsed.database)
             elif parsed.get_backend_name() == "postgresql":
-                self.engine = self._postgres_engine(url)
+                self.engine = postgres.engine(self, url)
             else:
                 raise ArgumentError(
                     "the sandbox runs on SQLite (sqlite://) or PostgreSQL (postgresql+psycopg://)"
@@ -196,37 +170,6 @@ class Store:
 
         return engine
 
-    def _postgres_engine(self, url: str) -> Engine:
-        # No pre-ping (a round trip per checkout): a connection the server dropped fails its statement,
-        # which answers store_unavailable once, and the pool replaces it.
-        options = {"options": f"-csearch_path={_quote(self.schema)}"} if self.schema else {}
-        engine = create_engine(url, pool_size=self._pool_size, max_overflow=-1, connect_args=options)
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Connection) -> None:
-            # The turn in this process, then the one among every process on the database: READ
-            # COMMITTED reads each later statement's data after the lock, so a read-check-write
-            # transaction runs alone among writers, as SQLite's BEGIN IMMEDIATE makes it.
-            take_turn = connection.get_execution_options().get("write_turn")
-            if take_turn is not None:
-                take_turn()
-                if not self._writes.reentered():  # a reset's own writes: it holds the lock already
-                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({self.lock_key})")
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _count_writes(
-            connection: Connection,
-            cursor: Any,
-            statement: str,
-            _params: object,
-            _context: object,
-            _many: bool,
-        ) -> None:
-            if cursor.rowcount and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
-                connection.info[_WROTE] = True
-
-        return engine
-
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on any error.
@@ -239,20 +182,20 @@ class Store:
         """
         self.check()
         turn = self._writes.turn() if write else None
-        with self._failures(write), turn or nullcontext():
+        with self.failures(write), turn or nullcontext():
             if turn is not None and self._lock is not None:
                 turn.take()  # before an in-memory store's lock, as a reset takes them
             with self._lock or nullcontext(), self.engine.connect() as connection:
                 written = _changes(connection)
-                connection.info.pop(_WROTE, None)
+                connection.info.pop(postgres.WROTE, None)
                 if turn is not None:  # taken by `_begin` at the first statement, if not yet
                     connection = connection.execution_options(write_turn=turn.take)
                 with Session(bind=connection, expire_on_commit=False) as session:
                     try:
                         yield session
                         session.flush()  # the ORM's pending writes count too
-                        if connection.info.pop(_WROTE, False):  # PostgreSQL: tell every process
-                            connection.exec_driver_sql(f"UPDATE {GENERATION_TABLE} SET n = n + 1")
+                        if connection.info.pop(postgres.WROTE, False):  # tell every process
+                            connection.exec_driver_sql(f"UPDATE {postgres.GENERATION_TABLE} SET n = n + 1")
                             written = True
                         session.commit()
                     except BaseException:
@@ -273,8 +216,13 @@ class Store:
         journal, the Digest replay window) on connections of their own, in its schema."""
         url = make_url(self.url).set(drivername="postgresql")
         if self.schema:
-            url = url.update_query_dict({"options": f"-csearch_path={_quote(self.schema)}"})
+            url = url.update_query_dict({"options": postgres.search_path(self.schema)})
         return url.render_as_string(hide_password=False)
+
+    @property
+    def writes(self) -> WriteLock:
+        """The write turns of this store (sandbox/store/gate.py)."""
+        return self._writes
 
     @property
     def waiting_writers(self) -> int:
@@ -333,8 +281,12 @@ class Store:
         if loop is not None and self._version_loop is loop:
             return self._version
         self.check()
-        query = "PRAGMA data_version" if self.dialect == "sqlite" else f"SELECT n FROM {GENERATION_TABLE}"
-        with self._failures(False), self._version_lock:
+        query = (
+            "PRAGMA data_version"
+            if self.dialect == "sqlite"
+            else f"SELECT n FROM {postgres.GENERATION_TABLE}"
+        )
+        with self.failures(False), self._version_lock:
             version = self._watcher().execute(query).fetchone()[0]
         if loop is not None:
             self._version, self._version_loop = version, loop
@@ -351,7 +303,7 @@ class Store:
             if self.dialect == "postgresql":
                 connection.autocommit = True
                 with connection.transaction():
-                    make_generation_row(connection.execute, self.lock_key, self.schema)
+                    postgres.make_generation_row(connection.execute, self.lock_key, self.schema)
             self._version_connection = connection
         return self._version_connection
 
@@ -361,10 +313,10 @@ class Store:
         once the database changed (sandbox/runtime/shared.py)."""
         self.check()
         if self.path is None and self.dialect == "sqlite":
-            with self._failures(False), self._lock or nullcontext(), self.engine.connect() as connection:
+            with self.failures(False), self._lock or nullcontext(), self.engine.connect() as connection:
                 row = connection.exec_driver_sql(sql).first()
                 return None if row is None else tuple(row)
-        with self._failures(False), self._version_lock:
+        with self.failures(False), self._version_lock:
             found: tuple[Any, ...] | None = self._watcher().execute(sql).fetchone()
             return found
 
@@ -379,7 +331,7 @@ class Store:
         with self._lock or nullcontext():
             raw = self.engine.raw_connection()
             try:
-                with self._failures(False):
+                with self.failures(False):
                     yield _sqlite(raw)
             finally:
                 raw.close()
@@ -398,7 +350,7 @@ class Store:
     def restore(self, template: sqlite3.Connection) -> None:
         """Overwrite the database with `template`, page by page, in one step (no rebuild, no Faker)."""
         self.check()
-        with self._failures(True), self._lock or nullcontext():
+        with self.failures(True), self._lock or nullcontext():
             raw = self.engine.raw_connection()
             try:
                 connection = _sqlite(raw)
@@ -418,29 +370,12 @@ class Store:
         this thread's own write sessions do run."""
         self.check()
         outermost = not self._writes.reentered()
-        with self._failures(True), self._writes.exclusive(), self._lock or nullcontext():
+        with self.failures(True), self._writes.exclusive(), self._lock or nullcontext():
             if outermost and self.dialect == "postgresql":
-                with self._advisory_lock():
+                with postgres.advisory_lock(self):
                     yield
             else:
                 yield
-
-    @contextmanager
-    def _advisory_lock(self) -> Iterator[None]:
-        """Every write transaction's advisory lock, held on a connection of its own (a reset's writes
-        run on others: they skip it, `_postgres_engine`)."""
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(f"SELECT pg_advisory_lock({self.lock_key})")
-            raw.commit()
-            try:
-                yield
-            finally:
-                cursor.execute(f"SELECT pg_advisory_unlock({self.lock_key})")
-                raw.commit()
-        finally:
-            raw.close()
 
     def check(self) -> None:
         """Raise `store_unavailable` when the database file is no longer the one the store opened."""
@@ -493,12 +428,12 @@ class Store:
         raise unavailable()
 
     @contextmanager
-    def _failures(self, write: bool) -> Iterator[None]:
+    def failures(self, write: bool) -> Iterator[None]:
         """A database error that means the store is failing becomes `store_unavailable`."""
         try:
             yield
         except (DBAPIError, sqlite3.Error, psycopg.Error) as error:
-            if NUL_REFUSED in str(getattr(error, "orig", error)):
+            if postgres.NUL_REFUSED in str(getattr(error, "orig", error)):
                 # PostgreSQL cannot hold NUL in text (SQLite can, and finds no match): a clear 422, not a 500.
                 raise SandboxError("text_with_nul") from None
             reason = failure_of(error)

@@ -1,4 +1,6 @@
-"""What only a PostgreSQL store needs: copying a world's template in (a reset, a reseed, a new tenant).
+"""What only a PostgreSQL store needs: its engine (write turns by advisory lock, and the count of the
+writes that move the generation row on), the schemas of tenants, the connections of the tables beside
+the world's, and copying a world's template in (a reset, a reseed, a new tenant).
 
 The template is what it is on SQLite, a SQLite database built once from the seed (every replica
 builds the same one). The first reset of a world copies it with COPY into a schema of the database
@@ -14,20 +16,126 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import Table
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlmodel import SQLModel
 
-from sandbox.store.db import GENERATION_TABLE, Store, make_generation_row
+from sandbox.store.gate import WriteLock
+
+
+class Store(Protocol):
+    """What this module uses of a `sandbox.store.db.Store` (which imports this module)."""
+
+    url: str
+    schema: str | None
+    pool_size: int
+    lock_key: int
+    engine: Engine
+
+    @property
+    def writes(self) -> WriteLock: ...
+
+    def exclusive(self) -> AbstractContextManager[None]: ...
+
+    def failures(self, write: bool) -> AbstractContextManager[None]: ...
+
+    def invalidate_reads(self) -> None: ...
+
 
 # The advisory lock under which one process makes a template's schema; the others wait, then use it.
 _TEMPLATES_LOCK = 0x53425452
 # The advisory lock under which a process makes the tables kept beside the world's (the journal's, the
 # Digest replay window's): two replicas starting at once would otherwise both create them, one failing.
 _SIDE_TABLES_LOCK = 0x53425854
+
+
+# PostgreSQL: a one-row table every transaction that changed rows moves on (`generation`); outside the
+# world's tables, so copying a template in never sets it back.
+GENERATION_TABLE = "sandbox_generation"
+NUL_REFUSED = "cannot contain NUL (0x00) bytes"  # psycopg's words for a text value holding one
+WROTE = "sandbox_wrote"  # connection.info key: a statement of this transaction changed rows
+
+
+def make_generation_row(execute: Callable[[str], object], key: int, schema: str | None) -> None:
+    """The generation table of a PostgreSQL database (and the schema holding it), made once by whichever
+    process comes first (in a transaction: the advisory lock is the transaction's; not the write turns'
+    own, which a reset making it may hold already)."""
+    execute(f"SELECT pg_advisory_xact_lock({key + 1})")
+    if schema:
+        execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+    execute(f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (id int PRIMARY KEY, n bigint NOT NULL)")
+    execute(f"INSERT INTO {GENERATION_TABLE} VALUES (1, 0) ON CONFLICT DO NOTHING")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def drop_schema(store: Store, schema: str) -> None:
+    """PostgreSQL: remove `schema` of `store`'s database, and everything in it (a tenant's world)."""
+    with store.failures(write=True), store.engine.connect() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
+        connection.commit()
+
+
+def search_path(schema: str) -> str:
+    """libpq's `options` that put a store's connections in its schema."""
+    return f"-csearch_path={_quote(schema)}"
+
+
+def engine(store: Store, url: str) -> Engine:
+    """The engine of a PostgreSQL store: its write turns and the count of its writes (`Store.session`)."""
+    # No pre-ping (a round trip per checkout): a connection the server dropped fails its statement,
+    # which answers store_unavailable once, and the pool replaces it.
+    options = {"options": search_path(store.schema)} if store.schema else {}
+    made = create_engine(url, pool_size=store.pool_size, max_overflow=-1, connect_args=options)
+
+    @event.listens_for(made, "begin")
+    def _begin(connection: Connection) -> None:
+        # The turn in this process, then the one among every process on the database: READ
+        # COMMITTED reads each later statement's data after the lock, so a read-check-write
+        # transaction runs alone among writers, as SQLite's BEGIN IMMEDIATE makes it.
+        take_turn = connection.get_execution_options().get("write_turn")
+        if take_turn is not None:
+            take_turn()
+            if not store.writes.reentered():  # a reset's own writes: it holds the lock already
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({store.lock_key})")
+
+    @event.listens_for(made, "after_cursor_execute")
+    def _count_writes(
+        connection: Connection,
+        cursor: Any,
+        statement: str,
+        _params: object,
+        _context: object,
+        _many: bool,
+    ) -> None:
+        if cursor.rowcount and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            connection.info[WROTE] = True
+
+    return made
+
+
+@contextmanager
+def advisory_lock(store: Store) -> Iterator[None]:
+    """Every write transaction's advisory lock, held on a connection of its own (a reset's writes
+    run on others: they skip it, `engine`)."""
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"SELECT pg_advisory_lock({store.lock_key})")
+        raw.commit()
+        try:
+            yield
+        finally:
+            cursor.execute(f"SELECT pg_advisory_unlock({store.lock_key})")
+            raw.commit()
+    finally:
+        raw.close()
 
 
 def side_connection(conninfo: str, tables: Sequence[str]) -> psycopg.Connection[tuple[Any, ...]]:
@@ -42,10 +150,6 @@ def side_connection(conninfo: str, tables: Sequence[str]) -> psycopg.Connection[
         connection.close()
         raise
     return connection
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _names(names: list[str]) -> str:
