@@ -416,7 +416,10 @@ class ServerNcWindow:
         with self._lock:
             self._accepted += 1
             if self._accepted % self.PURGE_EVERY == 0:
-                purge = "DELETE FROM sandbox_digest_nc WHERE issued_at < %s RETURNING 1"
+                purge = (
+                    "WITH gone AS (DELETE FROM sandbox_digest_nc WHERE issued_at < %s RETURNING 1)"
+                    " SELECT count(*) FROM gone"
+                )
                 self._run(purge, int(now - self._ttl - CLOCK_SKEW))
             added = self._run(_NC_INSERT, key, nc, issued_at, nc, key)
         return added is not None
