@@ -141,7 +141,7 @@ def build_parser() -> Parser:
         help="exit 0 when a running sandbox and its store answer, else 1 (for a container HEALTHCHECK)",
         description="GET URL/_sandbox/health (with SANDBOX_CONTROL_TOKEN as a bearer token when set); "
         "exit 0 on a 200 within the timeout, else print why and exit 1: no answer, or a 503 "
-        "store_unavailable (database file deleted or replaced, disk full, I/O errors).",
+        "store_unavailable (its database file or server gone, full or failing).",
     )
     health.add_argument(
         "--url", help="base URL of the sandbox [default http://127.0.0.1:PORT, PORT from SANDBOX_PORT]"
@@ -179,6 +179,7 @@ def _seed_with_progress(settings: Settings, *, force: bool) -> None:
     from tqdm import tqdm
 
     from sandbox.runtime import Sandbox
+    from sandbox.store.db import shown
     from sandbox.world import census
 
     sandbox = Sandbox(settings)
@@ -207,10 +208,10 @@ def _seed_with_progress(settings: Settings, *, force: bool) -> None:
         world = f"{orders} orders for {len(settings.partners)} partners (seed {sandbox.seed})"
         if built:
             took = time.perf_counter() - started
-            print(f"seeded {world} into {settings.database_url} in {took:.1f} s", file=sys.stderr)
+            print(f"seeded {world} into {shown(settings.database_url)} in {took:.1f} s", file=sys.stderr)
         else:
             print(
-                f"reusing the world already in {settings.database_url}: {world}; "
+                f"reusing the world already in {shown(settings.database_url)}: {world}; "
                 "`minted-sandbox seed` builds it afresh",
                 file=sys.stderr,
             )
@@ -462,6 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve_receiver(args.host, args.port, args.secret, tolerance=args.tolerance, keep=args.keep)
             return 0
         settings = Settings(**{name: getattr(args, name) for name in flags})
+        wait_for_database(settings)
         if args.command == "serve":
             return serve(settings, args.workers, args.log_level)
         if args.command == "seed":
@@ -485,6 +487,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def wait_for_database(settings: WorldSettings) -> None:
+    """A PostgreSQL server that does not answer yet is waited for, up to DATABASE_WAIT seconds."""
+    from sandbox.store.db import shown
+
+    if not settings.database_url.startswith("postgresql"):
+        return
+    from psycopg import OperationalError
+
+    from sandbox.store.postgres import conninfo, still_starting, wait_for_server
+
+    where = shown(settings.database_url)
+    seconds = settings.database_wait
+
+    def waiting(reason: str) -> None:
+        print(f"waiting up to {seconds:g} s for the database server of {where}: {reason}", file=sys.stderr)
+
+    try:
+        waited = wait_for_server(conninfo(settings.database_url), seconds, waiting)
+    except OperationalError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        within = f" within {seconds:g} s" if still_starting(error) else ""
+        raise ValueError(f"cannot connect to the database server of {where}{within}: {reason}") from None
+    if waited >= 0.5:
+        print(f"the database server of {where} answered after {waited:.1f} s", file=sys.stderr)
 
 
 def migrate(settings: WorldSettings) -> None:

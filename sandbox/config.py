@@ -46,6 +46,13 @@ class WorldSettings(BaseSettings):
         description="SQLAlchemy URL of the store, or the path of a SQLite file (`sandbox.db` is "
         "`sqlite:///sandbox.db`); `sqlite://` keeps everything in memory (tests).",
     )
+    database_wait: float = Field(
+        60,
+        ge=0,
+        le=3600,
+        description="Seconds a command waits for a PostgreSQL server that does not answer yet (one "
+        "started beside the sandbox); 0 fails at once.",
+    )
     seed: int = Field(42, description="Seed of the world builder and of every id the sandbox makes.")
     orders: int = Field(
         400, ge=0, le=1_000_000, description="Orders in the seeded world (spread over the partners)."

@@ -80,12 +80,13 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Sandbox veritabanı şu anda meşgul; biraz sonra tekrar deneyin.",
         "The sandbox store is busy; retry shortly.",
     ),
-    # The store failing (issue 13): file deleted or replaced, disk full, I/O error (sandbox/store/db.py)
+    # The store failing (sandbox/store/errors.py): a SQLite file deleted or replaced, a disk full or
+    # failing, a PostgreSQL server that cannot be reached or is out of resources
     "store_unavailable": (
         503,
-        "Sandbox veritabanı kullanılamıyor (dosyası silinmiş ya da değiştirilmiş, disk dolu ya da "
-        "okunamıyor); bu istek uygulanmadı. Nedeni sunucu kaydındadır.",
-        "The sandbox store is unavailable (its file deleted or replaced, the disk full or failing); this "
+        "Sandbox veritabanı kullanılamıyor (dosyası ya da sunucusu yok, dolu ya da arızalı); bu istek "
+        "uygulanmadı. Nedeni sunucu kaydındadır.",
+        "The sandbox store is unavailable (its database file or server is gone, full or failing); this "
         "request was not applied. The server log says why.",
     ),
     "internal_error": (500, "Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),

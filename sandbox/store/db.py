@@ -48,12 +48,17 @@ T = TypeVar("T")
 BUSY_TIMEOUT = 30
 
 
-def parsed_safe(url: str) -> str:
-    """The URL for a message: its password hidden."""
+def shown(url: str) -> str:
+    """The URL for a message or a log line: its password hidden."""
     try:
-        return repr(make_url(url).render_as_string(hide_password=True))
+        return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return repr(url)
+        return url
+
+
+def parsed_safe(url: str) -> str:
+    """The URL quoted for a message: its password hidden."""
+    return repr(shown(url))
 
 
 def _sqlite(raw: PoolProxiedConnection) -> sqlite3.Connection:
@@ -214,10 +219,7 @@ class Store:
     def conninfo(self) -> str:
         """PostgreSQL: the store's URL as libpq takes it, for the tables kept beside the world's (the
         journal, the Digest replay window) on connections of their own, in its schema."""
-        url = make_url(self.url).set(drivername="postgresql")
-        if self.schema:
-            url = url.update_query_dict({"options": postgres.search_path(self.schema)})
-        return url.render_as_string(hide_password=False)
+        return postgres.conninfo(self.url, self.schema)
 
     @property
     def writes(self) -> WriteLock:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url
 from sqlmodel import SQLModel
 
 from sandbox.store.gate import WriteLock
@@ -138,6 +139,14 @@ def advisory_lock(store: Store) -> Iterator[None]:
         raw.close()
 
 
+def conninfo(url: str, schema: str | None = None) -> str:
+    """A store's SQLAlchemy URL as libpq takes it, searching `schema` first."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if schema:
+        parsed = parsed.update_query_dict({"options": search_path(schema)})
+    return parsed.render_as_string(hide_password=False)
+
+
 def side_connection(conninfo: str, tables: Sequence[str]) -> psycopg.Connection[tuple[Any, ...]]:
     """A connection of its own (autocommit) to a PostgreSQL store, its `tables` made if need be."""
     connection = psycopg.connect(conninfo, autocommit=True)
@@ -150,6 +159,35 @@ def side_connection(conninfo: str, tables: Sequence[str]) -> psycopg.Connection[
         connection.close()
         raise
     return connection
+
+
+def still_starting(error: psycopg.OperationalError) -> bool:
+    """Whether a failed connection is worth trying again: no answer yet (refused, no such host or
+    socket: a server or its container still starting) or "the database system is starting up". A
+    server that answered with a refusal (no such database, a wrong password) is not. libpq gives no
+    SQLSTATE for a connection it could not open: its message tells."""
+    text = str(error)
+    answered = "FATAL:" in text or "fe_sendauth" in text
+    return not answered or "the database system is" in text
+
+
+def wait_for_server(conninfo: str, seconds: float, waiting: Callable[[str], None]) -> float:
+    """Wait up to `seconds` for the server to accept a connection, as a replica started beside its
+    database must (compose starts both at once); `waiting(reason)` is told once. Returns the seconds
+    waited; raises the server's last error when it does not answer in time or refuses for good."""
+    started = time.monotonic()
+    told = False
+    while True:
+        try:
+            psycopg.connect(conninfo, connect_timeout=max(1, min(5, round(seconds)))).close()
+            return time.monotonic() - started
+        except psycopg.OperationalError as error:
+            if not still_starting(error) or time.monotonic() - started >= seconds:
+                raise
+            if not told:
+                waiting(str(error).strip().splitlines()[0])
+                told = True
+            time.sleep(0.5)
 
 
 def _names(names: list[str]) -> str:

@@ -154,13 +154,13 @@ def test_migrate_command_says_what_it_did_then_that_nothing_is_left(tmp_path: Pa
         ),
         (
             "postgresql+psycopg://nobody:secret@127.0.0.1:1/x",
-            "The sandbox store is unavailable (its file deleted or replaced, the disk full or failing); "
-            "this request was not applied. The server log says why.",
+            "cannot connect to the database server of postgresql+psycopg://nobody:***@127.0.0.1:1/x within "
+            '0 s: connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused',
         ),
     ],
 )
 def test_migrate_command_refuses_a_store_it_cannot_use_in_one_line(url: str, message: str) -> None:
-    done = run("migrate", "--db", url)
+    done = run("migrate", "--db", url, "--database-wait", "0")
 
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.splitlines()[-1] == f"minted-sandbox: error: {message}"
