@@ -1,7 +1,8 @@
 """Two replicas on one PostgreSQL database are one sandbox: two `minted-sandbox serve` processes (as on
 two machines behind a load balancer), each asked in turn. Concurrent buys through both leave clean
 invariants and every order in one journal; a clock moved through one is the other's; a captured
-Authorization header accepted by one is refused by the other.
+Authorization header accepted by one is refused by the other; each timed step is taken once and each
+webhook attempt made once, though both replicas run the ticker and the sender.
 
 The database is on the session's PostgreSQL server under `--store postgresql`, else on one this module
 starts (tests/support/postgres.py): the test runs in every suite run.
@@ -24,6 +25,7 @@ from tests.reliability.procs_server import ServerProcess, buy_body, make_custome
 from tests.support import postgres
 from tests.support.constants import PARTNER_HEADERS
 from tests.support.waiting import wait_for
+from tests.webhooks.receiver import Receiver
 
 BUYERS = 4
 BUYS = 10  # per buyer, through the replicas in turn
@@ -145,3 +147,63 @@ def test_a_header_accepted_by_one_replica_is_refused_by_the_other(
     assert (challenged.status, accepted.status) == (401, 200)
     assert_failure_envelope(replayed, 401, "nonce_count_reused")
     assert_failure_envelope(again, 401, "nonce_count_reused")
+
+
+TIMED_BUYS = 8
+REFUSED = 3  # the receiver's first answers: 500, so that those events are attempted again
+
+
+def test_timed_steps_and_webhook_attempts_happen_once_across_replicas(
+    replicas: tuple[ServerProcess, ServerProcess],
+) -> None:
+    first, second = replicas
+    with (
+        Receiver(answers=[500] * REFUSED) as receiver,
+        first.control() as through_first,
+        second.control() as through_second,
+        first.client() as partner_first,
+        second.client() as partner_second,
+    ):
+        hook = {"partner": "demo", "url": receiver.url, "secret": "whsec_replicas"}
+        _data(through_first.put("/_sandbox/webhooks", json=hook))
+        _data(
+            through_second.put(
+                "/_sandbox/lifecycles/buy-cash/mode", json={"mode": "timed", "step_seconds": 60}
+            )
+        )
+        _data(through_first.post("/_sandbox/clock", json={"at": "2030-02-01T12:00:00+03:00"}))
+        try:
+            make_customer(partner_first, "replica-timed", 100_000)
+            guids = []
+            for number in range(TIMED_BUYS):
+                http = (partner_first, partner_second)[number % 2]
+                body = buy_body(pricefix(http, "replica-timed"), "replica-timed", f"replica-timed-{number}")
+                guids.append(_data(http.post("/partner/order/digital/buy", json=body))["guid"][0])
+
+            def settled() -> list[Any] | None:
+                """Every event of the partner's (the buys' and, now that it has a URL, those the tests above
+                left queued), once all are delivered: the clock moved on each time, through either replica,
+                so that timed steps and retries fall due while both tickers run."""
+                _data((through_first, through_second)[len(receiver.calls()) % 2].post(
+                    "/_sandbox/clock", json={"advance": 120}
+                ))  # fmt: skip
+                events = _data(through_second.get("/_sandbox/webhooks/deliveries?partner=demo"))
+                ours = [e for e in events if e["order_guid"] in guids]
+                done = len(ours) == 3 * TIMED_BUYS and all(e["state"] == "delivered" for e in events)
+                return events if done else None
+
+            events = wait_for(settled, 60, "every timed step taken and its event delivered")
+            invariants = _data(through_second.get("/_sandbox/invariants"))
+        finally:
+            _data(through_first.post("/_sandbox/clock", json={"mode": "real"}))
+            _data(through_second.put("/_sandbox/lifecycles/buy-cash/mode", json={"mode": "immediate"}))
+            _data(through_first.delete("/_sandbox/webhooks/demo"))
+        calls = receiver.calls()
+
+    oldest_first = sorted(events, key=lambda e: e["id"])
+    steps = {guid: [e["status_name"] for e in oldest_first if e["order_guid"] == guid] for guid in guids}
+    assert steps == {guid: ["Created", "Processing", "Completed"] for guid in guids}
+    assert invariants["violations"] == []
+    # Each event answered 2xx exactly once, and every attempt the outbox records is one POST received.
+    assert receiver.successes() == {str(e["id"]): 1 for e in events}
+    assert len(calls) == sum(len(e["deliveries"]) for e in events) == len(events) + REFUSED
