@@ -491,26 +491,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def wait_for_database(settings: WorldSettings) -> None:
     """A PostgreSQL server that does not answer yet is waited for, up to DATABASE_WAIT seconds."""
-    from sandbox.store.db import shown
-
     if not settings.database_url.startswith("postgresql"):
         return
     from psycopg import OperationalError
 
-    from sandbox.store.postgres import conninfo, still_starting, wait_for_server
+    from sandbox.store.db import shown
+    from sandbox.store.postgres import conninfo, reason, still_starting, wait_for_server
 
     where = shown(settings.database_url)
     seconds = settings.database_wait
 
-    def waiting(reason: str) -> None:
-        print(f"waiting up to {seconds:g} s for the database server of {where}: {reason}", file=sys.stderr)
+    def waiting(why: str) -> None:
+        print(f"waiting up to {seconds:g} s for the database server of {where}: {why}", file=sys.stderr)
 
     try:
         waited = wait_for_server(conninfo(settings.database_url), seconds, waiting)
     except OperationalError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         within = f" within {seconds:g} s" if still_starting(error) else ""
-        raise ValueError(f"cannot connect to the database server of {where}{within}: {reason}") from None
+        message = f"cannot connect to the database server of {where}{within}: {reason(error)}"
+        raise ValueError(message) from None
     if waited >= 0.5:
         print(f"the database server of {where} answered after {waited:.1f} s", file=sys.stderr)
 

@@ -171,6 +171,12 @@ def still_starting(error: psycopg.OperationalError) -> bool:
     return not answered or "the database system is" in text
 
 
+def reason(error: psycopg.Error) -> str:
+    """The first line of libpq's message (the rest repeats it or hints), for one line on stderr."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def wait_for_server(conninfo: str, seconds: float, waiting: Callable[[str], None]) -> float:
     """Wait up to `seconds` for the server to accept a connection, as a replica started beside its
     database must (compose starts both at once); `waiting(reason)` is told once. Returns the seconds
@@ -185,7 +191,7 @@ def wait_for_server(conninfo: str, seconds: float, waiting: Callable[[str], None
             if not still_starting(error) or time.monotonic() - started >= seconds:
                 raise
             if not told:
-                waiting(str(error).strip().splitlines()[0])
+                waiting(reason(error))
                 told = True
             time.sleep(0.5)
 
