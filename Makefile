@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.installed-stamp
+DOCS_STAMP := $(VENV)/.docs-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_SUITES := tests/api tests/control tests/webhooks tests/contract tests/e2e/test_tenant_links.py \
@@ -25,7 +26,8 @@ $(STAMP): $(RUN_STAMP)
 run: $(RUN_STAMP) ## serve the seeded world on http://127.0.0.1:8000
 	$(BIN)/minted-sandbox serve --host $(HOST) --port $(PORT)
 
-test: ensure-test-tools $(STAMP) ## the whole suite
+# The suite reads the manual back (tests/unit/test_docs.py), so it needs the docs tools too.
+test: ensure-test-tools $(DOCS_STAMP) ## the whole suite
 	$(BIN)/pytest
 
 # Chromium (the browser tests), curl (the Digest interop tests) and PostgreSQL's server (replicas,
@@ -57,7 +59,6 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-DOCS_STAMP := $(VENV)/.docs-stamp
 $(DOCS_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[docs]"
 	touch $(DOCS_STAMP)
