@@ -266,7 +266,7 @@ class DigestVerifier:
         hashes = ((hash_hex(algorithm, f"{n}:{self.config.realm}"), n) for n in self._usernames())
         return next((n for h, n in hashes if _same_hex(h, userhash)), None)
 
-    def verify(self, method: str, target: str, host: str | None, authorization: list[str]) -> Outcome:
+    async def verify(self, method: str, target: str, host: str | None, authorization: list[str]) -> Outcome:
         """§3.3 steps 1-15, in order, since the order decides 400 vs 401 and stale. `target` is the raw
         request target (path + "?" + query as received); `authorization` holds every Authorization value."""
         cfg = self.config
@@ -332,7 +332,8 @@ class DigestVerifier:
             return _INVALID
         if nonce.expired:  # step 13: right password on an old nonce -> the client retries silently
             return Outcome(401, "nonce_expired", stale=True)
-        if qop is not None and not self._window.accept(p["nonce"], int(nc, 16), nonce.issued_at):  # step 14
+        fresh = qop is None or await self._window.admit(p["nonce"], int(nc, 16), nonce.issued_at)
+        if not fresh:  # step 14
             # Apache sends a plain 401; stale=true lets Postman (nc always 00000001) recover (§2.2).
             return Outcome(401, "nonce_count_reused", stale=True)
 

@@ -54,7 +54,7 @@ class RequestGate:
         headers = scope["headers"]
         try:
             if scope["path"].startswith(PROTECTED_PREFIX) and scope["method"] != "OPTIONS":
-                send = self._authenticate(scope, headers, send)
+                send = await self._authenticate(scope, headers, send)
             receive = await self._buffer_body(scope, headers, receive)
         except SandboxError as error:
             locale = i18n.pick_locale(_first(headers, b"accept-language"))
@@ -62,8 +62,8 @@ class RequestGate:
             return
         await self.app(scope, receive, send)
 
-    def _authenticate(self, scope: Scope, headers: RawHeaders, send: Send) -> Send:
-        outcome = self.verifier.verify(
+    async def _authenticate(self, scope: Scope, headers: RawHeaders, send: Send) -> Send:
+        outcome = await self.verifier.verify(
             scope["method"],
             _request_target(scope),
             _first(headers, b"host"),

@@ -2,12 +2,14 @@
 
 Time and randomness are injected: the nonce clock is separate from the business clock, so tests move
 it past the TTL without sleeping and freezing business time never makes nonces immortal (§4.1).
-The replay window is in this process's memory (`NcWindow`, for an in-memory database: one process)
-or in a memory-mapped file that every process serving one database file shares (`SharedNcWindow`).
+The replay window is in this process's memory (`NcWindow`, for an in-memory database: one process),
+in a memory-mapped file that every process serving one database file shares (`SharedNcWindow`), or in
+a table of a PostgreSQL store that every replica shares (`ServerNcWindow`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import errno
 import fcntl
@@ -22,12 +24,14 @@ import re
 import struct
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import psycopg
 
+from sandbox.core.errors import SandboxError
 from sandbox.store import postgres
 from sandbox.store.errors import unavailable
 
@@ -121,10 +125,24 @@ class ReplayWindow(Protocol):
         """Record nc for a nonce answered rightly; False if it was used (or the nonce counts as expired)."""
         ...
 
+    async def admit(self, nonce: str, nc: int, issued_at: int) -> bool:
+        """`accept` for a request on the event loop, which goes on serving others meanwhile."""
+        ...
+
     def close(self) -> None: ...
 
 
-class NcWindow:
+class _Immediate:
+    """A window answered in this process's memory: `admit` is `accept`, no waiting to hand off."""
+
+    def accept(self, nonce: str, nc: int, issued_at: int) -> bool:
+        raise NotImplementedError
+
+    async def admit(self, nonce: str, nc: int, issued_at: int) -> bool:
+        return self.accept(nonce, nc, issued_at)
+
+
+class NcWindow(_Immediate):
     """Replay check per nonce, kept only for nonces used with a valid response (§4.2). Per process."""
 
     def __init__(self, ttl: float, clock: Callable[[], float], capacity: int = 100_000) -> None:
@@ -218,7 +236,7 @@ def _gil_holding_flock() -> Callable[[int, int], None]:
 _flock = _gil_holding_flock()
 
 
-class SharedNcWindow:
+class SharedNcWindow(_Immediate):
     """`NcWindow` for every process serving one database file (§4.2): the windows live in a file, read
     and written through a shared memory map, and each check-and-record holds an exclusive flock on
     it, behind this instance's own lock (the threads of one process share its flock). The hard cap is
@@ -374,20 +392,31 @@ _NC_TABLE = (
 )
 
 
-# A nonce count is accepted once, and only within WINDOW of the highest one seen for its nonce, as
-# `_Window` accepts it.
+# The nonce counts of one batch (`ServerNcWindow`) accepted at once: each only within WINDOW of the highest
+# count its nonce had before the batch, as `_Window` accepts it; the ones already there come back as no row.
 _NC_INSERT = (
-    "INSERT INTO sandbox_digest_nc (key, nc, issued_at) SELECT %s, %s, %s"
-    f" WHERE %s > coalesce((SELECT max(nc) FROM sandbox_digest_nc WHERE key = %s), 0) - {WINDOW}"
-    " ON CONFLICT DO NOTHING RETURNING 1"
+    "INSERT INTO sandbox_digest_nc (key, nc, issued_at)"
+    " SELECT t.key, t.nc, t.issued_at"
+    " FROM unnest(%s::bytea[], %s::bigint[], %s::bigint[]) AS t(key, nc, issued_at)"
+    f" WHERE t.nc > coalesce((SELECT max(s.nc) FROM sandbox_digest_nc s WHERE s.key = t.key), 0) - {WINDOW}"
+    " ON CONFLICT DO NOTHING RETURNING key, nc"
 )
+_PURGE = (
+    "WITH gone AS (DELETE FROM sandbox_digest_nc WHERE issued_at < %s RETURNING 1) SELECT count(*) FROM gone"
+)
+
+_Check = tuple[bytes, int, int, "Future[bool]"]  # key, nc, issued_at, the answer
 
 
 class ServerNcWindow:
     """`NcWindow` for every process (every replica, on any machine) serving one PostgreSQL database:
     each nonce count answered rightly is a row of `sandbox_digest_nc`, and the same one again is refused
-    by its primary key, in one round trip. Rows of nonces past their TTL go every PURGE_EVERY accepts;
-    the table needs no hard cap (it is on the database server's disk, not in a process's memory)."""
+    by its primary key. Rows of nonces past their TTL go every PURGE_EVERY accepts; the table needs no
+    hard cap (it is on the database server's disk, not in a process's memory).
+
+    One thread of its own talks to the database: it takes every check that arrived while its previous
+    statement ran and answers them all with one statement (a group commit). The event loop awaits its
+    answer (`admit`) instead of waiting a round trip per request."""
 
     PURGE_EVERY = 1000
 
@@ -395,46 +424,90 @@ class ServerNcWindow:
         self._conninfo = conninfo
         self._ttl = ttl
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        self._arrived = threading.Condition()  # the queue and the thread: never held over a statement
+        self._pending: list[_Check] = []
+        self._thread: threading.Thread | None = None
+        self._closed = False
         self._accepted = 0
 
     def __len__(self) -> int:
         """The nonces tracked: issued within the TTL."""
         floor = int(self._clock() - self._ttl)
         with self._lock:
-            found = self._run(
-                "SELECT count(DISTINCT key) FROM sandbox_digest_nc WHERE issued_at >= %s", floor
-            )
-        return int(str(found[0])) if found else 0
+            rows = self._run("SELECT count(DISTINCT key) FROM sandbox_digest_nc WHERE issued_at >= %s", floor)
+        return int(str(rows[0][0]))
 
     def accept(self, nonce: str, nc: int, issued_at: int) -> bool:
-        now = self._clock()
-        if nc < 1 or now - issued_at > self._ttl:
-            return False
-        key = hashlib.blake2b(nonce.encode(), digest_size=16).digest()
-        with self._lock:
-            self._accepted += 1
-            if self._accepted % self.PURGE_EVERY == 0:
-                purge = (
-                    "WITH gone AS (DELETE FROM sandbox_digest_nc WHERE issued_at < %s RETURNING 1)"
-                    " SELECT count(*) FROM gone"
-                )
-                self._run(purge, int(now - self._ttl - CLOCK_SKEW))
-            added = self._run(_NC_INSERT, key, nc, issued_at, nc, key)
-        return added is not None
+        return self._submit(nonce, nc, issued_at).result()
 
-    def _run(self, sql: str, *parameters: object) -> tuple[object, ...] | None:
-        """The statement's first row; a database that fails answers store_unavailable (under `_lock`)."""
+    async def admit(self, nonce: str, nc: int, issued_at: int) -> bool:
+        return await asyncio.wrap_future(self._submit(nonce, nc, issued_at))
+
+    def _submit(self, nonce: str, nc: int, issued_at: int) -> Future[bool]:
+        answer: Future[bool] = Future()
+        if nc < 1 or self._clock() - issued_at > self._ttl:
+            answer.set_result(False)
+            return answer
+        key = hashlib.blake2b(nonce.encode(), digest_size=16).digest()
+        with self._arrived:
+            if self._closed:
+                raise unavailable()
+            self._pending.append((key, nc, issued_at, answer))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="digest-nc-window", daemon=True)
+                self._thread.start()
+            self._arrived.notify()
+        return answer
+
+    def _serve(self) -> None:
+        while True:
+            with self._arrived:
+                while not self._pending and not self._closed:
+                    self._arrived.wait()
+                if self._closed and not self._pending:
+                    return
+                batch, self._pending = self._pending, []
+            try:
+                with self._lock:
+                    accepted = self._check(batch)
+            except SandboxError as error:
+                for *_, answer in batch:
+                    answer.set_exception(error)
+                continue
+            for key, nc, _, answer in batch:
+                answer.set_result((key, nc) in accepted)
+                accepted.discard((key, nc))  # the same count twice in one batch: the second is a replay
+
+    def _check(self, batch: list[_Check]) -> set[tuple[bytes, int]]:
+        """The (key, nc) of the batch not seen before (under `_lock`)."""
+        self._accepted += len(batch)
+        if self._accepted >= self.PURGE_EVERY:
+            self._accepted = 0
+            self._run(_PURGE, int(self._clock() - self._ttl - CLOCK_SKEW))
+        keys, ncs, issued = (
+            list(column) for column in zip(*((k, n, i) for k, n, i, _ in batch), strict=True)
+        )
+        return {(bytes(key), int(nc)) for key, nc in self._run(_NC_INSERT, keys, ncs, issued)}  # type: ignore[call-overload]
+
+    def _run(self, sql: str, *parameters: object) -> list[tuple[object, ...]]:
+        """The statement's rows; a database that fails answers store_unavailable (under `_lock`)."""
         try:
             if self._connection is None or self._connection.closed:
                 self._connection = postgres.side_connection(self._conninfo, [_NC_TABLE])
-            return self._connection.execute(sql, parameters).fetchone()
+            return self._connection.execute(sql, parameters).fetchall()
         except psycopg.Error as error:
             log.warning("Digest replay window unavailable: %s", error)
             raise unavailable() from error
 
     def close(self) -> None:
+        with self._arrived:
+            self._closed = True
+            self._arrived.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
         with self._lock:
             if self._connection is not None:
                 self._connection.close()

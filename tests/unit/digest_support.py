@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 from sandbox.auth.digest import (
@@ -118,4 +119,11 @@ def header(params: dict[str, str]) -> list[str]:
 
 
 def verify(verifier: DigestVerifier, params: dict[str, str], target: str = "/x", host: str = HOST) -> Outcome:
-    return verifier.verify("GET", target, host, header(params))
+    return verify_raw(verifier, header(params), target, host)
+
+
+def verify_raw(
+    verifier: DigestVerifier, authorization: list[str], target: str = "/x", host: str = HOST
+) -> Outcome:
+    """A GET's Authorization values as the middleware gives them, checked on an event loop of its own."""
+    return asyncio.run(verifier.verify("GET", target, host, authorization))

@@ -12,7 +12,6 @@ from sandbox.auth.digest import (
 )
 from sandbox.auth.nonces import NonceManager
 from tests.unit.digest_support import (
-    HOST,
     INVALID,
     REALM,
     FakeClock,
@@ -21,26 +20,27 @@ from tests.unit.digest_support import (
     header,
     make_verifier,
     verify,
+    verify_raw,
 )
 
 # verify(): failures (§7)
 
 
 def test_verify_no_header_requires_authentication(verifier: DigestVerifier) -> None:
-    assert verifier.verify("GET", "/x", HOST, []) == Outcome(401, "authentication_required")
+    assert verify_raw(verifier, []) == Outcome(401, "authentication_required")
 
 
 @pytest.mark.parametrize("value", ["Basic Z3Vlc3Q6Z3Vlc3Q=", "Bearer abc.def", ""])
 def test_verify_other_scheme_requires_authentication(verifier: DigestVerifier, value: str) -> None:
-    assert verifier.verify("GET", "/x", HOST, [value]) == Outcome(401, "authentication_required")
+    assert verify_raw(verifier, [value]) == Outcome(401, "authentication_required")
 
 
 def test_verify_bare_digest_is_invalid(verifier: DigestVerifier) -> None:
-    assert verifier.verify("GET", "/x", HOST, ["Digest"]) == INVALID
+    assert verify_raw(verifier, ["Digest"]) == INVALID
 
 
 def test_verify_two_authorization_headers_are_invalid(verifier: DigestVerifier) -> None:
-    assert verifier.verify("GET", "/x", HOST, header(answer(verifier)) * 2) == INVALID
+    assert verify_raw(verifier, header(answer(verifier)) * 2) == INVALID
 
 
 def test_verify_header_over_max_size_is_bad_request(verifier: DigestVerifier) -> None:
@@ -50,12 +50,12 @@ def test_verify_header_over_max_size_is_bad_request(verifier: DigestVerifier) ->
 
 def test_verify_unterminated_quote_is_invalid(verifier: DigestVerifier) -> None:
     (value,) = header(answer(verifier))
-    assert verifier.verify("GET", "/x", HOST, [value + ', cnonce="abc']) == INVALID
+    assert verify_raw(verifier, [value + ', cnonce="abc']) == INVALID
 
 
 def test_verify_duplicate_param_is_invalid(verifier: DigestVerifier) -> None:
     (value,) = header(answer(verifier))
-    assert verifier.verify("GET", "/x", HOST, [value + ', Realm="sandbox"']) == INVALID
+    assert verify_raw(verifier, [value + ', Realm="sandbox"']) == INVALID
 
 
 @pytest.mark.parametrize("name", ["response", "uri", "nonce", "username", "realm"])
@@ -159,7 +159,7 @@ def test_verify_doc_example_nonce_2_is_invalid(verifier: DigestVerifier) -> None
 
 def test_verify_doc_example_header_verbatim_is_invalid(verifier: DigestVerifier) -> None:
     value = 'Digest username=guest, realm="test", nonce="2", uri="/uri", response="***"'
-    assert verifier.verify("GET", "/uri", HOST, [value]) == INVALID
+    assert verify_raw(verifier, [value], "/uri") == INVALID
 
 
 def test_verify_wrong_password_is_invalid(verifier: DigestVerifier) -> None:
