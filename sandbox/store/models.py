@@ -1,7 +1,8 @@
 """Every table of the sandbox: the data model at a glance.
 
-Money and grams are `Decimal` in Python and scaled integers (6 dp) in the database, so SQL can sort
-and sum them exactly. Datetimes are stored as naive UTC and rendered in Europe/Istanbul.
+Money and grams are `Decimal` in Python and exact in the database: `numeric(28, 6)` on PostgreSQL,
+integers of millionths on SQLite (which has no exact decimal type), so SQL can sort and sum them.
+Datetimes are stored as naive UTC and rendered in Europe/Istanbul.
 """
 
 from __future__ import annotations
@@ -16,39 +17,52 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Index,
+    Numeric,
     Table,
     UniqueConstraint,
     func,
     insert,
     text,
     true,
-    type_coerce,
 )
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 12  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
+SCHEMA_VERSION = 13  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
 # 9: partner.profile, address company names kept as sent; 10: orders by owner and status;
-# 11: sandbox_state (the clock and what every process must agree on); 12: sandbox_state.draws
+# 11: sandbox_state (the clock and what every process must agree on); 12: sandbox_state.draws;
+# 13: money as numeric on PostgreSQL
 
 
 class Amount(TypeDecorator):
-    """Decimal stored as an integer count of millionths: exact, sortable, summable."""
+    """Money and grams, exact. PostgreSQL: `numeric(28, 6)`, which a team's own queries read as written.
+    SQLite has no exact decimal type: an integer count of millionths there (sortable, summable)."""
 
     impl = BigInteger
     cache_ok = True
     SCALE = 6
 
-    def process_bind_param(self, value: Decimal | int | str | None, dialect: object) -> int | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(28, self.SCALE))
+        return dialect.type_descriptor(BigInteger())
+
+    def process_bind_param(self, value: Decimal | int | str | None, dialect: Dialect) -> Decimal | int | None:
         if value is None:
             return None
         scaled = Decimal(value).scaleb(self.SCALE)
         if scaled != scaled.to_integral_value():
             raise ValueError(f"{value} has more than {self.SCALE} decimal places")
-        return int(scaled)
+        return scaled.scaleb(-self.SCALE) if dialect.name == "postgresql" else int(scaled)
 
-    def process_result_value(self, value: int | None, dialect: object) -> Decimal | None:
-        return None if value is None else Decimal(value).scaleb(-self.SCALE)
+    def process_result_value(self, value: Decimal | int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value).scaleb(-self.SCALE) if isinstance(value, int) else value
 
 
 class UtcDateTime(TypeDecorator):
@@ -74,11 +88,29 @@ def utc_column(*, nullable: bool = False, index: bool = False) -> datetime:
     )
 
 
+class millionths(FunctionElement[int]):
+    """An Amount expression as integer millionths: what SQLite holds, PostgreSQL's numeric scaled."""
+
+    type = BigInteger()
+    name = "millionths"
+    inherit_cache = True
+
+
+@compiles(millionths)
+def _millionths(element: millionths, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(millionths, "postgresql")
+def _millionths_of_numeric(element: millionths, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"(({compiler.process(element.clauses, **kw)}) * {10**Amount.SCALE})::bigint"
+
+
 def exact_sum(expression: Any) -> tuple[Any, Any]:
     """SUM of an Amount expression as two SQL sums: whole units and millionths, summed apart (`summed`
     joins them). One SUM of millionths overflows 64 bits (SQLite: "integer overflow") once a wallet's
     lifetime flows pass about 9.2e12; the whole units would need a million times more."""
-    raw = type_coerce(expression, BigInteger)
+    raw = millionths(expression)
     unit = 10**Amount.SCALE
     return func.coalesce(func.sum(raw // unit), 0), func.coalesce(func.sum(raw % unit), 0)
 

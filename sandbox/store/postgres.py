@@ -19,6 +19,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from decimal import Decimal
 from typing import Any, Protocol
 
 import psycopg
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url
 from sqlmodel import SQLModel
 
 from sandbox.store.gate import WriteLock
+from sandbox.store.models import Amount
 
 
 class Store(Protocol):
@@ -274,12 +276,20 @@ def _exists(cursor: Any, table: str) -> bool:
 
 def _copy(template: sqlite3.Connection, cursor: Any, table: Table, into: str) -> None:
     """The template's rows of `table` into the table `into`, as SQLite holds them: COPY's text form reads
-    SQLite's datetimes (ISO text) and booleans (0 and 1) as PostgreSQL's own."""
+    SQLite's datetimes (ISO text) and booleans (0 and 1) as PostgreSQL's own. Money is SQLite's integer
+    millionths, written as the decimal it stands for (numeric on PostgreSQL)."""
     columns = [column.name for column in table.columns]
+    amounts = [n for n, column in enumerate(table.columns) if isinstance(column.type, Amount)]
     rows = template.execute(f"SELECT {_names(columns)} FROM {_quote(table.name)}")
     with cursor.copy(f"COPY {into} ({_names(columns)}) FROM STDIN") as copy:
         for row in rows:
+            if amounts:
+                row = tuple(_decimal(v) if n in amounts else v for n, v in enumerate(row))
             copy.write_row(row)
+
+
+def _decimal(millionths: int | None) -> Decimal | None:
+    return None if millionths is None else Decimal(millionths).scaleb(-Amount.SCALE)
 
 
 def _restart_sequence(cursor: Any, table: Table) -> None:

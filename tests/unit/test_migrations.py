@@ -3,33 +3,37 @@ its data kept. On the suites' store (a SQLite file, or a PostgreSQL database wit
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlmodel import SQLModel
 
 from sandbox.config import Settings
 from sandbox.runtime import Sandbox
 from sandbox.store import migrate
 from sandbox.store.db import Store, parsed_safe
-from sandbox.store.models import SCHEMA_VERSION
+from sandbox.store.models import SCHEMA_VERSION, Wallet
 from tests.support.servers import make_settings
 
+NUMERIC_MONEY = importlib.import_module("sandbox.store.migrations.versions.0013_numeric_money")
+
 # A later schema, as the next version of the sandbox would ship it: one column more, and its number.
-REVISION_13 = """
+REVISION_14 = """
 import sqlalchemy as sa
 from alembic import op
 
 from sandbox.store.migrate import mark
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
@@ -87,6 +91,8 @@ def test_a_database_from_before_migrations_is_stamped_with_its_data_kept(tmp_pat
     sandbox = Sandbox(settings(tmp_path / "db"))
     sandbox.ensure_world()
     with sandbox.store.engine.connect() as connection:  # as the sandbox left it before migrations
+        balances = connection.execute(select(Wallet.id, Wallet.balance).order_by(Wallet.id)).all()
+        as_schema_12(connection)
         connection.execute(text("DROP TABLE alembic_version"))
         connection.commit()
         orders = connection.execute(text("SELECT count(*) FROM orders")).scalar_one()
@@ -95,7 +101,44 @@ def test_a_database_from_before_migrations_is_stamped_with_its_data_kept(tmp_pat
     assert sandbox.ensure_world() is False  # the same world: not rebuilt
     with sandbox.store.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM orders")).scalar_one() == orders
+        assert connection.execute(select(Wallet.id, Wallet.balance).order_by(Wallet.id)).all() == balances
     sandbox.close()
+
+
+def test_schema_12s_money_in_millionths_becomes_this_schemas_columns_values_kept(tmp_path: Path) -> None:
+    """PostgreSQL: numeric(28, 6), read by psql as 1250.500000; SQLite has no exact decimal type and
+    keeps the millionths."""
+    sandbox = Sandbox(settings(tmp_path / "db"))
+    sandbox.ensure_world()
+    read = text("SELECT balance FROM wallet ORDER BY id")
+    with sandbox.store.engine.connect() as connection:
+        made = connection.execute(read).scalars().all()
+        as_schema_12(connection)
+        connection.commit()
+        millionths = connection.execute(read).scalars().all()
+
+    migrate.upgrade(sandbox.store)
+    with sandbox.store.engine.connect() as connection:
+        converted = connection.execute(read).scalars().all()
+    numeric = sandbox.store.dialect == "postgresql"
+    sandbox.close()
+
+    assert all(type(m) is int for m in millionths) and any(m % 10**6 for m in millionths)
+    assert converted == made == ([Decimal(m).scaleb(-6) for m in millionths] if numeric else millionths)
+    if numeric:
+        assert {str(balance)[-7] for balance in made} == {"."}  # six decimal places
+
+
+def as_schema_12(connection: Connection) -> None:
+    """Turn a database of this schema back into what schema 12 wrote: money in integer millionths."""
+    if connection.dialect.name == "postgresql":
+        for table, columns in NUMERIC_MONEY.AMOUNTS.items():
+            changes = ", ".join(
+                f"ALTER COLUMN {c} TYPE bigint USING ({c} * 1000000)::bigint" for c in columns
+            )
+            connection.execute(text(f"ALTER TABLE {table} {changes}"))
+    connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    migrate.mark(connection, "0012")
 
 
 def test_a_new_schema_is_migrated_in_place_keeping_run_time_data(
@@ -103,7 +146,7 @@ def test_a_new_schema_is_migrated_in_place_keeping_run_time_data(
 ) -> None:
     later = tmp_path / "later"
     later.mkdir()
-    (later / "0013_nickname.py").write_text(REVISION_13)
+    (later / "0014_nickname.py").write_text(REVISION_14)
     sandbox = Sandbox(settings(tmp_path / "db"))
     sandbox.ensure_world()
     with sandbox.store.session(write=True) as session:  # made at run time: not in any template
@@ -112,7 +155,7 @@ def test_a_new_schema_is_migrated_in_place_keeping_run_time_data(
     # The next version of the sandbox: its revisions and its schema number.
     original = migrate.config
     monkeypatch.setattr(migrate, "config", lambda connection, *more: original(connection, later, *more))
-    monkeypatch.setattr("sandbox.world.context.SCHEMA_VERSION", 13)
+    monkeypatch.setattr("sandbox.world.context.SCHEMA_VERSION", 14)
     rebuilt = sandbox.ensure_world()  # a restart: migrate, then look at the world
 
     with sandbox.store.engine.connect() as connection:
@@ -124,7 +167,7 @@ def test_a_new_schema_is_migrated_in_place_keeping_run_time_data(
     columns = [column["name"] for column in inspect(sandbox.store.engine).get_columns("customer")]
     sandbox.close()
 
-    assert (rebuilt, kept, version, revision) == (False, "Kept", "13", "0013")
+    assert (rebuilt, kept, version, revision) == (False, "Kept", "14", "0014")
     assert "nickname" in columns
 
 
