@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-POSTGRES_SUITES := tests/api tests/control tests/webhooks tests/contract tests/e2e/test_tenant_links.py \
+POSTGRES_SUITES := tests/api tests/control tests/webhooks tests/contract tests/ui tests/e2e/test_tenant_links.py \
 	tests/reliability/test_replicas.py tests/unit/test_migrations.py
 
 .PHONY: run test ensure-test-tools test-postgres test-plugin-door test-wheel-door test-clients container-smoke lint docs bench clean
@@ -38,7 +38,7 @@ ensure-test-tools:
 
 # The store's other engine: every server of these suites on a database of its own, on a PostgreSQL server
 # the session starts in a throwaway directory (tests/support/postgres.py).
-test-postgres: ensure-test-tools $(STAMP) ## the partner API, control, tenant and webhook suites on PostgreSQL
+test-postgres: ensure-test-tools $(STAMP) ## the partner API, control, tenant, webhook and dashboard suites on PostgreSQL
 	$(BIN)/pytest --store postgresql -m "not sqlite" $(POSTGRES_SUITES)
 
 test-plugin-door: $(STAMP) ## tests/api again, its shared server served by the pytest plugin's fixtures
