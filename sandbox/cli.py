@@ -4,9 +4,9 @@ or run an example webhook receiver.
 
 Every settings flag is a `Settings` field: `--orders 100000` is the same as `SANDBOX_ORDERS=100000`, and
 a flag wins over the environment. `serve` takes them all; the commands that only open the database take
-the `WorldSettings` ones. `reset`, `advance` and `export-fixtures` act on the database directly through
-the same `Sandbox` services the HTTP API uses (no HTTP); `healthcheck` only uses the stdlib. Every
-failure is one line on stderr naming what to fix, and exit code 2.
+the `WorldSettings` ones. The commands that open the database (`seed`, `migrate`, `reset`, `advance`,
+`export-fixtures`) live in `sandbox.commands`, loaded only when one runs; `healthcheck` only uses the
+stdlib. Every failure is one line on stderr naming what to fix, and exit code 2.
 """
 
 from __future__ import annotations
@@ -174,51 +174,6 @@ def build_parser() -> Parser:
     return parser
 
 
-def _seed_with_progress(settings: Settings, *, force: bool) -> None:
-    """Build the world with a progress bar (`seed`: always; `serve`: unless the database holds it)."""
-    from tqdm import tqdm
-
-    from sandbox.runtime import Sandbox
-    from sandbox.store.db import shown
-    from sandbox.world import census
-
-    sandbox = Sandbox(settings)
-    bar: tqdm | None = None
-
-    def progress(orders: int) -> None:  # the bar appears with the first orders built, never for a reuse
-        nonlocal bar
-        if bar is None:
-            total = sandbox.world_spec.planned_orders()
-            bar = tqdm(total=total, unit="orders", desc="seeding", file=sys.stderr)
-        bar.update(orders)
-
-    try:
-        started = time.perf_counter()
-        try:
-            if force:
-                sandbox.rebuild_world(progress)
-                built = True
-            else:
-                built = sandbox.ensure_world(progress)
-        finally:
-            if bar is not None:
-                bar.close()
-        with sandbox.store.session() as session:
-            orders = census.order_count(session)
-        world = f"{orders} orders for {len(settings.partners)} partners (seed {sandbox.seed})"
-        if built:
-            took = time.perf_counter() - started
-            print(f"seeded {world} into {shown(settings.database_url)} in {took:.1f} s", file=sys.stderr)
-        else:
-            print(
-                f"reusing the world already in {shown(settings.database_url)}: {world}; "
-                "`minted-sandbox seed` builds it afresh",
-                file=sys.stderr,
-            )
-    finally:
-        sandbox.close()
-
-
 def _warn_if_exposed(settings: Settings) -> None:
     from sandbox.control.protection import is_loopback
 
@@ -234,13 +189,15 @@ def _warn_if_exposed(settings: Settings) -> None:
 def serve(settings: Settings, workers: int, log_level: str) -> int:
     import uvicorn
 
+    from sandbox import commands
+
     if workers < 1:
         raise ValueError("--workers must be at least 1")
     if settings.in_memory and workers > 1:
         raise ValueError("an in-memory database cannot be shared by several workers; use a file database")
     _warn_if_exposed(settings)
     if not settings.in_memory:
-        _seed_with_progress(settings, force=False)
+        commands.seed_with_progress(settings, force=False)
     listener = bind(settings.host, settings.port)
     port = listener.getsockname()[1]
     if "public_base_url" not in settings.model_fields_set:  # derived: from the port bound (port 0)
@@ -354,55 +311,6 @@ def _announce(settings: Settings, port: int) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def reset(settings: Settings, everything: bool) -> None:
-    from sandbox.runtime import Sandbox
-
-    sandbox = Sandbox(settings)
-    try:
-        result = sandbox.reset(everything)
-    finally:
-        sandbox.close()
-    print(f"reset in {result['milliseconds']:g} ms, {result['orders']} orders")
-
-
-def advance(settings: Settings, ref: str, to: str | None) -> None:
-    from sqlmodel import or_, select
-
-    from sandbox.domain.lifecycle import engine
-    from sandbox.runtime import Sandbox
-    from sandbox.store.models import Order
-
-    sandbox = Sandbox(settings)
-    try:
-        sandbox.ensure_world()
-        with sandbox.store.session(write=True) as session:
-            # Like the control API: an order is named by its guid or order_code (unique across partners).
-            order = session.exec(
-                select(Order).where(or_(Order.guid == ref.upper(), Order.order_code == ref.upper()))
-            ).first()
-            if order is None:
-                raise SandboxError("order_not_found")
-            before = engine.status_of(order)
-            entered = engine.advance(session, order, sandbox.clock.now(), sandbox.rng_in(session), to=to)
-            code = order.order_code
-    finally:
-        sandbox.close()
-    print(f"{code}: {' -> '.join([before, *entered])}")
-
-
-def export_fixtures(settings: Settings, out: Path, partner: str) -> None:
-    from sandbox.control.export import export_fixtures as export
-    from sandbox.runtime import Sandbox
-
-    sandbox = Sandbox(settings)
-    try:
-        written = export(sandbox, out, partner)
-    finally:
-        sandbox.close()
-    for name, (path, count) in written.items():
-        print(f"wrote {count} {name} to {path}")
-
-
 def healthcheck(url: str | None, timeout: float) -> int:
     """Stdlib only (no FastAPI import): this runs every few seconds inside the container."""
     import json
@@ -463,19 +371,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve_receiver(args.host, args.port, args.secret, tolerance=args.tolerance, keep=args.keep)
             return 0
         settings = Settings(**{name: getattr(args, name) for name in flags})
-        wait_for_database(settings)
+        from sandbox import commands  # what opens the database: not loaded by healthcheck
+
+        commands.wait_for_database(settings)
         if args.command == "serve":
             return serve(settings, args.workers, args.log_level)
         if args.command == "seed":
-            _seed_with_progress(settings, force=True)
+            commands.seed_with_progress(settings, force=True)
         elif args.command == "migrate":
-            migrate(settings)
+            commands.migrate(settings)
         elif args.command == "reset":
-            reset(settings, args.everything)
+            commands.reset(settings, args.everything)
         elif args.command == "advance":
-            advance(settings, args.order, args.to)
+            commands.advance(settings, args.order, args.to)
         elif args.command == "export-fixtures":
-            export_fixtures(settings, args.out, args.partner)
+            commands.export_fixtures(settings, args.out, args.partner)
     except ValidationError as error:
         return _fail("; ".join(_setting_problem(problem, flags) for problem in error.errors()))
     except UnwritableStore as error:
@@ -487,49 +397,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
-
-
-def wait_for_database(settings: WorldSettings) -> None:
-    """A PostgreSQL server that does not answer yet is waited for, up to DATABASE_WAIT seconds."""
-    if not settings.database_url.startswith("postgresql"):
-        return
-    from psycopg import OperationalError
-
-    from sandbox.store.db import shown
-    from sandbox.store.postgres import conninfo, reason, still_starting, wait_for_server
-
-    where = shown(settings.database_url)
-    seconds = settings.database_wait
-
-    def waiting(why: str) -> None:
-        print(f"waiting up to {seconds:g} s for the database server of {where}: {why}", file=sys.stderr)
-
-    try:
-        waited = wait_for_server(conninfo(settings.database_url), seconds, waiting)
-    except OperationalError as error:
-        within = f" within {seconds:g} s" if still_starting(error) else ""
-        message = f"cannot connect to the database server of {where}{within}: {reason(error)}"
-        raise ValueError(message) from None
-    if waited >= 0.5:
-        print(f"the database server of {where} answered after {waited:.1f} s", file=sys.stderr)
-
-
-def migrate(settings: WorldSettings) -> None:
-    from sandbox.store import migrate as migrations
-    from sandbox.store.db import Store, parsed_safe
-
-    store = Store(settings.database_url)
-    try:
-        before, after = migrations.upgrade(store)
-    finally:
-        store.dispose()
-    where = parsed_safe(settings.database_url)
-    if after is None:
-        print(f"{where} holds a schema from before migrations: `serve` or `seed` rebuilds its world")
-    elif before == after:
-        print(f"{where} is at schema {after} already")
-    else:
-        print(f"migrated {where} from schema {before or 'none'} to {after}")
 
 
 def _fail(message: str) -> int:
