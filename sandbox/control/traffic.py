@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import string
 import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.auth.middleware import peek_body
+from sandbox.auth.middleware import MAX_JSON_DEPTH, peek_body
 from sandbox.auth.tenancy import sandbox_of
 from sandbox.core import i18n
 from sandbox.core.envelope import JSON_MEDIA_TYPE
 from sandbox.core.errors import SandboxError
 from sandbox.domain import faults
 from sandbox.domain.journal import BODY_LIMIT
+from sandbox.domain.ledger import MAX_BALANCE
+from sandbox.partner.legal.schemas import LEGAL_TYPES
 from sandbox.responses import fail
 
 log = logging.getLogger("sandbox.faults")
@@ -237,11 +238,37 @@ def describe(effect: Any) -> str:
     return effect.type
 
 
+# What the placeholders of a borrowed catalogue key say in an injected error: a value a real request
+# could have met, so the message reads as the real one would ("Insufficient balance (TRY).").
+EXAMPLE_PARAMS: dict[str, dict[str, object]] = {
+    "missing_header": {"header": "x-client-id"},
+    "invalid_header": {"header": "api-version", "allowed": "2, 3"},
+    "conflicting_header": {"header": "x-client-id"},
+    "body_too_deep": {"limit": MAX_JSON_DEPTH},
+    "payload_too_large": {"limit": 1_048_576},
+    "method_not_allowed": {"method": "DELETE"},
+    "price_token_currency_mismatch": {"currency": "TRY"},
+    "insufficient_balance": {"asset": "TRY"},
+    "wallet_limit_exceeded": {"limit": f"{MAX_BALANCE:,.0f}", "asset": "TRY"},
+    "transition_not_allowed": {
+        "current": "Processing",
+        "target": "Created",
+        "allowed": "Completed, Cancelled",
+    },
+    "order_is_final": {"current": "Completed"},
+    "payment_already_processed": {"state": "success"},
+    "legal_type_unknown": {"types": ", ".join(LEGAL_TYPES)},
+    "cors_preflight_refused": {"failures": "origin"},
+    "foreign_origin": {"origin": "https://example.com"},
+    "host_not_allowed": {"host": "example.com"},
+    "scenario_unknown": {"scenarios": "default"},
+    "tenant_not_found": {"tenant": "t1"},
+    "tenant_exists": {"tenant": "t1"},
+}
+
+
 def error_for(effect: faults.ErrorEffect) -> SandboxError:
-    """The error an `error` effect answers with. A borrowed key's message placeholders show their names
-    ("Insufficient balance (asset).") since there is no real value to put there."""
+    """The error an `error` effect answers with, its placeholders filled from EXAMPLE_PARAMS."""
     key = effect.error or faults.DEFAULT_ERRORS.get(effect.status, "fault_injected")
-    texts = i18n.MESSAGES[key][1:]
-    names = {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
     headers = [("Retry-After", "1")] if effect.status in (429, 503) else []
-    return SandboxError(key, status_code=effect.status, params={n: n for n in names}, headers=headers)
+    return SandboxError(key, status_code=effect.status, params=EXAMPLE_PARAMS.get(key), headers=headers)

@@ -4,12 +4,15 @@ Digest gate and the control API keep out, and the one-off `X-Sandbox-Fault` requ
 from __future__ import annotations
 
 import json
+import string
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from sandbox.control.traffic import EXAMPLE_PARAMS
+from sandbox.core.i18n import MESSAGES
 from sandbox.testing.server import SandboxServer
 from tests.control.traffic_support import (
     BUY,
@@ -138,7 +141,36 @@ def test_header_error_with_key_answers_that_key_localized(demo: httpx.Client) ->
     response = demo.get(ORDERS, headers={FAULT: "error=422:insufficient_balance", "Accept-Language": "en"})
 
     assert error_of(response) == (422, "insufficient_balance")
-    assert response.json()["message"] == "Insufficient balance (asset)."
+    assert response.json()["message"] == "Insufficient balance (TRY)."
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en", "An order cannot move from Processing to Created; allowed next: Completed, Cancelled."),
+        ("tr", "Processing durumundan Created durumuna geçilemez; izin verilenler: Completed, Cancelled."),
+    ],
+)
+def test_header_error_with_a_key_that_names_values_says_example_values_not_placeholders(
+    demo: httpx.Client, locale: str, message: str
+) -> None:
+    headers = {FAULT: "error=409:transition_not_allowed", "Accept-Language": locale}
+    response = demo.get(ORDERS, headers=headers)
+
+    assert (error_of(response), response.json()["message"]) == ((409, "transition_not_allowed"), message)
+
+
+def test_every_catalogue_key_with_placeholders_has_an_example_for_each_of_them() -> None:
+    """An injected error borrows any key; none may show a placeholder's name or braces."""
+    formatter = string.Formatter()
+    named = {
+        key: {name for text in texts for _, name, _, _ in formatter.parse(text) if name}
+        for key, (_, *texts) in MESSAGES.items()
+    }
+
+    assert {key: set(EXAMPLE_PARAMS.get(key, ())) for key in named if named[key]} == {
+        key: names for key, names in named.items() if names
+    }
 
 
 def test_header_latency_delays_then_answers_normally(demo: httpx.Client) -> None:
