@@ -38,9 +38,12 @@ TAGS = [
 
 def install(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
+    @app.get("/_sandbox", include_in_schema=False)
+    @app.get("/_sandbox/", include_in_schema=False)
     def landing(request: Request) -> Response:
-        # The partner has no `/`: a browser opening the address the start-up log prints lands on the
-        # dashboard; a script (curl, an HTTP client) gets the map of the sandbox's own pages.
+        # The partner has no `/`: a browser opening the address the start-up log prints (or the control
+        # API's root) lands on the dashboard; a script (curl, an HTTP client) gets the map of the
+        # sandbox's own pages.
         if "text/html" in request.headers.get("accept", ""):
             return RedirectResponse(DASHBOARD, status_code=307)
         return ok(

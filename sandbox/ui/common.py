@@ -33,7 +33,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from sandbox.auth import tenancy
 from sandbox.catalog import CURRENCIES, STATUS_NAMES
 from sandbox.control.world_router import clock_view
-from sandbox.core import dates
 from sandbox.core.clock import ISTANBUL
 from sandbox.core.envelope import fail_body
 from sandbox.core.errors import FieldError, SandboxError, ValidationFailed, field_errors
@@ -43,6 +42,22 @@ from sandbox.runtime import Sandbox
 from sandbox.runtime.tenants import Tenants
 
 PREFIX = "/_sandbox/ui"
+# Statuses in the order a flow's story is told: starts, the steps on the way, Completed and what can
+# follow it, Cancelled last (the catalogue numbers them in the order the partner docs named them).
+STATUS_ORDER = (
+    "Created",
+    "Pending",
+    "Payment Confirmed",
+    "Processing",
+    "Preparing",
+    "Packed",
+    "Shipped",
+    "Transferring",
+    "Completed",
+    "Refunding",
+    "Refunded",
+    "Cancelled",
+)
 HERE = Path(__file__).resolve().parent
 LOCALE = "en"
 PER_PAGE = 25
@@ -69,10 +84,12 @@ def _slug(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
-def _local(text: str) -> str:
-    """An ISO instant (the journal keeps UTC) as Istanbul wall time to the millisecond."""
-    moment = datetime.fromisoformat(text).astimezone(ISTANBUL)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+def when(value: datetime | str | None) -> str:
+    """Every instant the dashboard shows, in one form: Istanbul wall time to the second."""
+    if value is None:
+        return "—"
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.astimezone(ISTANBUL).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _pretty(text: str) -> str:
@@ -101,12 +118,10 @@ ENV.filters.update(
     grams=lambda value: "—" if value is None else str(grams(value)),
     amount=_amount,
     slug=_slug,
-    local=_local,
+    when=when,
     pretty=_pretty,
     http_class=_http_class,
     status_name=STATUS_NAMES.get,
-    order_at=dates.order_at,  # dd-mm-YYYY HH:MM, Istanbul: as Get Order renders it
-    iso=lambda value: "—" if value is None else dates.iso(value),
 )
 
 

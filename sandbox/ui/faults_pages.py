@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sandbox.control.traffic import describe as describe_effect
-from sandbox.core import dates
 from sandbox.domain import faults
 from sandbox.runtime import Sandbox
 from sandbox.ui.common import PREFIX, bad_field, render, sandbox_of, submit
@@ -58,7 +57,7 @@ def fault_rules(request: Request) -> Response:
     sandbox = sandbox_of(request)
     with sandbox.store.session() as session:
         rules = [
-            (faults.render(row), describe_effect(faults.effect_of(row)), dates.iso(row.created_at))
+            (faults.render(row), describe_effect(faults.effect_of(row)), row.created_at)
             for row in faults.all_rules(session)
         ]
     return render(

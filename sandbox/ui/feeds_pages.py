@@ -14,6 +14,7 @@ from sandbox.control.webhook_schemas import EventState, WebhookConfigRequest
 from sandbox.core.errors import SandboxError
 from sandbox.domain.webhooks import config, log
 from sandbox.runtime import Sandbox
+from sandbox.ui import views
 from sandbox.ui.common import (
     PREFIX,
     bad_field,
@@ -42,7 +43,7 @@ def _events(sandbox: Sandbox, query: QueryParams) -> tuple[dict[str, str], list[
         if filters["state"] and filters["state"] not in STATES:
             raise bad_field("state", "literal_error", expected=", ".join(STATES))
         with sandbox.store.session() as session:
-            events = log.list_events(
+            events = views.webhook_events(
                 session, partner=filters["partner"] or None, state=filters["state"] or None, limit=FEED_LIMIT
             )
     except SandboxError as error:

@@ -8,16 +8,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
-from sandbox.catalog import ORDER_TYPES, STATUSES
+from sandbox.catalog import ORDER_TYPES
 from sandbox.control.schemas import AdvanceRequest
 from sandbox.core.errors import SandboxError
 from sandbox.domain import payments
+from sandbox.domain.journal import JournalEntry
 from sandbox.domain.lifecycle import engine
 from sandbox.runtime import Sandbox
 from sandbox.store.models import Payment
 from sandbox.ui import views
 from sandbox.ui.common import (
     PREFIX,
+    STATUS_ORDER,
     Missing,
     bad_field,
     describe,
@@ -60,7 +62,7 @@ def orders(request: Request) -> Response:
         paging=paging(page, total, len(rows)),
         partners=partners,
         types=ORDER_TYPES,
-        statuses=STATUSES,
+        statuses=STATUS_ORDER,
     )
 
 
@@ -68,11 +70,15 @@ def orders(request: Request) -> Response:
 def order(ref: str, request: Request) -> Response:
     """One order: as Get Order renders it, its status history, its webhook events and the actions."""
     sandbox = sandbox_of(request)
+    try:
+        journal: list[JournalEntry] | None = sandbox.journal.query()
+    except SandboxError:  # the journal's file failed: the page still shows the order
+        journal = None
     with sandbox.store.session() as session:
         found = views.find_order(session, ref)
         if found is None:
             return error_page(request, 404, "Order not found", _unknown(ref))
-        detail = views.order_detail(session, found, sandbox.settings.public_base_url)
+        detail = views.order_detail(session, found, sandbox.settings.public_base_url, journal)
     return render(request, "order.html", "orders", **detail)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sandbox.auth.tenancy import TENANT_COOKIE
-from sandbox.catalog import ORDER_TYPES, STATUSES
+from sandbox.catalog import ORDER_TYPES
 from sandbox.control.lifecycle_router import ModeRequest
 from sandbox.control.world_router import ClockMove, SeedRequest, clock_view, state_view
 from sandbox.core.clock import ISTANBUL
@@ -22,6 +22,7 @@ from sandbox.ui import customers_pages, faults_pages, feeds_pages, orders_pages
 from sandbox.ui.common import (
     HERE,
     PREFIX,
+    STATUS_ORDER,
     bad_field,
     error_page,
     fragment,
@@ -31,6 +32,7 @@ from sandbox.ui.common import (
     sandbox_of,
     submit,
     tenant_ids,
+    when,
 )
 from sandbox.world import scenarios
 
@@ -61,7 +63,7 @@ def overview(request: Request) -> Response:
 
 def _matrix(orders: dict[str, dict[str, int]]) -> list[tuple[str, list[int | None]]]:
     """Status rows × order type columns (catalogue order), only the statuses some order is in."""
-    rows = [(status, [orders.get(kind, {}).get(status) for kind in ORDER_TYPES]) for status in STATUSES]
+    rows = [(status, [orders.get(kind, {}).get(status) for kind in ORDER_TYPES]) for status in STATUS_ORDER]
     return [(status, cells) for status, cells in rows if any(cells)]
 
 
@@ -131,7 +133,7 @@ async def move_clock(request: Request) -> Response:
         sandbox.move_clock(mode=body.mode, at=body.at, advance=body.advance)
         view = clock_view(sandbox.clock)
         offset = f"{view['offset_seconds']:+g} s from real time" if view["mode"] == "real" else "frozen"
-        return f"Sandbox clock: {view['now']} ({offset})."
+        return f"Sandbox clock: {when(view['now'])} ({offset})."
 
     return await submit(request, PREFIX, act)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +15,12 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from sandbox.catalog import CURRENCIES, ORDER_TYPES, PRODUCTS, STATUS_IDS, STATUS_NAMES
-from sandbox.core import dates
 from sandbox.core.envelope import dumps
+from sandbox.domain.flows import Flow
+from sandbox.domain.journal import JournalEntry
 from sandbox.domain.lifecycle import engine, progression
 from sandbox.domain.orders.render import fullname, render_orders
-from sandbox.domain.webhooks import log
+from sandbox.domain.webhooks import config, log
 from sandbox.store.models import (
     Customer,
     Order,
@@ -119,8 +121,12 @@ def _items(session: Session, order_ids: list[int]) -> dict[int, OrderItem]:
     return found
 
 
-def order_detail(session: Session, order: Order, base_url: str) -> dict[str, Any]:
-    """Everything the order page shows: the partner's rendering, its history, its flow and its events."""
+def order_detail(
+    session: Session, order: Order, base_url: str, journal: list[JournalEntry] | None
+) -> dict[str, Any]:
+    """Everything the order page shows: the partner's rendering, its history, its flow and its events;
+    the timeline also puts the `journal` requests naming the order beside its steps (None: the journal
+    could not be read)."""
     flow = engine.flow_of(order)
     current = engine.status_of(order)
     history = session.exec(
@@ -132,6 +138,18 @@ def order_detail(session: Session, order: Order, base_url: str) -> dict[str, Any
     partner = session.get(Partner, order.partner_id)
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     rendered = render_orders(session, [order], base_url)[0]
+    steps = [{"status": STATUS_NAMES[row.status_id], "at": row.at} for row in history]  # to the microsecond
+    events = webhook_events(session, order=order.guid, limit=50)
+    mentions = (order.guid, order.order_code)
+    requests = [
+        entry
+        for entry in journal or []
+        if any(
+            m in text
+            for m in mentions
+            for text in (entry.path, entry.request_body or "", entry.response_body or "")
+        )
+    ]
     return {
         "order": order,
         "rendered": rendered,
@@ -140,7 +158,9 @@ def order_detail(session: Session, order: Order, base_url: str) -> dict[str, Any
         "customer": customer,
         "customer_name": fullname(customer) if customer else None,
         "status": current,
-        "history": [{"status": STATUS_NAMES[row.status_id], "at": dates.iso(row.at)} for row in history],
+        "history": steps,
+        "timeline": timeline(flow, current, steps, events, requests),
+        "journal_read": journal is not None,
         "flow": flow,
         "mode": progression.modes(session)[order.flow],
         "next_step": flow.next_step(current),
@@ -148,8 +168,50 @@ def order_detail(session: Session, order: Order, base_url: str) -> dict[str, Any
         "targets": [status for status in flow.reachable() if flow.path_between(current, status)],
         "payment": payment,
         "pending_3d": payment is not None and payment.state == "new" and payment.is_3d,
-        "events": log.list_events(session, order=order.guid, limit=50),
+        "events": events,
     }
+
+
+def timeline(
+    flow: Flow,
+    current: str,
+    history: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    requests: list[JournalEntry],
+) -> list[dict[str, Any]]:
+    """The order's story: the statuses it went through (when, on the sandbox clock), the current one, and
+    those still ahead on its way to Completed (or, past it, to the flow's end). Beside each step, the
+    webhook events it raised and the requests made while the order was in it (the first step also holds
+    the request that made the order)."""
+    steps: list[dict[str, Any]] = [
+        {**step, "state": "done", "events": [], "requests": []} for step in history
+    ]
+    if steps:
+        steps[-1]["state"] = "current"
+    ends = ["Completed", *(status for status in flow.reachable() if not flow.transitions.get(status))]
+    ahead = next(
+        (path for end in ends if end != "Cancelled" and (path := flow.path_between(current, end))), []
+    )
+    for event in events:
+        owner = next((step for step in reversed(steps) if step["status"] == event["status_name"]), None)
+        if owner is not None:
+            owner["events"].insert(0, event)  # listed newest first: oldest first in the step
+    for entry in requests:  # the journal lists them oldest first
+        moment = datetime.fromisoformat(entry.at)
+        before = [step for step in steps if step["at"] <= moment]
+        if steps:
+            (before or steps)[-1 if before else 0]["requests"].append(entry)
+    return [*steps, *({"status": status, "state": "ahead", "events": [], "requests": []} for status in ahead)]
+
+
+def webhook_events(session: Session, **filters: Any) -> list[dict[str, Any]]:
+    """Outbox events as `log.list_events` lists them, each saying whether its partner has an endpoint:
+    a pending event with one is due now (sent within the second), one without waits for it."""
+    sending = {found["partner"] for found in config.configs(session) if found["url"]}
+    return [
+        {**event, "has_endpoint": event["partner"] in sending}
+        for event in log.list_events(session, **filters)
+    ]
 
 
 # -- customers ---------------------------------------------------------------------------------------

@@ -143,10 +143,9 @@ def test_clock_buttons_freeze_and_move_the_sandbox_clock(
         moved = control(dashboard, "GET", "/clock")
         later = datetime.fromisoformat(frozen["now"]) + timedelta(hours=1)
         assert datetime.fromisoformat(moved["now"]) == later
-        expect(page.get_by_test_id("flash")).to_have_text(f"Sandbox clock: {moved['now']} (frozen).")
-        expect(page.get_by_test_id("clock-now")).to_have_text(
-            f"{moved['now'][:10]} {moved['now'][11:19]} +03:00"
-        )
+        shown = f"{moved['now'][:10]} {moved['now'][11:19]}"  # Istanbul wall time, to the second
+        expect(page.get_by_test_id("flash")).to_have_text(f"Sandbox clock: {shown} (frozen).")
+        expect(page.get_by_test_id("clock-now")).to_have_text(shown)
         shot(page, tmp_path, "overview-clock-frozen")
 
         page.get_by_test_id("advance-seconds").fill("90")

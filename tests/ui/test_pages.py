@@ -152,9 +152,7 @@ def test_traffic_pages_load_with_the_nav_and_clock(page: Page, section: str, tmp
 
     expect(page.get_by_test_id(f"nav-{section}")).to_have_class("active")
     expect(page.get_by_test_id("nav-docs")).to_have_attribute("href", "/docs")
-    expect(page.get_by_test_id("clock-now")).to_have_text(
-        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+03:00$")
-    )
+    expect(page.get_by_test_id("clock-now")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"))
     table = {"faults": "faults-table", "webhooks": "webhook-table", "journal": "journal-table"}[section]
     expect(page.get_by_test_id(table)).to_be_visible()
     shot(page, tmp_path, section)

@@ -1,9 +1,11 @@
-// The sandbox dashboard's only script: confirm dialogs, auto-submitting filters and live fragments.
-// Without it every page still works (forms post, pages reload); it only adds polling and confirmations.
+// The sandbox dashboard's only script: confirm dialogs, auto-submitting filters, live fragments and
+// live pages. Without it every page still works (forms post, pages reload); it only adds polling and
+// confirmations.
 "use strict";
 
 (function () {
   const POLL_MS = 2000;
+  const PAGE_POLL_MS = 1000;
 
   // <form data-confirm="question">: ask before posting.
   document.addEventListener("submit", function (event) {
@@ -72,6 +74,69 @@
       refresh(element);
     }, POLL_MS);
   });
+
+  // <main data-live>: every second, fetch this page again and swap each [data-live-region] whose HTML
+  // changed, so a timed step, an advance from the API or a 3-D answer shows without a reload. A region
+  // the user is typing or choosing in is left alone until they leave it; open <details> stay open, and
+  // nothing else on the page (scroll, filters, a half-filled form) is touched.
+  const livePage = document.querySelector("main[data-live]");
+  const seen = new Map();
+  let fetching = false;
+
+  function key(region) {
+    return region.dataset.liveRegion;
+  }
+
+  async function refreshPage() {
+    if (document.hidden || fetching) {
+      return;
+    }
+    fetching = true;
+    try {
+      const answer = await fetch(window.location.href, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "X-Dashboard-Poll": "1" },
+      });
+      if (!answer.ok) {
+        throw new Error("HTTP " + answer.status);
+      }
+      const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+      fresh.querySelectorAll("[data-live-region]").forEach(function (incoming) {
+        const region = document.querySelector('[data-live-region="' + key(incoming) + '"]');
+        const html = incoming.innerHTML;
+        if (!region || seen.get(key(incoming)) === html) {
+          return;
+        }
+        const active = document.activeElement;
+        if (region.contains(active) && active.matches("input, select, textarea")) {
+          return;
+        }
+        const open = new Set(
+          Array.from(region.querySelectorAll("details[open][data-key]"), (node) => node.dataset.key),
+        );
+        region.innerHTML = html;
+        region.querySelectorAll("details[data-key]").forEach(function (node) {
+          node.open = open.has(node.dataset.key);
+        });
+        seen.set(key(incoming), html);
+      });
+      show(livePage, "live");
+    } catch (problem) {
+      show(livePage, "offline");
+    } finally {
+      fetching = false;
+    }
+  }
+
+  if (livePage) {
+    // What the page was rendered with, as the parser serializes it: the first poll swaps only changes.
+    const first = new DOMParser().parseFromString(document.documentElement.outerHTML, "text/html");
+    first.querySelectorAll("[data-live-region]").forEach(function (region) {
+      seen.set(key(region), region.innerHTML);
+    });
+    window.setInterval(refreshPage, PAGE_POLL_MS);
+  }
 
   // <button data-pause="element id">: stop and restart a live list (to read it calmly).
   document.addEventListener("click", function (event) {
