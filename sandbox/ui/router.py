@@ -133,7 +133,7 @@ async def move_clock(request: Request) -> Response:
         sandbox.move_clock(mode=body.mode, at=body.at, advance=body.advance)
         view = clock_view(sandbox.clock)
         offset = f"{view['offset_seconds']:+g} s from real time" if view["mode"] == "real" else "frozen"
-        return f"Sandbox clock: {when(view['now'])} ({offset})."
+        return f"Sandbox clock: {when(sandbox.clock.now())} ({offset})."
 
     return await submit(request, PREFIX, act)
 
