@@ -31,7 +31,6 @@ from typing import Protocol
 
 import psycopg
 
-from sandbox.core.errors import SandboxError
 from sandbox.store import postgres
 from sandbox.store.errors import unavailable
 
@@ -468,11 +467,16 @@ class ServerNcWindow:
                     self._arrived.wait()
                 if self._closed and not self._pending:
                     return
-                batch, self._pending = self._pending, []
+                taken, self._pending = self._pending, []
+            # A request whose client went away cancelled its wait: it gets no answer (and its count is
+            # not used). The others can no longer be cancelled once taken.
+            batch = [check for check in taken if check[3].set_running_or_notify_cancel()]
+            if not batch:
+                continue
             try:
                 with self._lock:
                     accepted = self._check(batch)
-            except SandboxError as error:
+            except Exception as error:  # store_unavailable, or anything else: never the thread's end
                 for *_, answer in batch:
                     answer.set_exception(error)
                 continue
@@ -486,9 +490,7 @@ class ServerNcWindow:
         if self._accepted >= self.PURGE_EVERY:
             self._accepted = 0
             self._run(_PURGE, int(self._clock() - self._ttl - CLOCK_SKEW))
-        keys, ncs, issued = (
-            list(column) for column in zip(*((k, n, i) for k, n, i, _ in batch), strict=True)
-        )
+        keys, ncs, issued = ([check[column] for check in batch] for column in range(3))
         return {(bytes(key), int(nc)) for key, nc in self._run(_NC_INSERT, keys, ncs, issued)}  # type: ignore[call-overload]
 
     def _run(self, sql: str, *parameters: object) -> list[tuple[object, ...]]:

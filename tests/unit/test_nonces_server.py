@@ -158,3 +158,23 @@ def count_statements(window: ServerNcWindow) -> Iterator[list[str]]:
         yield sent
     finally:
         window._run = run  # type: ignore[method-assign]
+
+
+def test_a_check_whose_request_went_away_gets_no_answer_and_uses_nothing(windows: Windows) -> None:
+    (window,) = windows(FakeClock(), 1)
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        with window._lock:  # the thread's statement waits: the next checks queue behind it
+            first = asyncio.ensure_future(window.admit("n", 1, T0))
+            await asyncio.sleep(0)  # it is submitted
+            while window._pending:
+                await asyncio.sleep(0.001)  # until the thread has taken it
+            gone = asyncio.ensure_future(window.admit("n", 2, T0))
+            await asyncio.sleep(0.01)
+            gone.cancel()  # its client went away
+            await asyncio.sleep(0.01)  # the cancel reaches the window's own future
+        later = await asyncio.wait_for(window.admit("n", 3, T0), 5)  # the window still answers
+        return await first, later, gone.cancelled()
+
+    assert asyncio.run(scenario()) == (True, True, True)
+    assert window.accept("n", 2, T0)  # never used by the request that went away
