@@ -196,11 +196,12 @@ def timeline(
         owner = next((step for step in reversed(steps) if step["status"] == event["status_name"]), None)
         if owner is not None:
             owner["events"].insert(0, event)  # listed newest first: oldest first in the step
+    first = steps[0] if steps else None
     for entry in requests:  # the journal lists them oldest first
         moment = datetime.fromisoformat(entry.at)
-        before = [step for step in steps if step["at"] <= moment]
-        if steps:
-            (before or steps)[-1 if before else 0]["requests"].append(entry)
+        owner = next((step for step in reversed(steps) if step["at"] <= moment), first)
+        if owner is not None:
+            owner["requests"].append(entry)
     return [*steps, *({"status": status, "state": "ahead", "events": [], "requests": []} for status in ahead)]
 
 

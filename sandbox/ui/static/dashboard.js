@@ -38,6 +38,17 @@
     }
   }
 
+  // New HTML for an element, the <details data-key> the user had open staying open.
+  function replaceKeepingOpen(element, html) {
+    const open = new Set(
+      Array.from(element.querySelectorAll("details[open][data-key]"), (node) => node.dataset.key),
+    );
+    element.innerHTML = html;
+    element.querySelectorAll("details[data-key]").forEach(function (node) {
+      node.open = open.has(node.dataset.key);
+    });
+  }
+
   // <div data-poll="url">: replace the content with the URL's HTML every 2 s, keeping open <details>.
   async function refresh(element) {
     if (document.hidden || element.dataset.paused === "1") {
@@ -54,14 +65,8 @@
       }
       const text = await answer.text();
       if (text !== element.dataset.last) {
-        const open = new Set(
-          Array.from(element.querySelectorAll("details[open][data-key]"), (node) => node.dataset.key),
-        );
-        element.innerHTML = text;
+        replaceKeepingOpen(element, text);
         element.dataset.last = text;
-        element.querySelectorAll("details[data-key]").forEach(function (node) {
-          node.open = open.has(node.dataset.key);
-        });
       }
       show(element, "live");
     } catch (problem) {
@@ -112,13 +117,7 @@
         if (region.contains(active) && active.matches("input, select, textarea")) {
           return;
         }
-        const open = new Set(
-          Array.from(region.querySelectorAll("details[open][data-key]"), (node) => node.dataset.key),
-        );
-        region.innerHTML = html;
-        region.querySelectorAll("details[data-key]").forEach(function (node) {
-          node.open = open.has(node.dataset.key);
-        });
+        replaceKeepingOpen(region, html);
         seen.set(key(incoming), html);
       });
       show(livePage, "live");
