@@ -49,21 +49,26 @@
     });
   }
 
+  // The HTML at `url` as the dashboard's polls ask for it; an answer other than 2xx throws.
+  async function poll(url) {
+    const answer = await fetch(url, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "X-Dashboard-Poll": "1" },
+    });
+    if (!answer.ok) {
+      throw new Error("HTTP " + answer.status);
+    }
+    return answer.text();
+  }
+
   // <div data-poll="url">: replace the content with the URL's HTML every 2 s, keeping open <details>.
   async function refresh(element) {
     if (document.hidden || element.dataset.paused === "1") {
       return;
     }
     try {
-      const answer = await fetch(element.dataset.poll, {
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "X-Dashboard-Poll": "1" },
-      });
-      if (!answer.ok) {
-        throw new Error("HTTP " + answer.status);
-      }
-      const text = await answer.text();
+      const text = await poll(element.dataset.poll);
       if (text !== element.dataset.last) {
         replaceKeepingOpen(element, text);
         element.dataset.last = text;
@@ -98,15 +103,7 @@
     }
     fetching = true;
     try {
-      const answer = await fetch(window.location.href, {
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "X-Dashboard-Poll": "1" },
-      });
-      if (!answer.ok) {
-        throw new Error("HTTP " + answer.status);
-      }
-      const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+      const fresh = new DOMParser().parseFromString(await poll(window.location.href), "text/html");
       fresh.querySelectorAll("[data-live-region]").forEach(function (incoming) {
         const region = document.querySelector('[data-live-region="' + key(incoming) + '"]');
         const html = incoming.innerHTML;
