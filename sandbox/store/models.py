@@ -98,7 +98,7 @@ class millionths(FunctionElement[int]):
 
 @compiles(millionths)
 def _millionths(element: millionths, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
+    return f"({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(millionths, "postgresql")
