@@ -32,6 +32,7 @@ DEMO_EVENTS = (
     " where partner_id = (select id from partner where username = 'demo')"
 )
 DEMO_STATES = DEMO_EVENTS.replace("id, claimed_until", "state")
+TIMED_OUT = "select distinct event_id from webhook_delivery where error like 'timeout%'"
 
 
 @pytest.fixture
@@ -134,8 +135,12 @@ def test_kill_9_under_write_load_loses_no_acknowledged_order_and_resumes_webhook
 
             # Unleased events go out at once; the one in flight at the kill after its lease.
             wait_for(delivered_all, LEASE_SECONDS + 20, "every pending webhook delivered", interval=0.5)
-        # At least once: only an attempt in flight at the kill may arrive twice.
+        # At least once: an event may arrive twice only if an attempt was in flight at the kill, or an
+        # attempt timed out (under this load the receiver can answer after the sender's 0.5 s: it
+        # counted the delivery, the sender recorded a timeout and tried again).
+        with second.sqlite() as db:
+            timed_out = {event for (event,) in db.execute(TIMED_OUT)}
         twice = {int(key) for key, count in receiver.successes().items() if count > 1}
-        assert twice <= leased
+        assert twice <= leased | timed_out
     finally:
         second.stop()
