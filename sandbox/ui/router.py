@@ -62,7 +62,7 @@ def overview(request: Request) -> Response:
 
 
 def _matrix(orders: dict[str, dict[str, int]]) -> list[tuple[str, list[int | None]]]:
-    """Status rows × order type columns (catalogue order), only the statuses some order is in."""
+    """Status rows (in story order) × order type columns, only the statuses some order is in."""
     rows = [(status, [orders.get(kind, {}).get(status) for kind in ORDER_TYPES]) for status in STATUS_ORDER]
     return [(status, cells) for status, cells in rows if any(cells)]
 
