@@ -24,7 +24,7 @@ from sandbox.core.errors import SandboxError, ValidationFailed
 from sandbox.core.ids import Ids, Rng
 from sandbox.domain.faults import FaultBook
 from sandbox.domain.journal import Journal
-from sandbox.domain.lifecycle.progression import modes, progress_due
+from sandbox.domain.lifecycle.progression import any_timed, progress_due
 from sandbox.domain.prices.feed import PriceFeed
 from sandbox.domain.webhooks.config import apply_defaults
 from sandbox.runtime.ticker import Ticker
@@ -380,7 +380,7 @@ class Sandbox:
         as_of = self.version
         if self._timed is None or self._timed[0] != as_of:
             with self.store.session() as session:
-                self._timed = (as_of, any(mode.mode == "timed" for mode in modes(session).values()))
+                self._timed = (as_of, any_timed(session))
         if not self._timed[1]:
             return 0  # the common case: no write lock taken
         with self.store.session(write=True) as session:

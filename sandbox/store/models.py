@@ -32,10 +32,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 13  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
+SCHEMA_VERSION = 14  # 7: fault_rule.enabled; 8: two indexes (Get Orders by type, webhook sender);
 # 9: partner.profile, address company names kept as sent; 10: orders by owner and status;
 # 11: sandbox_state (the clock and what every process must agree on); 12: sandbox_state.draws;
-# 13: money as numeric on PostgreSQL
+# 13: money as numeric on PostgreSQL; 14: customer_mode and play (the dashboard's played flows)
 
 
 class Amount(TypeDecorator):
@@ -467,6 +467,36 @@ class LifecycleMode(SQLModel, table=True):
     mode: str  # immediate | manual | timed
     step_seconds: int | None = None
     updated_at: datetime = utc_column()
+
+
+class CustomerMode(SQLModel, table=True):
+    """One customer's own progression mode, in place of its orders' flows' modes: a CI job on a shared
+    sandbox holds (or times) its own customer's orders without changing anyone else's, and the
+    dashboard's played flows step their orders at their own pace."""
+
+    __tablename__ = "customer_mode"
+
+    customer_id: int = Field(primary_key=True, foreign_key="customer.id")
+    mode: str  # immediate | manual | timed
+    step_seconds: int | None = None
+    updated_at: datetime = utc_column()
+
+
+class Play(SQLModel, table=True):
+    """A scripted flow the dashboard plays for a demo (sandbox/ui/player.py) and what each step sent."""
+
+    __tablename__ = "play"
+
+    id: int | None = Field(default=None, primary_key=True)
+    script: str  # buy-card | buy-cash | sell | delivery
+    pause_ms: int  # between two steps, in real time
+    partner: str
+    customer_external_id: str
+    order_guid: str | None = None
+    state: str = "running"  # running | done | failed | stopped
+    steps: str = "[]"  # JSON: what each step sent and got back (sandbox/ui/player.py, `Step`)
+    error: str | None = None
+    created_at: datetime = utc_column()
 
 
 class FaultRule(SQLModel, table=True):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from sandbox.catalog import STATUS_NAMES
 from sandbox.core.clock import Clock
@@ -187,3 +187,99 @@ def test_immediate_delivery_is_shipped_and_completed_in_the_create_request(
     with server.sandbox.store.session() as session:
         customer_id = session.exec(select(Customer.id).where(Customer.external_id == CUSTOMER)).one()
         assert ledger.find_wallet(session, 1, customer_id, "GAU").balance == 48
+
+
+# -- a customer's own mode ------------------------------------------------------------------------------
+
+
+def customer_mode(server: SandboxServer, method: str, **body: object) -> httpx.Response:
+    url = f"{server.url}/_sandbox/customers/demo/{CUSTOMER}/mode"
+    return httpx.request(method, url, json=body if method == "PUT" else None)
+
+
+def test_a_customers_mode_is_read_set_and_taken_away(server: SandboxServer) -> None:
+    none = {"partner": "demo", "external_id": CUSTOMER, "mode": None, "step_seconds": None}
+
+    assert customer_mode(server, "GET").json()["data"] == none
+    assert customer_mode(server, "PUT", mode="timed", step_seconds=30).json()["data"] == {
+        **none, "mode": "timed", "step_seconds": 30,
+    }  # fmt: skip
+    assert customer_mode(server, "PUT", mode="manual", step_seconds=30).json()["data"] == {
+        **none,
+        "mode": "manual",
+    }
+    assert customer_mode(server, "GET").json()["data"] == {**none, "mode": "manual"}
+    assert customer_mode(server, "DELETE").json()["data"] == none
+    assert customer_mode(server, "GET").json()["data"] == none
+    assert customer_mode(server, "DELETE").status_code == 200  # none to take away: still none
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "key"),
+    [
+        ("/_sandbox/customers/nobody/life-001/mode", {"mode": "manual"}, 404, "partner_not_found"),
+        ("/_sandbox/customers/demo/nobody/mode", {"mode": "manual"}, 404, "customer_not_found"),
+        ("/_sandbox/customers/demo/life-001/mode", {"mode": "timed"}, 422, "validation_failed"),
+        ("/_sandbox/customers/demo/life-001/mode", {"mode": "sometimes"}, 422, "validation_failed"),
+        (
+            "/_sandbox/customers/demo/life-001/mode",
+            {"mode": "timed", "step_seconds": 0},
+            422,
+            "validation_failed",
+        ),
+    ],
+)
+def test_a_customers_mode_refuses_unknown_owners_and_bad_modes(
+    server: SandboxServer, url: str, body: dict, status: int, key: str
+) -> None:
+    response = httpx.put(server.url + url, json=body, headers={"Accept-Language": "en"})
+
+    assert response.status_code == status
+    assert response.json()["success"] is False
+    assert customer_mode(server, "GET").json()["data"]["mode"] is None  # nothing half-written
+
+
+def test_a_manual_customers_buy_waits_while_everyone_elses_settle_by_the_flow(
+    server: SandboxServer, client: httpx.Client
+) -> None:
+    customer_mode(server, "PUT", mode="manual")
+
+    held = trade(client, "buy", "held-buy")
+    customer_mode(server, "DELETE")
+    settled = trade(client, "buy", "settled-buy")
+
+    assert (held["status_name"], settled["status_name"]) == ("Created", "Completed")
+    assert [status for status, _ in history(server, held["guid"])] == ["Created"]
+
+
+def test_a_timed_customer_steps_on_the_sandbox_clock_while_its_flow_stays_immediate(
+    server: SandboxServer, client: httpx.Client, clock: Clock
+) -> None:
+    customer_mode(server, "PUT", mode="timed", step_seconds=60)
+    order = trade(client, "sell", "timed-customer-sell")
+    assert order["status_name"] == "Created"
+
+    clock.advance(60)
+    server.sandbox.tick()
+    assert [status for status, _ in history(server, order["guid"])] == ["Created", "Processing"]
+    clock.advance(3600)
+    server.sandbox.tick()
+    assert [status for status, _ in history(server, order["guid"])][-1] == "Completed"
+    assert set_mode(server, "sell", "immediate").status_code == 200  # the flow's mode never changed
+
+
+def test_a_timed_flow_leaves_a_manual_customers_orders_alone(
+    server: SandboxServer, client: httpx.Client, clock: Clock
+) -> None:
+    set_mode(server, "sell", "timed", 60)
+    customer_mode(server, "PUT", mode="manual")
+    held = trade(client, "sell", "manual-in-timed-flow")
+
+    clock.advance(3600)
+    moved = server.sandbox.tick()
+
+    assert moved > 0  # the seeded open sells moved by the flow's mode
+    assert [status for status, _ in history(server, held["guid"])] == ["Created"]
+    with server.sandbox.store.session() as session:  # a partner's own orders (no customer) moved too
+        b2b = session.exec(select(Order).where(Order.flow == "sell", col(Order.customer_id).is_(None))).all()
+    assert b2b and all(STATUS_NAMES[order.status_id] in ("Completed", "Cancelled") for order in b2b)

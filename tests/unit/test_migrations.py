@@ -24,16 +24,18 @@ from sandbox.store.models import SCHEMA_VERSION, Wallet
 from tests.support.servers import make_settings
 
 NUMERIC_MONEY = importlib.import_module("sandbox.store.migrations.versions.0013_numeric_money")
+SINCE_12 = ("play", "customer_mode")  # tables schema 14 added
 
 # A later schema, as the next version of the sandbox would ship it: one column more, and its number.
-REVISION_14 = """
+LATER = SCHEMA_VERSION + 1
+LATER_REVISION = f"""
 import sqlalchemy as sa
 from alembic import op
 
 from sandbox.store.migrate import mark
 
-revision = "0014"
-down_revision = "0013"
+revision = "{LATER:04d}"
+down_revision = "{SCHEMA_VERSION:04d}"
 branch_labels = None
 depends_on = None
 
@@ -130,7 +132,10 @@ def test_schema_12s_money_in_millionths_becomes_this_schemas_columns_values_kept
 
 
 def as_schema_12(connection: Connection) -> None:
-    """Turn a database of this schema back into what schema 12 wrote: money in integer millionths."""
+    """Turn a database of this schema back into what schema 12 wrote: money in integer millionths, and
+    none of the tables later schemas added."""
+    for table in SINCE_12:
+        connection.execute(text(f"DROP TABLE {table}"))
     if connection.dialect.name == "postgresql":
         for table, columns in NUMERIC_MONEY.AMOUNTS.items():
             changes = ", ".join(
@@ -146,7 +151,7 @@ def test_a_new_schema_is_migrated_in_place_keeping_run_time_data(
 ) -> None:
     later = tmp_path / "later"
     later.mkdir()
-    (later / "0014_nickname.py").write_text(REVISION_14)
+    (later / f"{LATER:04d}_nickname.py").write_text(LATER_REVISION)
     sandbox = Sandbox(settings(tmp_path / "db"))
     sandbox.ensure_world()
     with sandbox.store.session(write=True) as session:  # made at run time: not in any template
@@ -155,7 +160,7 @@ def test_a_new_schema_is_migrated_in_place_keeping_run_time_data(
     # The next version of the sandbox: its revisions and its schema number.
     original = migrate.config
     monkeypatch.setattr(migrate, "config", lambda connection, *more: original(connection, later, *more))
-    monkeypatch.setattr("sandbox.world.context.SCHEMA_VERSION", 14)
+    monkeypatch.setattr("sandbox.world.context.SCHEMA_VERSION", LATER)
     rebuilt = sandbox.ensure_world()  # a restart: migrate, then look at the world
 
     with sandbox.store.engine.connect() as connection:
@@ -167,7 +172,7 @@ def test_a_new_schema_is_migrated_in_place_keeping_run_time_data(
     columns = [column["name"] for column in inspect(sandbox.store.engine).get_columns("customer")]
     sandbox.close()
 
-    assert (rebuilt, kept, version, revision) == (False, "Kept", "14", "0014")
+    assert (rebuilt, kept, version, revision) == (False, "Kept", str(LATER), f"{LATER:04d}")
     assert "nickname" in columns
 
 

@@ -5,6 +5,10 @@
 - `manual`: it waits for `POST /_sandbox/orders/{ref}/advance`;
 - `timed`: one step along the happy path every `step_seconds` of the sandbox clock.
 
+A customer may have a mode of its own (`customer_mode`), which then decides for all of its orders in
+place of their flows' modes: a CI job on a shared sandbox holds or times its own orders without
+touching anyone else's, and the dashboard's played flows step theirs at their own pace.
+
 Nothing moves by itself out of `Pending` (that waits for the card holder's 3-D Secure answer), into
 `Cancelled`, or into a refund. Defaults: cash buys, sells and card buys are immediate (they settle
 like the partner's do), deliveries manual (a courier is involved).
@@ -16,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from sandbox.catalog import STATUS_IDS
@@ -24,7 +29,7 @@ from sandbox.core.ids import Rng
 from sandbox.domain.flows import FLOWS, Flow
 from sandbox.domain.lifecycle import engine
 from sandbox.store import shared
-from sandbox.store.models import LifecycleMode, Order
+from sandbox.store.models import Customer, CustomerMode, LifecycleMode, Order, pk
 
 MODES = ("immediate", "manual", "timed")
 DEFAULT_MODES = {
@@ -63,6 +68,49 @@ def _mode(flow: str, row: LifecycleMode | None) -> Mode:
     return Mode(flow, row.mode, row.step_seconds) if row else Mode(flow, DEFAULT_MODES[flow])
 
 
+def mode_for(session: Session, order: Order) -> Mode:
+    """What moves this order: its customer's own mode if it has one, else its flow's."""
+    with session.no_autoflush:
+        own = session.get(CustomerMode, order.customer_id) if order.customer_id is not None else None
+        return Mode(order.flow, own.mode, own.step_seconds) if own else mode_of(session, order.flow)
+
+
+def customer_mode(session: Session, customer: Customer) -> CustomerMode | None:
+    return session.get(CustomerMode, pk(customer))
+
+
+def set_customer_mode(
+    session: Session, customer: Customer, mode: str, step_seconds: int | None, now: datetime
+) -> CustomerMode:
+    if mode == "timed" and not step_seconds:
+        raise SandboxError("validation_failed", errors={"step_seconds": [("missing", {})]})
+    row = customer_mode(session, customer) or CustomerMode(
+        customer_id=pk(customer), mode=mode, updated_at=now
+    )
+    row.mode, row.step_seconds, row.updated_at = mode, step_seconds if mode == "timed" else None, now
+    session.add(row)
+    shared.changed(session)  # as for a flow's mode: every ticker looks again
+    return row
+
+
+def clear_customer_mode(session: Session, customer: Customer) -> CustomerMode | None:
+    """Back to the flows' modes; the mode removed (None: the customer had none)."""
+    row = customer_mode(session, customer)
+    if row is not None:
+        session.delete(row)
+        shared.changed(session)
+    return row
+
+
+def any_timed(session: Session) -> bool:
+    """Whether some flow or some customer is timed: the ticker has work only then."""
+    if any(mode.mode == "timed" for mode in modes(session).values()):
+        return True
+    return (
+        session.exec(select(CustomerMode.customer_id).where(CustomerMode.mode == "timed")).first() is not None
+    )
+
+
 def set_mode(session: Session, flow: str, mode: str, step_seconds: int | None, now: datetime) -> Mode:
     if flow not in FLOWS:
         raise SandboxError(
@@ -87,7 +135,7 @@ def next_automatic(flow: Flow, status: str) -> str | None:
 
 def settle(session: Session, order: Order, now: datetime, rng: Rng) -> None:
     """After an order is created (or its payment confirmed): walk on if its flow is immediate."""
-    if mode_of(session, order.flow).mode != "immediate":
+    if mode_for(session, order).mode != "immediate":
         return
     flow = engine.flow_of(order)
     path: list[str] = []
@@ -98,25 +146,45 @@ def settle(session: Session, order: Order, now: datetime, rng: Rng) -> None:
     engine.walk(session, order, path, now, rng)
 
 
+# Statuses some flow leaves by itself (an order in one of them may be due).
+MOVABLE = sorted(
+    {
+        STATUS_IDS[status]
+        for flow in FLOWS.values()
+        for status in flow.transitions
+        if next_automatic(flow, status)
+    }
+)
+
+
 def progress_due(session: Session, now: datetime, new_rng: Callable[[], Rng]) -> int:
-    """Timed flows: take every step that has come due on the sandbox clock. Returns the steps taken.
+    """Timed flows and customers: take every step that has come due on the sandbox clock. Returns the
+    steps taken.
 
     Each step is dated when it fell due (last change + step_seconds), so a clock advanced by an hour
     produces the same history as an hour of waiting. `new_rng` is called at the first step only: a
     tick that finds nothing due writes nothing.
     """
+    own = session.exec(select(CustomerMode)).all()
+    # (which orders, seconds per step): a timed flow's orders whose customers have no mode of their own
+    # (a partner's own B2B orders have no customer), then each timed customer's orders.
+    customer = col(Order.customer_id)
+    flows_decide = [or_(customer.is_(None), customer.not_in([row.customer_id for row in own]))] if own else []
+    timed: list[tuple[list[ColumnElement[bool]], int]] = [
+        ([col(Order.flow) == mode.flow, *flows_decide], mode.step_seconds)
+        for mode in modes(session).values()
+        if mode.mode == "timed" and mode.step_seconds
+    ]
+    timed += [([customer == row.customer_id], row.step_seconds) for row in own if row.step_seconds]
     taken = 0
     rng: Rng | None = None
-    for mode in modes(session).values():
-        if mode.mode != "timed" or not mode.step_seconds:
-            continue
-        flow = FLOWS[mode.flow]
-        step = timedelta(seconds=mode.step_seconds)
-        movable = [STATUS_IDS[s] for s in flow.transitions if next_automatic(flow, s)]
+    for which, seconds in timed:
+        step = timedelta(seconds=seconds)
         query = select(Order).where(
-            Order.flow == mode.flow, col(Order.status_id).in_(movable), col(Order.updated_at) <= now - step
+            *which, col(Order.status_id).in_(MOVABLE), col(Order.updated_at) <= now - step
         )
         for order in session.exec(query.order_by(col(Order.updated_at), col(Order.id))).all():
+            flow = engine.flow_of(order)
             while (
                 target := next_automatic(flow, engine.status_of(order))
             ) and order.updated_at + step <= now:
