@@ -44,6 +44,7 @@ from sandbox.partner.prices.router import router as prices_router
 from sandbox.partner.trading.router import router as trading_router
 from sandbox.runtime import Sandbox
 from sandbox.runtime.tenants import Tenants
+from sandbox.ui import player
 from sandbox.ui.router import router as dashboard_router
 
 DESCRIPTION = """A local, offline, stateful sandbox of the Minted Connect partner API.
@@ -81,6 +82,7 @@ def create_app(
             gc.collect()
             gc.freeze()
         yield
+        await player.stop_all(_app)
         tenants.close()
         sandbox.close()
         verifier.close()
@@ -118,6 +120,7 @@ def create_app(
     )
     app.state.sandbox = sandbox  # the default world
     app.state.tenants = tenants
+    app.state.plays = set()  # the dashboard's played flows running in this process (sandbox/ui/player.py)
     app.include_router(orders_router)
     app.include_router(prices_router)
     app.include_router(trading_router)

@@ -106,6 +106,15 @@ class Tenants:
             password = found[2]
         return password
 
+    def username_of(self, tenant_id: str | None, partner: str) -> str | None:
+        """The Digest username of `partner` in a world (the default world's: its own name); None: unknown."""
+        if tenant_id is None:
+            return partner if partner in self._partners else None
+        users = self._users.items()
+        return next(
+            (name for name, (owner, known, _) in users if (owner, known) == (tenant_id, partner)), None
+        )
+
     def partner_of(self, username: str) -> str:
         """The partner a Digest username is in its world (`t1-demo`: `demo`; `demo`: itself)."""
         found = self._users.get(username)

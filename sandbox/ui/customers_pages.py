@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sandbox.core.errors import SandboxError
 from sandbox.domain import balances
 from sandbox.domain.customers.lookup import find_customer
+from sandbox.domain.lifecycle import progression
 from sandbox.domain.orders.render import fullname
 from sandbox.ui import views
 from sandbox.ui.common import describe, error_page, page_number, paging, render, sandbox_of
@@ -58,6 +59,7 @@ def customer(partner: str, external_id: str, request: Request) -> Response:
             return error_page(request, 404, "Customer not found", message)
         rows = balances.balance_rows(session, sandbox.feed, sandbox.clock.now(), owner.id or 0, found)
         counts = views.order_counts(session, owner.id or 0, found.id)
+        own_mode = progression.customer_mode(session, found)
     return render(
         request,
         "customer.html",
@@ -67,4 +69,5 @@ def customer(partner: str, external_id: str, request: Request) -> Response:
         name=fullname(found),
         rows=rows,
         counts=counts,
+        own_mode=own_mode,
     )

@@ -18,7 +18,7 @@ from sandbox.core.clock import ISTANBUL
 from sandbox.domain.flows import FLOWS
 from sandbox.domain.lifecycle import progression
 from sandbox.runtime import Sandbox
-from sandbox.ui import customers_pages, faults_pages, feeds_pages, orders_pages
+from sandbox.ui import customers_pages, faults_pages, feeds_pages, orders_pages, plays_pages
 from sandbox.ui.common import (
     HERE,
     PREFIX,
@@ -178,3 +178,4 @@ router.include_router(orders_pages.router)
 router.include_router(customers_pages.router)
 router.include_router(faults_pages.router)
 router.include_router(feeds_pages.router)
+router.include_router(plays_pages.router)

@@ -162,7 +162,8 @@ def order_detail(
         "timeline": timeline(flow, current, steps, events, requests),
         "journal_read": journal is not None,
         "flow": flow,
-        "mode": progression.modes(session)[order.flow],
+        "mode": progression.mode_for(session, order),
+        "own_mode": customer is not None and progression.customer_mode(session, customer) is not None,
         "next_step": flow.next_step(current),
         # Every status the order can still reach, in the flow's breadth-first order.
         "targets": [status for status in flow.reachable() if flow.path_between(current, status)],

@@ -10,9 +10,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
+from sandbox.store.models import Play
 from sandbox.testing.server import SandboxServer
 from sandbox.ui.common import STATUS_ORDER
+from tests.support.waiting import wait_for
 from tests.ui.support import UI, buy, card_buy, control, partner, texts
 
 GOLDEN = "896AE1AC-E26F-4291-80B2-BF80DE0A920A"
@@ -25,6 +28,7 @@ PAGES = [
     "/faults",
     "/webhooks",
     "/journal",
+    "/plays",
 ]
 ONE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 ANY_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}[^\s<]*|\d{2}-\d{2}-\d{4} \d{2}:\d{2}")
@@ -37,6 +41,17 @@ WRAPPED_CHIPS = """() => Array.from(document.querySelectorAll("code.id, .badge")
 NAV_LINES = """() => new Set(Array.from(document.querySelectorAll("[data-testid=nav] a"),
   (link) => Math.round(link.getBoundingClientRect().top))).size"""
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def play(dashboard: SandboxServer) -> None:
+    form = {"script": "delivery", "speed": "fast", "partner": "demo"}
+    assert httpx.post(f"{dashboard.url}{UI}/plays", data=form).status_code == 303
+
+    def ended() -> bool:
+        with dashboard.sandbox.store.session() as session:
+            return session.exec(select(Play).where(Play.state == "running")).first() is None
+
+    wait_for(ended, 30, "the play to end")
 
 
 @pytest.fixture
@@ -52,6 +67,7 @@ def test_every_page_keeps_the_nav_on_one_line_chips_whole_and_no_sideways_scroll
     code = buy(http)["orders"][0]["order_code"]  # journal and webhook rows with paths and event names
     url = "http://127.0.0.1:9/a-long-path/of-a-receiver/that-a-team-runs/webhooks"
     control(dashboard, "PUT", "/webhooks", json={"partner": "demo", "url": url})  # and a 70-character secret
+    play(dashboard)  # its steps: control paths with an order's guid
     page.set_viewport_size({"width": width, "height": 900})
     try:
         for path in [*PAGES, f"/orders/{code}"]:

@@ -10,9 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
+from sandbox.store.models import Play
 from sandbox.testing.server import SandboxServer
 from tests.support.constants import CONTROL_TOKEN as TOKEN
+from tests.support.waiting import wait_for
 from tests.ui.support import UI, click_and_land, data, partner, shot
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -73,3 +76,19 @@ def test_without_the_token_nothing_is_shown_or_accepted(dashboard: SandboxServer
     browser_like = httpx.get(f"{dashboard.url}{UI}", headers={"Accept": "text/html"})
     assert browser_like.status_code == 303
     assert browser_like.headers["location"] == "/_sandbox/login?next=%2F_sandbox%2Fui"
+
+
+def test_a_play_started_by_a_signed_in_user_passes_the_token_on(dashboard: SandboxServer) -> None:
+    """Its control calls (the customer's mode, each advance) carry the token: without it they get 401."""
+    form = {"script": "buy-cash", "speed": "fast", "partner": "demo"}
+    cookie = {"Cookie": f"sandbox_control={TOKEN}"}
+    started = httpx.post(f"{dashboard.url}{UI}/plays", data=form, headers=cookie, follow_redirects=False)
+    assert "flash=" in started.headers["location"]
+
+    def ended() -> Play | None:
+        with dashboard.sandbox.store.session() as session:
+            found = session.exec(select(Play)).first()
+        return found if found is not None and found.state != "running" else None
+
+    played = wait_for(ended, 30, "the play to end")
+    assert (played.state, played.error) == ("done", None)
