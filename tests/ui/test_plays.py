@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from sandbox.runtime import Sandbox
 from sandbox.store.db import Store
-from sandbox.store.models import Customer, Play, PriceFix
+from sandbox.store.models import Customer, Order, Play, PriceFix
 from sandbox.testing.server import SandboxServer
 from tests.support.servers import small_world
 from tests.support.tenants import tenants_on
@@ -100,6 +100,12 @@ def play(page: Page, script: str, speed: str = "fast") -> None:
     click_and_land(page, "[data-testid=play-start]")
 
 
+def stored_order_code(server: SandboxServer) -> str:
+    with server.sandbox.store.session() as session:
+        guid = stored_play(server).order_guid
+        return session.exec(select(Order.order_code).where(Order.guid == guid)).one()
+
+
 def start(server: SandboxServer, script: str, speed: str, cookies: dict[str, str] | None = None) -> None:
     """The play form's post, as a browser sends it (without the browser)."""
     form = {"script": script, "speed": speed, "partner": "demo"}
@@ -148,7 +154,7 @@ def test_each_flow_plays_to_completed_with_every_step_linked(
     )
 
 
-def test_a_step_links_to_its_request_and_the_order_page_tells_why_the_order_waited(
+def test_a_step_links_to_its_request_and_webhook_and_the_order_page_tells_why_the_order_waited(
     page: Page, dashboard: SandboxServer
 ) -> None:
     play(page, "delivery")
@@ -159,6 +165,13 @@ def test_a_step_links_to_its_request_and_the_order_page_tells_why_the_order_wait
     with page.expect_navigation():
         delivery.get_by_test_id("play-step-request").click()
     expect(page.locator("h1")).to_contain_text("POST /partner/delivery/create")
+
+    page.go_back()
+    with page.expect_navigation():
+        delivery.get_by_test_id("play-step-event").locator("a").click()
+    target = page.locator("tr:target")  # the webhooks page, at the event of the order's Created
+    expect(target.get_by_test_id("webhook-status")).to_have_text("Created")
+    expect(target).to_have_attribute("data-order", stored_order_code(dashboard))
 
     page.go_back()
     with page.expect_navigation():
