@@ -250,17 +250,20 @@ class Story:
         fixed = await self.p.partner("Fix the prices", "POST", "/partner/pricefix", body)
         return str(fixed["token"])
 
-    async def buy_cash(self, what: str, grams: int, label: str, *, makes_order: bool = False) -> Any:
-        token = await self.price_fix()
+    async def trade(
+        self, side: str, what: str, grams: int, label: str, makes_order: bool, **extra: Any
+    ) -> Any:
+        """A price fix, then a buy or sell of `grams` of gold in TRY for the customer."""
         body = {
-            "price_token": token,
+            "price_token": await self.price_fix(),
             "currency_code": "TRY",
             "external_id": self.external_id(what),
             "customer": self.person,
             "items": [{"sku": "GAU", "amount": grams}],
+            **extra,
         }
         return await self.p.partner(
-            label, "POST", "/partner/order/digital/buy", body, makes_order=makes_order
+            label, "POST", f"/partner/order/digital/{side}", body, makes_order=makes_order
         )
 
     async def advance_to_end(self) -> None:
@@ -275,25 +278,10 @@ class Story:
     async def buy_card(self) -> None:
         await self.new_customer()
         await self.own_mode("manual")
-        token = await self.price_fix()
-        body = {
-            "price_token": token,
-            "currency_code": "TRY",
-            "external_id": self.external_id("CARD"),
-            "customer": self.person,
-            "items": [{"sku": "GAU", "amount": 1}],
-            "payment_type": "creditcard",
-            "payment": {
-                "card_number": DOCUMENTED_CARD,
-                "card_holder": "Mehmet Gülbilge",
-                "card_expiry": "12/40",
-                "card_cvv": "000",
-                "customer_ip": "127.0.0.1",
-            },
-        }
-        order = await self.p.partner(
-            "Buy 1 g of gold by card", "POST", "/partner/order/digital/buy", body, makes_order=True
-        )
+        card = {"card_number": DOCUMENTED_CARD, "card_holder": "Mehmet Gülbilge", "card_expiry": "12/40",
+                "card_cvv": "000", "customer_ip": "127.0.0.1"}  # fmt: skip
+        label = "Buy 1 g of gold by card"
+        order = await self.trade("buy", "CARD", 1, label, True, payment_type="creditcard", payment=card)
         await self.p.cardholder("The cardholder approves on the 3-D page", _redirect_url(order), "approve")
         await self.advance_to_end()
 
@@ -301,33 +289,23 @@ class Story:
         await self.new_customer()
         await self.deposit()
         await self.own_mode("manual")
-        await self.buy_cash("BUY", 1, "Buy 1 g of gold with cash", makes_order=True)
+        await self.trade("buy", "BUY", 1, "Buy 1 g of gold with cash", True)
         await self.advance_to_end()
 
     async def sell(self) -> None:
         await self.new_customer()
         await self.deposit()
         await self.own_mode("immediate")
-        await self.buy_cash("GOLD", 2, "Buy the 2 g of gold to sell")
+        await self.trade("buy", "GOLD", 2, "Buy the 2 g of gold to sell", False)
         await self.own_mode("manual")
-        token = await self.price_fix()
-        body = {
-            "price_token": token,
-            "currency_code": "TRY",
-            "external_id": self.external_id("SELL"),
-            "customer": self.person,
-            "items": [{"sku": "GAU", "amount": 1}],
-        }
-        await self.p.partner(
-            "Sell 1 g of gold", "POST", "/partner/order/digital/sell", body, makes_order=True
-        )
+        await self.trade("sell", "SELL", 1, "Sell 1 g of gold", True)
         await self.advance_to_end()
 
     async def delivery(self) -> None:
         await self.new_customer()
         await self.deposit()
         await self.own_mode("immediate")
-        await self.buy_cash("GOLD", 5, "Buy the 5 g of gold to deliver")
+        await self.trade("buy", "GOLD", 5, "Buy the 5 g of gold to deliver", False)
         await self.own_mode("manual")
         place = {"fullname": "Mehmet Gülbilge", "city": "İstanbul", "county": "Beykoz",
                  "district": "Acarlar Mah.", "address": "No: 37/4"}  # fmt: skip

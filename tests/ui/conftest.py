@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Response, Route
 
 from sandbox.testing.server import SandboxServer
 from tests.browser import chromium
+from tests.ui.support import control
+from tests.webhooks.receiver import Receiver
 
 SUBRESOURCES = {"stylesheet", "script", "fetch", "xhr", "image", "font"}
 
@@ -26,6 +28,17 @@ def browser() -> Iterator[Browser]:
 def dashboard(fresh_server: SandboxServer) -> SandboxServer:
     """The server the dashboard tests drive: the session server holding a fresh world on the real clock."""
     return fresh_server
+
+
+@pytest.fixture
+def webhook_sink(dashboard: SandboxServer) -> Iterator[str]:
+    """demo's webhooks go to a receiver answering 200, for the test only."""
+    with Receiver() as running:
+        control(dashboard, "PUT", "/webhooks", json={"partner": "demo", "url": running.url})
+        try:
+            yield running.url
+        finally:
+            control(dashboard, "DELETE", "/webhooks/demo")
 
 
 @pytest.fixture

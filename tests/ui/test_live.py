@@ -14,7 +14,6 @@ from playwright.sync_api import Page, expect
 
 from sandbox.testing.server import SandboxServer
 from tests.ui.support import UI, buy, control, data, partner
-from tests.webhooks.receiver import Receiver
 
 LIVE = 2000  # ms: the issue's bound for a change to show on an open page
 
@@ -23,17 +22,6 @@ LIVE = 2000  # ms: the issue's bound for a change to show on an open page
 def http(dashboard: SandboxServer) -> Iterator[httpx.Client]:
     with partner(dashboard) as client:
         yield client
-
-
-@pytest.fixture
-def webhook_sink(dashboard: SandboxServer) -> Iterator[str]:
-    """demo's webhooks go to a receiver answering 200, for the test only."""
-    with Receiver() as running:
-        control(dashboard, "PUT", "/webhooks", json={"partner": "demo", "url": running.url})
-        try:
-            yield running.url
-        finally:
-            control(dashboard, "DELETE", "/webhooks/demo")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from tests.support.servers import small_world
 from tests.support.tenants import tenants_on
 from tests.support.waiting import wait_for
 from tests.ui.support import UI, click_and_land, control, data, partner
-from tests.webhooks.receiver import Receiver
 
 PLAYED = 30_000  # ms: a fast play of 12 steps takes about 6 s; room for a loaded CI machine
 HOLD = "The customer's orders move when the play says"
@@ -80,17 +78,6 @@ STORIES = {
         (GET, []),
     ],
 }
-
-
-@pytest.fixture
-def webhook_sink(dashboard: SandboxServer) -> Iterator[str]:
-    """demo's webhooks go to a receiver answering 200, for the test only."""
-    with Receiver() as running:
-        control(dashboard, "PUT", "/webhooks", json={"partner": "demo", "url": running.url})
-        try:
-            yield running.url
-        finally:
-            control(dashboard, "DELETE", "/webhooks/demo")
 
 
 def play(page: Page, script: str, speed: str = "fast") -> None:
