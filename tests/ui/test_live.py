@@ -142,3 +142,20 @@ def test_the_overview_follows_modes_and_counts_but_leaves_a_select_the_user_hold
         expect(page.get_by_test_id("mode-sell")).to_have_value("timed", timeout=LIVE)
     finally:
         control(dashboard, "PUT", "/lifecycles/sell/mode", json={"mode": "immediate"})
+
+
+def test_a_fault_rule_added_and_fired_through_the_api_shows_on_the_open_faults_page(
+    page: Page, dashboard: SandboxServer, http: httpx.Client
+) -> None:
+    page.set_viewport_size({"width": 1400, "height": 500})  # room to scroll
+    page.goto(f"{UI}/faults")
+    expect(page.get_by_test_id("no-faults")).to_be_visible()
+    mark_the_page(page)
+
+    rule = {"match": {"method": "GET", "path": "/partner/orders"}, "effect": {"type": "error", "status": 503}}
+    control(dashboard, "POST", "/faults", json=rule | {"times": 2})
+    expect(page.get_by_test_id("fault-fired")).to_have_text("0 / 2", timeout=LIVE)
+    assert http.get("/partner/orders").status_code == 503
+
+    expect(page.get_by_test_id("fault-fired")).to_have_text("1 / 2", timeout=LIVE)
+    assert_not_reloaded(page)
