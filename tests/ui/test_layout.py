@@ -44,7 +44,7 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 
 
 def play(dashboard: SandboxServer) -> None:
-    form = {"script": "delivery", "speed": "fast", "partner": "demo"}
+    form = {"script": "buy-card", "speed": "fast", "partner": "demo"}
     assert httpx.post(f"{dashboard.url}{UI}/plays", data=form).status_code == 303
 
     def ended() -> bool:

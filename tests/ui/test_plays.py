@@ -261,7 +261,7 @@ def customer_in(world: Sandbox, external_id: str) -> bool:
 def test_a_reset_ends_a_running_play_before_its_next_step_touches_the_new_world(
     dashboard: SandboxServer,
 ) -> None:
-    start(dashboard, "buy-card", "slow")  # 5 s between steps
+    start(dashboard, "buy-card", "normal")  # 2 s between steps
     played = wait_for(lambda: steps_taken(dashboard, 2), 30, "the play's first two steps")
 
     control(dashboard, "POST", "/reset")  # before the third step, a price fix for the play's customer
