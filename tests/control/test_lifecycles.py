@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from sandbox.catalog import STATUS_NAMES
 from sandbox.core.clock import Clock
@@ -276,10 +276,11 @@ def test_a_timed_flow_leaves_a_manual_customers_orders_alone(
     held = trade(client, "sell", "manual-in-timed-flow")
 
     clock.advance(3600)
-    moved = server.sandbox.tick()
+    server.sandbox.tick()  # the server's own ticker may have taken the steps already: look at the orders
 
-    assert moved > 0  # the seeded open sells moved by the flow's mode
     assert [status for status, _ in history(server, held["guid"])] == ["Created"]
-    with server.sandbox.store.session() as session:  # a partner's own orders (no customer) moved too
-        b2b = session.exec(select(Order).where(Order.flow == "sell", col(Order.customer_id).is_(None))).all()
-    assert b2b and all(STATUS_NAMES[order.status_id] in ("Completed", "Cancelled") for order in b2b)
+    with server.sandbox.store.session() as session:
+        others = session.exec(select(Order).where(Order.flow == "sell", Order.guid != held["guid"])).all()
+    # Every other sell moved to its end by the flow's mode, a partner's own (no customer) included.
+    assert {STATUS_NAMES[order.status_id] for order in others} <= {"Completed", "Cancelled"}
+    assert any(order.customer_id is None for order in others) and any(order.customer_id for order in others)
