@@ -494,7 +494,7 @@ class Play(SQLModel, table=True):
     customer_external_id: str
     order_guid: str | None = None
     state: str = "running"  # running | done | failed | stopped
-    steps: str = "[]"  # JSON: what each step sent and got back (sandbox/ui/player.py, `Step`)
+    steps: str = "[]"  # JSON: what each step sent and got back, and what the order entered (Player.send)
     error: str | None = None
     created_at: datetime = utc_column()
 
