@@ -211,7 +211,10 @@ class SharedRing:
                 self._writer.start()
 
     def _write(self) -> None:
-        while True:
+        # `close` sets `_closing`, then `_due`. Its `_due` can come between this loop's batch wait and
+        # its `_due.clear()`, and be cleared: the loop's own check of `_closing` then ends it, where
+        # waiting for `_due` again would wait for ever (and `close`, joining, with it).
+        while not self._closing.is_set():
             self._due.wait()
             if self._closing.wait(FLUSH_SECONDS):  # gathers a batch; `close` writes the last one
                 return

@@ -5,6 +5,7 @@ Each `Journal` below stands for one worker process: two on one database share it
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,6 +205,48 @@ def test_closing_writes_what_the_process_has_not_written(journal_of: Opener) -> 
     second.close()
 
     assert paths(first) == ["/partner/at-shutdown"]
+
+
+class Counted(threading.Event):
+    """An event that counts its `set` calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sets = 0
+
+    def set(self) -> None:
+        self.sets += 1
+        super().set()
+
+
+def test_a_close_that_comes_as_the_writer_gathers_a_batch_returns(journal_of: Opener) -> None:
+    """The race that hung a server's tenant removal for good (CI, stop 25): `close` sets `_closing` and
+    `_due` just after the writer's batch wait timed out and before the writer clears `_due`. The writer
+    must not then wait for `_due` again; `close`, joining it, would wait with it."""
+    journal = journal_of()
+    ring = journal._ring
+    assert isinstance(ring, journal_rings.SharedRing)
+    due = ring._due = Counted()
+    closers: list[threading.Thread] = []
+
+    class CloseAsTheBatchWaitEnds(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            woken = super().wait(timeout)
+            if not woken and not closers:  # the batch wait timed out: `close` runs now, to its join
+                sets, closer = due.sets, threading.Thread(target=journal.close, daemon=True)
+                closer.start()
+                closers.append(closer)
+                wait_for(lambda: due.sets > sets, 10, "close() to set `_due`")
+            return woken
+
+    ring._closing = CloseAsTheBatchWaitEnds()
+    record(journal, "/partner/just-before-the-close")
+
+    wait_for(lambda: bool(closers), 10, "the writer's batch wait")
+    closers[0].join(timeout=10)
+
+    assert not closers[0].is_alive(), "close() still waits for the journal writer"
+    assert paths(journal_of()) == ["/partner/just-before-the-close"]
 
 
 # -- what is kept ------------------------------------------------------------------------------------
