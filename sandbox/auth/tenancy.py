@@ -70,7 +70,8 @@ class TenantRouter:
             return
         tenants = self.tenants
         try:
-            tenants.refresh()
+            if tenants.refresh():  # the registry may have changed: read it off the event loop
+                await run_in_threadpool(tenants.catch_up)
             tenant_id, from_cookie = self._named(scope)
             sandbox = tenants.default
             if tenant_id is not None:

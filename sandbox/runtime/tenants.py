@@ -57,7 +57,11 @@ class Tenants:
         path = default.store.path
         self.directory = path.with_name(f"{path.stem}.tenants") if path else None
         self.registry = Registry(default.store, self.directory)
+        # What requests read (the dicts below): held for a registry read at most, as every request's
+        # `refresh` may wait for it. Opening, creating and removing a world take `_worlds` instead, one
+        # at a time; a request for an open tenant never waits for them. Order: `_worlds`, then `_lock`.
         self._lock = threading.RLock()
+        self._worlds = threading.Lock()
         self._seen: Hashable = _NEVER
         self._known: dict[str, Tenant] = {}
         self._users: dict[str, tuple[str, str, str]] = {}  # username → (tenant, partner, password)
@@ -71,15 +75,20 @@ class Tenants:
 
     # -- what requests need -----------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Before each request: read the registry again only when the default world's configuration
-        version moved, as adding or removing a tenant through any process moves it (`_announce`). A
-        request pays the default world's `sync`, which it pays anyway, and a comparison."""
+    def refresh(self) -> bool:
+        """Before each request, on the event loop: catch the default world up (never waiting), and say
+        whether the registry must be read again (`catch_up`, off the event loop): only when the default
+        world's configuration version moved, as adding or removing a tenant through any process moves
+        it (`_announce`). A request pays the default world's `sync`, which it pays anyway, and a
+        comparison."""
         with contextlib.suppress(SandboxError):  # a failing store: the route answers store_unavailable
             self.default.sync(wait=False)
-        if self.default.version != self._as_of:
-            self._as_of = self.default.version  # first: a change while reading moves it again
-            self.sync()
+        return self.default.version != self._as_of
+
+    def catch_up(self) -> None:
+        """Read the registry again after `refresh` said so (blocking: it may close removed worlds)."""
+        self._as_of = self.default.version  # first: a change while reading moves it again
+        self.sync()
 
     def sync(self) -> None:
         """Read the registry again if it changed (a tenant added, removed or used through any process);
@@ -95,9 +104,11 @@ class Tenants:
                 for tenant in listed
                 for username, partner, password in tenant.partners
             }
-            for gone in set(self._open) - set(self._known):
-                self._close(gone)
+            gone = [self._forget(tenant_id) for tenant_id in set(self._open) - set(self._known)]
             self._seen = generation
+        for sandbox in gone:
+            if sandbox is not None:
+                sandbox.close()
 
     def password(self, username: str) -> str | None:
         """A partner's Digest password: the default world's (settings) or a tenant's."""
@@ -142,16 +153,15 @@ class Tenants:
         found = self._open.get(tenant_id)
         if found is not None:
             return found
-        if tenant_id not in self._known:  # made through another process a moment ago?
-            self.sync()
-        with self._lock:
+        with self._worlds:
+            self.sync()  # made, or removed, through any process a moment ago?
             found = self._open.get(tenant_id)
             tenant = self._known.get(tenant_id)
             if found is not None or tenant is None:
                 return found
             sandbox = self._sandbox(tenant)
             sandbox.ensure_world()  # reopened after a restart: its file and template are in place
-            return self._opening(tenant_id, sandbox)
+            return self._keep_open(tenant_id, sandbox)
 
     def used(self, tenant_id: str) -> bool:
         """Whether the tenant's last use should be written now (at most every TOUCH_SECONDS)."""
@@ -182,6 +192,24 @@ class Tenants:
         )
         self.sync()
         source = self._template_for(spec)
+        with self._worlds:
+            tenant = self._register(tenant_id, spec, ttl_seconds)
+            chosen = tenant.id
+            self._remove_files(chosen)  # what an earlier tenant of that id may have left behind
+            sandbox = self._sandbox(tenant)
+            try:
+                sandbox.install(self._copy_of(source, chosen, spec))
+            except BaseException:
+                sandbox.close()
+                self._remove_files(chosen)
+                self.registry.remove(chosen)
+                raise
+            self._keep_open(chosen, sandbox)
+        self._announce()
+        return tenant
+
+    def _register(self, tenant_id: str | None, spec: WorldSpec, ttl_seconds: int | None) -> Tenant:
+        """The new tenant, in the registry: the id is ours from here on, in every process."""
         while True:
             chosen = tenant_id or f"t{self.registry.next_number()}"
             now = Clock.real_now()
@@ -199,33 +227,26 @@ class Tenants:
                 created_at=now,
                 used_at=now,
             )
-            if self.registry.add(tenant):  # the id is ours from here on, in every process
-                break
+            if self.registry.add(tenant):
+                return tenant
             if tenant_id is not None:
                 raise SandboxError("tenant_exists", params={"tenant": tenant_id})
-        with self._lock:
-            self._remove_files(chosen)  # what an earlier tenant of that id may have left behind
-            sandbox = self._sandbox(tenant)
-            try:
-                sandbox.install(self._copy_of(source, chosen, spec))
-            except BaseException:
-                sandbox.close()
-                self._remove_files(chosen)
-                self.registry.remove(chosen)
-                raise
-            self._opening(chosen, sandbox)
-        self._announce()
-        return tenant
 
     def all(self) -> list[Tenant]:
         self.sync()
         return list(self._known.values())
 
     def remove(self, tenant_id: str) -> bool:
-        """Remove the tenant, its world and its credentials; False when there is no such tenant."""
-        removed = self.registry.remove(tenant_id)
-        with self._lock:
-            self._close(tenant_id)
+        """Remove the tenant, its world and its credentials; False when there is no such tenant.
+
+        Its world closes after its background work in flight (a webhook attempt: up to the webhook
+        timeout); requests for other worlds go on meanwhile."""
+        with self._worlds:
+            with self._lock:
+                sandbox = self._forget(tenant_id)  # first: no request gets it from here on
+            removed = self.registry.remove(tenant_id)
+            if sandbox is not None:
+                sandbox.close()
             if removed:
                 self._remove_files(tenant_id)
         if removed:
@@ -266,12 +287,14 @@ class Tenants:
         self._stop.set()
         if self._expiry is not None:
             self._expiry.join(timeout=5)
-        with self._lock:
-            for tenant_id in list(self._open):
-                self._close(tenant_id)
+        with self._worlds, self._lock:
+            closing = [self._forget(tenant_id) for tenant_id in list(self._open)]
             for saved in self._templates.values():
                 saved.close()
             self._templates.clear()
+        for sandbox in closing:
+            if sandbox is not None:
+                sandbox.close()
         self.registry.dispose()
 
     def _expire_forever(self) -> None:
@@ -298,17 +321,18 @@ class Tenants:
         )
         return Sandbox(settings, nonce_clock=self.default.nonce_clock, world=spec, store=store)
 
-    def _opening(self, tenant_id: str, sandbox: Sandbox) -> Sandbox:
+    def _keep_open(self, tenant_id: str, sandbox: Sandbox) -> Sandbox:
         if self._serving:
             sandbox.start()
-        self._open[tenant_id] = sandbox
+        with self._lock:
+            self._open[tenant_id] = sandbox
         return sandbox
 
-    def _close(self, tenant_id: str) -> None:
-        sandbox = self._open.pop(tenant_id, None)
+    def _forget(self, tenant_id: str) -> Sandbox | None:
+        """Under `_lock`: the tenant is no longer open here; its sandbox, for the caller to close (after
+        letting go of `_lock`: closing waits for its background threads)."""
         self._touched.pop(tenant_id, None)
-        if sandbox is not None:
-            sandbox.close()
+        return self._open.pop(tenant_id, None)
 
     def _template_for(self, spec: WorldSpec) -> sqlite3.Connection | Path:
         """A saved template of `spec`'s world: the default world's, else one built once."""

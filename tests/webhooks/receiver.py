@@ -1,7 +1,8 @@
 """A real webhook receiver for the tests: an `http.server` on a free port in a daemon thread.
 
 It records every POST and answers from a script: `answers` is consumed one status per request (then
-`status`), and `delay` makes it slow (to provoke the sender's timeout).
+`status`), `delay` makes it slow (to provoke the sender's timeout), and `held` keeps every answer back
+until the test sets it (`arrived` tells that a request is waiting).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Receiver:
     answers: list[int] = field(default_factory=list)
     delay: float = 0.0
     reply: bytes = b'{"ok":true}'
+    held: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
     received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,6 +52,9 @@ class Receiver:
                 with receiver._lock:
                     answer = receiver.answers.pop(0) if receiver.answers else receiver.status
                     delay = receiver.delay
+                receiver.arrived.set()
+                if receiver.held is not None:
+                    receiver.held.wait()
                 if delay:
                     threading.Event().wait(delay)
                 headers = {name.lower(): value for name, value in self.headers.items()}
