@@ -26,9 +26,13 @@ $(STAMP): $(RUN_STAMP)
 run: $(RUN_STAMP) ## serve the seeded world on http://127.0.0.1:8000
 	$(BIN)/minted-sandbox serve --host $(HOST) --port $(PORT)
 
+# pytest-xdist workers for test and test-postgres: each has session servers of its own. Two take about
+# half the time of one on a 2-core machine (CI's); PYTEST_WORKERS=0 runs the suite in this process.
+PYTEST_WORKERS ?= 2
+
 # The suite reads the manual back (tests/unit/test_docs.py), so it needs the docs tools too.
 test: ensure-test-tools $(DOCS_STAMP) ## the whole suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # Chromium (the browser tests), curl (the Digest interop tests) and PostgreSQL's server (replicas,
 # test-postgres): installed with apt-get where this user may, else one line saying what to install.
@@ -39,7 +43,7 @@ ensure-test-tools:
 # The store's other engine: every server of these suites on a database of its own, on a PostgreSQL server
 # the session starts in a throwaway directory (tests/support/postgres.py).
 test-postgres: ensure-test-tools $(STAMP) ## the partner API, control, tenant, webhook and dashboard suites on PostgreSQL
-	$(BIN)/pytest --store postgresql -m "not sqlite" $(POSTGRES_SUITES)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --store postgresql -m "not sqlite" $(POSTGRES_SUITES)
 
 test-plugin-door: $(STAMP) ## tests/api again, its shared server served by the pytest plugin's fixtures
 	$(BIN)/pytest tests/api --through-plugin -q
