@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import gc
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -72,6 +74,7 @@ def create_app(
 
     if whole_process:
         _two_malloc_arenas()
+        _stacks_on_sigusr1()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -155,6 +158,14 @@ def _two_malloc_arenas() -> None:
         return
     m_arena_max = -8  # glibc's malloc.h
     mallopt(m_arena_max, 2)
+
+
+def _stacks_on_sigusr1() -> None:
+    """`kill -USR1 <pid>` prints every thread's stack to stderr, and the server goes on: what a server
+    that stopped answering waits for (docs/operations.md). faulthandler's handler runs in C, so it
+    prints even while the event loop is blocked. No SIGUSR1 on Windows."""
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def create_app_from_env() -> FastAPI:

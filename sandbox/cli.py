@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import faulthandler
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -186,6 +188,10 @@ def _warn_if_exposed(settings: Settings) -> None:
         )
 
 
+# A worker's stacks take a millisecond or two to write: the next worker is signalled this long after.
+STACKS_APART = 0.25
+
+
 def serve(settings: Settings, workers: int, log_level: str) -> int:
     import uvicorn
 
@@ -235,7 +241,21 @@ def serve(settings: Settings, workers: int, log_level: str) -> int:
         log_level=log_level,
         log_config=log_config(),
     )
-    Multiprocess(config, sockets=[listener]).run()
+    supervisor = Multiprocess(config, sockets=[listener])
+    if hasattr(signal, "SIGUSR1"):
+
+        def stacks(_signal: int, _frame: object) -> None:
+            """The supervisor's stacks, then each worker's (sandbox/app.py), one after the other: the
+            workers share stderr, and two dumps at once would interleave line by line."""
+            faulthandler.dump_traceback(all_threads=True)
+            for process in supervisor.processes:
+                if process.pid is not None:
+                    print(f"minted-sandbox: the stacks of worker {process.pid}", file=sys.stderr, flush=True)
+                    os.kill(process.pid, signal.SIGUSR1)
+                    time.sleep(STACKS_APART)
+
+        signal.signal(signal.SIGUSR1, stacks)
+    supervisor.run()
     return 0
 
 
