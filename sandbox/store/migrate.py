@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -27,6 +28,10 @@ logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines say eac
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST = "0012"  # the schema the first revision creates: a database at it is stamped, not migrated
 HEAD = f"{SCHEMA_VERSION:04d}"
+# Alembic's commands install module-level proxies (`alembic.context`, `alembic.op`) while they run: two at
+# once in one process (two tenants reseeding) mix up each other's and remove them (KeyError 'config').
+# One command at a time per process; each holds it for a few milliseconds.
+_COMMANDS = threading.Lock()
 
 
 def config(connection: Connection, *locations: Path) -> Config:
@@ -57,9 +62,11 @@ def upgrade(store: Store, *locations: Path) -> tuple[str | None, str | None]:
                 log.info("schema %s predates migrations: the world is rebuilt", found)
                 return None, None
             connection.commit()
-            command.stamp(config(connection, *locations), FIRST)
+            with _COMMANDS:
+                command.stamp(config(connection, *locations), FIRST)
         connection.commit()
-        command.upgrade(config(connection, *locations), "heads")
+        with _COMMANDS:
+            command.upgrade(config(connection, *locations), "heads")
         connection.commit()
         after = current(connection)
     if after != before:
@@ -69,7 +76,8 @@ def upgrade(store: Store, *locations: Path) -> tuple[str | None, str | None]:
 
 def stamp_head(connection: Connection) -> None:
     """Mark a database whose tables `create_all` just made (a world's template) as at the head."""
-    command.stamp(config(connection), "heads")
+    with _COMMANDS:
+        command.stamp(config(connection), "heads")
 
 
 def mark(connection: Connection, revision: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import Connection, create_engine, inspect, select, text
 from sqlmodel import SQLModel
 
 from sandbox.config import Settings
@@ -213,3 +214,29 @@ def test_migrate_command_refuses_a_store_it_cannot_use_in_one_line(url: str, mes
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.splitlines()[-1] == f"minted-sandbox: error: {message}"
     assert "secret" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_stamps_in_several_threads_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two tenants reseeding at once stamp two new worlds at once (CI, stop 26: a reseed answered 500,
+    KeyError 'config'): Alembic's commands install module-level proxies, one command at a time."""
+    errors: list[BaseException] = []
+
+    def stamp(number: int) -> None:
+        engine = create_engine(f"sqlite:///{tmp_path / f'{number}.db'}")
+        try:
+            for _ in range(10):
+                with engine.connect() as connection:
+                    migrate.stamp_head(connection)
+                    connection.commit()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=stamp, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
