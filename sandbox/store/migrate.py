@@ -30,7 +30,7 @@ FIRST = "0012"  # the schema the first revision creates: a database at it is sta
 HEAD = f"{SCHEMA_VERSION:04d}"
 # Alembic's commands install module-level proxies (`alembic.context`, `alembic.op`) while they run: two at
 # once in one process (two tenants reseeding) mix up each other's and remove them (KeyError 'config').
-# One command at a time per process; each holds it for a few milliseconds.
+# One command at a time per process: a template's stamp takes milliseconds, an upgrade at start longer.
 _COMMANDS = threading.Lock()
 
 
